@@ -1,0 +1,5 @@
+"""Door 2: the staff admin panel at /admin (issue 6 builds its pages)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)

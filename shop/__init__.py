@@ -1,0 +1,129 @@
+"""Skincare Shop: the domain and the application factory.
+
+`create_app` is the composition root: it binds the extensions and mounts the three doors
+(storefront, admin, api) onto the domain.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from shop.config import BASE_DIR, INSTANCE_DIR, Config, config_from_env
+
+log = logging.getLogger("shop")
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` is a Config object, or a dict of overrides on the env config."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    if isinstance(config, Config):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_env())
+        app.config.update(config or {})
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["UPLOAD_PATH"]).mkdir(parents=True, exist_ok=True)
+
+    from shop.request_log import configure_logging
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    log_startup_choices(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from shop import models  # noqa: F401  (the whole schema on the metadata)
+    from shop.accounts.models import User
+    from shop.analytics.store import init_mongo
+    from shop.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+    from shop.i18n import select_locale
+    from shop.redis_client import init_redis
+
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+    app.config.setdefault("CACHE_REDIS_URL", redis_url)
+    app.config.setdefault("CACHE_KEY_PREFIX", "")
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 900)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "rate_limit")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    cache.init_app(app)
+    limiter.init_app(app)
+    init_redis(app)
+    init_mongo(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite enforces foreign keys (ON DELETE CASCADE) only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from admin import bp as admin_bp
+    from api import register_api
+    from storefront import bp as storefront_bp
+    from storefront.errors import register_error_handlers
+    from storefront.templating import register_template_helpers
+
+    app.register_blueprint(storefront_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    register_api(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from shop.cli import register_commands
+
+    register_commands(app)
+
+
+def log_startup_choices(app: Flask) -> None:
+    """Say once which backing services this process uses."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    database = (
+        "SQLite (embedded) " + uri.removeprefix("sqlite:///")
+        if uri.startswith("sqlite")
+        else ("PostgreSQL " + uri.split("@")[-1].split("?")[0])
+    )
+    redis_url = app.config.get("REDIS_URL")
+    choices = {
+        "env": app.config.get("ENV_NAME"),
+        "database": database,
+        "redis": redis_url.split("@")[-1] if redis_url else "none: in-process cache, memory rate limits, inline jobs",
+        "mongo": "MongoDB" if app.config.get("MONGO_URI") else "mongomock (in-process)",
+    }
+    log.info("startup", extra={"fields": choices})

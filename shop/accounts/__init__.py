@@ -1,0 +1,1 @@
+"""Users, addresses, authentication tokens and account emails."""

@@ -1,0 +1,1 @@
+"""Analytics events and metrics in MongoDB."""

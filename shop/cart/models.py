@@ -1,0 +1,28 @@
+"""The persistent copy of signed-in users' carts (seed table `shopping_cart`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.columns import created_at, updated_at
+from shop.extensions import db
+
+
+class CartItem(db.Model):
+    __tablename__ = "shopping_cart"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="positive_quantity"),
+        sa.UniqueConstraint("user_id", "product_id"),
+        sa.Index("idx_shopping_cart_user_id", "user_id"),
+        sa.Index("idx_shopping_cart_product_id", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()

@@ -1,0 +1,180 @@
+"""Catalog tables: `categories`, `products`, `product_categories`, `product_images`."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.columns import JSONType, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
+from shop.extensions import db
+
+
+class SkinType(enum.StrEnum):
+    OILY = "oily"
+    DRY = "dry"
+    COMBINATION = "combination"
+    SENSITIVE = "sensitive"
+    NORMAL = "normal"
+    ALL = "all"
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+product_categories = sa.Table(
+    "product_categories",
+    db.metadata,
+    sa.Column("product_id", sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category_id", sa.ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+    # Added by migration 0002: listing a category's products.
+    sa.Index("idx_product_categories_category_id", "category_id"),
+)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="SET NULL"))
+    image_url: Mapped[str | None] = mapped_column(sa.String(500))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    sort_order: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    # Added by migration 0002: the seed has no Khmer category names.
+    name_kh: Mapped[str | None] = mapped_column(sa.String(100))
+    description_kh: Mapped[str | None] = mapped_column(sa.Text)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.sort_order")
+
+    # `localized(obj, "name")` reads name_en / name_kh; categories keep the seed's `name`.
+    @property
+    def name_en(self) -> str:
+        return self.name
+
+    @property
+    def description_en(self) -> str | None:
+        return self.description
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        sa.CheckConstraint("price > 0", name="positive_price"),
+        sa.CheckConstraint("compare_at_price IS NULL OR compare_at_price >= price", name="valid_compare_price"),
+        # Added by migration 0002: the database itself refuses to oversell.
+        sa.CheckConstraint("stock >= 0 OR allow_backorders", name="non_negative_stock"),
+        sa.Index(
+            "idx_products_status",
+            "status",
+            postgresql_where=sa.text("status = 'active'"),
+            sqlite_where=sa.text("status = 'active'"),
+        ),
+        sa.Index("idx_products_category", "category"),
+        sa.Index("idx_products_skin_type", "skin_type"),
+        sa.Index(
+            "idx_products_featured",
+            "is_featured",
+            postgresql_where=sa.text("is_featured = true"),
+            sqlite_where=sa.text("is_featured = 1"),
+        ),
+        sa.Index("idx_products_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_en: Mapped[str] = mapped_column(sa.String(255))
+    name_kh: Mapped[str | None] = mapped_column(sa.String(255))
+    slug: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    description_en: Mapped[str | None] = mapped_column(sa.Text)
+    description_kh: Mapped[str | None] = mapped_column(sa.Text)
+    short_description: Mapped[str | None] = mapped_column(sa.Text)
+    sku: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    barcode: Mapped[str | None] = mapped_column(sa.String(100))
+
+    price: Mapped[Decimal] = mapped_column(Money())
+    compare_at_price: Mapped[Decimal | None] = mapped_column(Money())
+    cost_price: Mapped[Decimal | None] = mapped_column(Money())
+
+    stock: Mapped[int] = mapped_column(default=0, server_default="0")
+    track_inventory: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    allow_backorders: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    weight: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    dimensions: Mapped[dict | None] = mapped_column(JSONType)
+
+    skin_type: Mapped[SkinType] = mapped_column(
+        pg_enum(SkinType, "skin_type"), default=SkinType.ALL, server_default=SkinType.ALL.value
+    )
+    # The primary category's slug, denormalised as in the seed; product_categories holds all of them.
+    category: Mapped[str] = mapped_column(sa.String(50))
+    skin_concerns: Mapped[list[str] | None] = mapped_column(TextArray)
+    ingredients: Mapped[list[str] | None] = mapped_column(JSONType)
+    usage_instructions: Mapped[str | None] = mapped_column(sa.Text)
+
+    image_url: Mapped[str | None] = mapped_column(sa.String(500))
+
+    meta_title: Mapped[str | None] = mapped_column(sa.String(255))
+    meta_description: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[ProductStatus] = mapped_column(
+        pg_enum(ProductStatus, "product_status"),
+        default=ProductStatus.ACTIVE,
+        server_default=ProductStatus.ACTIVE.value,
+    )
+    is_featured: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Added by migration 0002: a skincare shop sells brands, in sizes.
+    brand: Mapped[str | None] = mapped_column(sa.String(100))
+    size: Mapped[str | None] = mapped_column(sa.String(50))
+
+    categories: Mapped[list[Category]] = relationship(secondary=product_categories)
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product",
+        order_by="ProductImage.sort_order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def is_on_sale(self) -> bool:
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+    @property
+    def is_in_stock(self) -> bool:
+        return not self.track_inventory or self.allow_backorders or self.stock > 0
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.sku}>"
+
+
+class ProductImage(db.Model):
+    __tablename__ = "product_images"
+    # Added by migration 0002.
+    __table_args__ = (sa.Index("idx_product_images_product_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    image_url: Mapped[str] = mapped_column(sa.String(500))
+    alt_text: Mapped[str | None] = mapped_column(sa.String(255))
+    sort_order: Mapped[int] = mapped_column(default=0, server_default="0")
+    is_primary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[datetime] = created_at()
+
+    product: Mapped[Product] = relationship(back_populates="images")

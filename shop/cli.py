@@ -1,0 +1,42 @@
+"""Flask CLI commands: `flask seed`, `flask seed --scale N`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option(
+        "--scale",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Also generate this many products, with proportional users, orders and reviews.",
+    )
+    @click.option("--no-images", is_flag=True, help="Skip generating placeholder images.")
+    def seed(scale: int | None, no_images: bool) -> None:
+        """Load the demo shop (idempotent)."""
+        from shop.demo.scale import seed_scale
+        from shop.demo.seed import DEMO_PASSWORDS, seed_demo
+
+        started = time.perf_counter()
+        added = seed_demo(with_images=not no_images)
+        click.echo("Demo data: " + ", ".join(f"{n} {kind}" for kind, n in added.items()) + " added.")
+        if scale:
+            begun = time.perf_counter()
+            counts = seed_scale(scale)
+            if counts["products"]:
+                click.echo(
+                    "Scale data: "
+                    + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+                    + f" in {time.perf_counter() - begun:.1f} s."
+                )
+            else:
+                click.echo("Scale data already present; run `make db-reset` to regenerate.")
+        click.echo(f"Done in {time.perf_counter() - started:.1f} s.")
+        click.echo(f"Admin login:     admin@skincare.example / {DEMO_PASSWORDS['admin']}")
+        click.echo(f"Moderator login: moderator@skincare.example / {DEMO_PASSWORDS['moderator']}")
+        click.echo(f"Customers:       any @example.com demo customer / {DEMO_PASSWORDS['customer']}")

@@ -1,0 +1,181 @@
+"""Configuration from the environment, with the seed's variable names.
+
+`DATABASE_URL` and `REDIS_URL` win over the seed's split settings (`DB_HOST`, ...,
+`REDIS_HOST`, ...). With no database settings the shop uses a SQLite file in `instance/`;
+with no Redis it uses an in-process cache, memory rate limits and runs jobs inline; with no
+`MONGO_URI` analytics go to an in-process mongomock database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+DEFAULT_SECRET_KEY = "dev-secret-change-me"
+DEFAULT_JWT_SECRET = "dev-jwt-secret-change-me"
+
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_size(text: str) -> int:
+    """'10MB' -> 10485760; a bare number is bytes."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?B?)\s*", text.upper())
+    if not match:
+        raise ValueError(f"not a size: {text!r}")
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
+
+
+def parse_duration(text: str) -> timedelta:
+    """'24h' -> 24 hours, '7d', '60s', '15m'; a bare number is seconds."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
+    if not match:
+        raise ValueError(f"not a duration: {text!r}")
+    return timedelta(seconds=int(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"])
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """An environment variable; empty strings count as unset."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def database_url() -> str:
+    """DATABASE_URL, else the seed's DB_* settings, else a SQLite file in instance/."""
+    url = env("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the driver-less scheme; we use psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://") :]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    host = env("DB_HOST")
+    if host:
+        user = quote(env("DB_USER", "postgres"), safe="")
+        password = env("DB_PASSWORD")
+        auth = f"{user}:{quote(password, safe='')}" if password else user
+        name = env("DB_NAME", "skincare_ecommerce")
+        port = env("DB_PORT", "5432")
+        ssl = env("DB_SSL_MODE", "disable")
+        return f"postgresql+psycopg://{auth}@{host}:{port}/{name}?sslmode={ssl}"
+    return f"sqlite:///{INSTANCE_DIR / 'shop.db'}"
+
+
+def redis_url() -> str | None:
+    """REDIS_URL, else the seed's REDIS_* settings, else None (embedded mode)."""
+    url = env("REDIS_URL")
+    if url:
+        return url
+    host = env("REDIS_HOST")
+    if not host:
+        return None
+    password = env("REDIS_PASSWORD")
+    auth = f":{quote(password, safe='')}@" if password else ""
+    return f"redis://{auth}{host}:{env('REDIS_PORT', '6379')}/{env('REDIS_DB', '0')}"
+
+
+class Config:
+    ENV_NAME = "development"
+    SHOP_NAME = env("FROM_NAME", "Skincare Shop")
+    SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
+    PORT = int(env("PORT", "8080"))
+    API_VERSION = env("API_VERSION", "v1")
+
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = redis_url()
+    MONGO_URI = env("MONGO_URI")
+    MONGO_DATABASE = env("MONGO_DATABASE", "skincare_analytics")
+
+    JWT_SECRET_KEY = env("JWT_SECRET", DEFAULT_JWT_SECRET)
+    JWT_ACCESS_TOKEN_EXPIRES = parse_duration(env("JWT_EXPIRES_IN", "24h"))
+    JWT_REFRESH_TOKEN_EXPIRES = parse_duration(env("REFRESH_TOKEN_EXPIRES_IN", "7d"))
+
+    SMTP_HOST = env("SMTP_HOST", "localhost")
+    SMTP_PORT = int(env("SMTP_PORT", "25"))
+    SMTP_USERNAME = env("SMTP_USERNAME")
+    SMTP_PASSWORD = env("SMTP_PASSWORD")
+    SMTP_USE_TLS = env("SMTP_USE_TLS", "false").lower() == "true"
+    FROM_EMAIL = env("FROM_EMAIL", "noreply@skincare.example")
+    FROM_NAME = env("FROM_NAME", "Skincare Shop")
+
+    MAX_FILE_SIZE = parse_size(env("MAX_FILE_SIZE", "10MB"))
+    UPLOAD_PATH = str(Path(env("UPLOAD_PATH", str(INSTANCE_DIR / "uploads"))).resolve())
+    ALLOWED_FILE_TYPES = tuple(
+        t.strip().lower() for t in env("ALLOWED_FILE_TYPES", "jpg,jpeg,png,webp").split(",") if t.strip()
+    )
+
+    RATE_LIMIT_REQUESTS = int(env("RATE_LIMIT_REQUESTS", "100"))
+    RATE_LIMIT_WINDOW = parse_duration(env("RATE_LIMIT_WINDOW", "60s"))
+    ML_SERVICE_URL = env("ML_SERVICE_URL")
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Phnom_Penh"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = ("en", "km")
+    CURRENCY = env("CURRENCY", "USD")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    JSON_SORT_KEYS = False
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "Skincare Shop API"
+    API_SPEC_VERSION = "1.0.0"
+    OPENAPI_VERSION = "3.0.3"
+
+    def __init__(self) -> None:
+        # Rate limits are derived so that a subclass (or a test) can override the parts.
+        self.RATELIMIT_DEFAULT = f"{self.RATE_LIMIT_REQUESTS} per {int(self.RATE_LIMIT_WINDOW.total_seconds())} second"
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL") or "sqlite://"
+    REDIS_URL = env("TEST_REDIS_URL")
+    MONGO_URI = None
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    def __init__(self) -> None:
+        super().__init__()
+        if self.SECRET_KEY == DEFAULT_SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production (it is the default).")
+        if self.JWT_SECRET_KEY == DEFAULT_JWT_SECRET:
+            raise RuntimeError("JWT_SECRET must be set in production (it is the default).")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> Config:
+    """The config class named by ENV (development, test, production)."""
+    name = (env("ENV", "development") or "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"ENV must be one of {sorted(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]()

@@ -1,0 +1,1 @@
+"""Coupon rules and usage."""

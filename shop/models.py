@@ -1,0 +1,38 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
+
+from shop.accounts.models import Language, User, UserAddress, UserRole
+from shop.audit.models import AuditLog
+from shop.cart.models import CartItem
+from shop.catalog.models import Category, Product, ProductImage, ProductStatus, SkinType, product_categories
+from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
+from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
+from shop.reviews.models import Review, ReviewStatus
+from shop.wishlist.models import WishlistItem
+
+__all__ = [
+    "AuditLog",
+    "CartItem",
+    "Category",
+    "Coupon",
+    "CouponStatus",
+    "CouponType",
+    "CouponUsage",
+    "FulfillmentStatus",
+    "Language",
+    "Order",
+    "OrderItem",
+    "OrderStatus",
+    "OrderStatusEvent",
+    "PaymentStatus",
+    "Product",
+    "ProductImage",
+    "ProductStatus",
+    "Review",
+    "ReviewStatus",
+    "SkinType",
+    "User",
+    "UserAddress",
+    "UserRole",
+    "WishlistItem",
+    "product_categories",
+]

@@ -1,0 +1,1 @@
+"""Checkout, stock, the order status machine and order emails."""

@@ -1,0 +1,1 @@
+"""Product reviews, moderation and rating aggregates."""

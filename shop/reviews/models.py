@@ -1,0 +1,53 @@
+"""Seed table `reviews`."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.columns import created_at, pg_enum, updated_at
+from shop.extensions import db
+
+
+class ReviewStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.CheckConstraint("rating >= 1 AND rating <= 5", name="valid_rating"),
+        sa.Index("idx_reviews_product_id", "product_id"),
+        sa.Index(
+            "idx_reviews_status",
+            "status",
+            postgresql_where=sa.text("status = 'approved'"),
+            sqlite_where=sa.text("status = 'approved'"),
+        ),
+        sa.Index("idx_reviews_user_id", "user_id"),
+        # Added by migration 0002: one review per product per user.
+        sa.UniqueConstraint("product_id", "user_id", name="uq_reviews_product_id_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    rating: Mapped[int]
+    title: Mapped[str | None] = mapped_column(sa.String(255))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    customer_name: Mapped[str | None] = mapped_column(sa.String(255))
+    customer_email: Mapped[str | None] = mapped_column(sa.String(255))
+    status: Mapped[ReviewStatus] = mapped_column(
+        pg_enum(ReviewStatus, "review_status"),
+        default=ReviewStatus.PENDING,
+        server_default=ReviewStatus.PENDING.value,
+    )
+    is_verified_purchase: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    helpful_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()

@@ -1,0 +1,7 @@
+"""Door 1: the shopper's pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("storefront", __name__)
+
+from storefront import catalog_views  # noqa: E402,F401  (registers routes)

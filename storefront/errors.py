@@ -1,0 +1,73 @@
+"""Error pages for the browser, and the JSON envelope for /api, /ml and /health."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from api.envelope import error_response
+
+log = logging.getLogger("shop.errors")
+
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please sign in"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("File too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+MESSAGES = {
+    400: _l("The request could not be understood. Please check what you entered."),
+    401: _l("You need to sign in to see this page."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("We could not find the page you were looking for."),
+    405: _l("This action is not allowed here."),
+    413: _l("The file you sent is larger than we accept."),
+    422: _l("Some of what you entered is not valid."),
+    429: _l("You have made too many requests. Please wait a moment and try again."),
+    500: _l("Our shop had a problem. We have been told and will fix it. Please try again."),
+}
+
+JSON_PREFIXES = ("/api/", "/ml/", "/health")
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES) or request.path in ("/api", "/ml")
+
+
+def handle_http_exception(error: HTTPException):
+    code = error.code or 500
+    if wants_json():
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        return error_response(str(MESSAGES.get(code, error.description)), code, details=messages)
+    response = render_template(
+        "errors/error.html",
+        code=code,
+        title=TITLES.get(code, error.name),
+        message=MESSAGES.get(code, error.description),
+    )
+    return response, code, _retry_after(error)
+
+
+def handle_unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def _retry_after(error: HTTPException) -> dict:
+    response = error.get_response() if error.code == 429 else None
+    if response is not None and "Retry-After" in response.headers:
+        return {"Retry-After": response.headers["Retry-After"]}
+    return {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,199 @@
+"""The migrated PostgreSQL schema is the seed's, plus migration 0002, and matches the models."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+SEED_TABLES = {
+    "users",
+    "user_addresses",
+    "categories",
+    "products",
+    "product_categories",
+    "product_images",
+    "orders",
+    "order_items",
+    "shopping_cart",
+    "reviews",
+    "coupons",
+    "coupon_usage",
+    "wishlists",
+}
+ADDED_TABLES = {"order_status_events", "audit_logs", "alembic_version"}
+
+SEED_ENUMS = {
+    "user_role": ["customer", "admin", "moderator"],
+    "user_language": ["en", "kh"],
+    "skin_type": ["oily", "dry", "combination", "sensitive", "normal", "all"],
+    "product_status": ["draft", "active", "archived"],
+    "order_status": ["pending", "confirmed", "processing", "shipped", "delivered", "cancelled", "refunded"],
+    "payment_status": ["pending", "paid", "partially_paid", "refunded", "partially_refunded", "failed"],
+    "fulfillment_status": ["unfulfilled", "partial", "fulfilled", "shipped", "delivered"],
+    "review_status": ["pending", "approved", "rejected"],
+    "coupon_type": ["percentage", "fixed", "free_shipping"],
+    "coupon_status": ["active", "inactive", "expired"],
+}
+
+CHECKS = {
+    # the seed's named checks
+    ("users", "valid_email"),
+    ("products", "positive_price"),
+    ("products", "valid_compare_price"),
+    ("orders", "valid_total"),
+    ("coupons", "valid_coupon_value"),
+    ("coupons", "valid_coupon_dates"),
+    # the seed's inline checks, named
+    ("users", "valid_gender"),
+    ("user_addresses", "valid_address_type"),
+    ("order_items", "positive_quantity"),
+    ("shopping_cart", "positive_quantity"),
+    ("reviews", "valid_rating"),
+    # migration 0002
+    ("products", "non_negative_stock"),
+    ("coupons", "within_usage_limit"),
+    ("orders", "non_negative_amounts"),
+}
+
+SEED_INDEXES = {
+    ("users", "idx_users_email", "email", None),
+    ("users", "idx_users_role", "role", None),
+    ("users", "idx_users_password_reset_token", "password_reset_token", "(password_reset_token IS NOT NULL)"),
+    ("products", "idx_products_status", "status", "(status = 'active'::product_status)"),
+    ("products", "idx_products_category", "category", None),
+    ("products", "idx_products_skin_type", "skin_type", None),
+    ("products", "idx_products_featured", "is_featured", "(is_featured = true)"),
+    ("products", "idx_products_created_at", "created_at", None),
+    ("orders", "idx_orders_user_id", "user_id", None),
+    ("orders", "idx_orders_status", "status", None),
+    ("orders", "idx_orders_created_at", "created_at", None),
+    ("orders", "idx_orders_order_number", "order_number", None),
+    ("order_items", "idx_order_items_order_id", "order_id", None),
+    ("order_items", "idx_order_items_product_id", "product_id", None),
+    ("reviews", "idx_reviews_product_id", "product_id", None),
+    ("reviews", "idx_reviews_status", "status", "(status = 'approved'::review_status)"),
+    ("reviews", "idx_reviews_user_id", "user_id", None),
+    ("coupons", "idx_coupons_code", "code", None),
+    ("coupons", "idx_coupons_status", "status", "(status = 'active'::coupon_status)"),
+    ("coupons", "idx_coupons_dates", "start_date, end_date", None),
+    ("shopping_cart", "idx_shopping_cart_user_id", "user_id", None),
+    ("shopping_cart", "idx_shopping_cart_product_id", "product_id", None),
+    ("wishlists", "idx_wishlists_user_id", "user_id", None),
+    ("wishlists", "idx_wishlists_product_id", "product_id", None),
+}
+
+SEED_UNIQUES = {
+    ("users", "email"),
+    ("categories", "slug"),
+    ("products", "slug"),
+    ("products", "sku"),
+    ("orders", "order_number"),
+    ("coupons", "code"),
+    ("shopping_cart", "user_id,product_id"),
+    ("wishlists", "user_id,product_id"),
+}
+
+
+def test_every_seed_table_exists_and_nothing_unexpected(db):
+    tables = set(sa.inspect(db.engine).get_table_names())
+    assert tables == SEED_TABLES | ADDED_TABLES
+
+
+def test_every_seed_enum_exists_with_its_values_in_order(db):
+    rows = db.session.execute(
+        sa.text(
+            "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_type t "
+            "JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname"
+        )
+    ).all()
+    assert {name: list(labels) for name, labels in rows} == SEED_ENUMS
+
+
+def test_every_check_constraint_exists(db):
+    rows = db.session.execute(
+        sa.text(
+            "SELECT c.relname, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'c' AND n.nspname = 'public'"
+        )
+    ).all()
+    assert set(map(tuple, rows)) == CHECKS
+
+
+def test_every_seed_index_exists_with_its_columns_and_predicate(db):
+    rows = db.session.execute(
+        sa.text(
+            "SELECT t.relname, i.relname, "
+            "  (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord) "
+            "   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum), "
+            "  pg_get_expr(x.indpred, x.indrelid) "
+            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE i.relname LIKE 'idx_%'"
+        )
+    ).all()
+    found = set(map(tuple, rows))
+    assert found >= SEED_INDEXES
+    added = {name for _t, name, _c, _p in found} - {name for _t, name, _c, _p in SEED_INDEXES}
+    assert added == {
+        "idx_product_categories_category_id",
+        "idx_product_images_product_id",
+        "idx_coupon_usage_coupon_id_user_id",
+        "idx_coupon_usage_order_id",
+        "idx_user_addresses_user_id",
+        "idx_order_status_events_order_id",
+        "idx_audit_logs_actor_id",
+        "idx_audit_logs_created_at",
+        "idx_audit_logs_entity",
+    }
+
+
+def test_every_seed_unique_constraint_exists(db):
+    inspector = sa.inspect(db.engine)
+    found = {
+        (table, ",".join(u["column_names"])) for table in SEED_TABLES for u in inspector.get_unique_constraints(table)
+    }
+    assert found >= SEED_UNIQUES
+
+
+def test_money_columns_are_numeric_12_2(db):
+    columns = (
+        db.session.execute(
+            sa.text(
+                "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND data_type = 'numeric' AND numeric_precision = 12 AND numeric_scale = 2"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert {"products.price", "orders.total", "order_items.unit_price", "coupons.value", "users.total_spent"} <= set(
+        columns
+    )
+    floats = db.session.execute(
+        sa.text(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND data_type IN ('real', 'double precision')"
+        )
+    ).scalar()
+    assert floats == 0
+
+
+def test_models_and_migrations_do_not_drift_on_postgresql(db):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+def test_models_and_migrations_do_not_drift_on_sqlite(make_app, tmp_path, dialect):
+    from flask_migrate import upgrade
+
+    from shop.extensions import db as shop_db
+
+    application = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'drift.db'}")
+    with application.app_context():
+        upgrade()
+        with shop_db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), shop_db.metadata)
+    assert diff == []

@@ -1,0 +1,22 @@
+"""RQ worker with an app context: `python worker.py` (or `make worker`)."""
+
+from __future__ import annotations
+
+from rq import Worker
+
+from shop import create_app
+from shop.jobs import QUEUE_NAME, AppJob, get_queue
+
+
+def main() -> None:
+    app = create_app()
+    AppJob.app = app
+    with app.app_context():
+        queue = get_queue(QUEUE_NAME)
+    if queue is None:
+        raise SystemExit("REDIS_URL (or REDIS_HOST) is not set: without Redis, jobs run inline.")
+    Worker([queue], connection=queue.connection, job_class=AppJob).work(with_scheduler=True)
+
+
+if __name__ == "__main__":
+    main()
