@@ -14,7 +14,12 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+from dotenv import load_dotenv
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+# gunicorn and `flask` read the same .env (the test suite sets FLASK_SKIP_DOTENV=1).
+if os.environ.get("FLASK_SKIP_DOTENV") != "1":
+    load_dotenv(BASE_DIR / ".env", override=False)
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 DEFAULT_SECRET_KEY = "dev-secret-change-me"

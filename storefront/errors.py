@@ -53,19 +53,12 @@ def handle_http_exception(error: HTTPException):
         title=TITLES.get(code, error.name),
         message=MESSAGES.get(code, error.description),
     )
-    return response, code, _retry_after(error)
+    return response, code
 
 
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return handle_http_exception(InternalServerError())
-
-
-def _retry_after(error: HTTPException) -> dict:
-    response = error.get_response() if error.code == 429 else None
-    if response is not None and "Retry-After" in response.headers:
-        return {"Retry-After": response.headers["Retry-After"]}
-    return {}
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ from empty tables and an empty Redis db.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
@@ -42,6 +44,14 @@ def database_url(servers: Servers) -> str:
     return recreate_database(servers, TEST_DB_NAME)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs as in production: in its own app context, with its own `g` and
+    database session, even when the test itself holds an app context for its factories."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def build_app(tmp_path: Path, **overrides) -> Flask:
     """A test app; overrides go on top of the test config."""
     config = {
@@ -56,7 +66,9 @@ def build_app(tmp_path: Path, **overrides) -> Flask:
         "LOG_LEVEL": "WARNING",
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = IsolatedClient
+    return application
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole suite on real PostgreSQL and Redis (see tests/support/servers.py for how they are
+# found or started), a real SMTP server, and Debian's Chromium for the page tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_packages=()
+[ -x /usr/bin/chromium ] || need_packages+=(chromium)
+dpkg -s fonts-khmeros >/dev/null 2>&1 || need_packages+=(fonts-khmeros)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  echo "Installing ${need_packages[*]} from Debian for the browser tests..."
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_packages[@]}" >/dev/null; }; then
+    echo "Could not install ${need_packages[*]}: the browser tests will fail. Install them with apt-get." >&2
+  fi
+fi
+
+exec .venv/bin/pytest "$@"
