@@ -95,12 +95,13 @@ def make_app(tmp_path: Path) -> Callable[..., Flask]:
     return lambda **overrides: build_app(tmp_path, **overrides)
 
 
-def _truncate_all(application: Flask) -> None:
-    tables = ", ".join(t.name for t in _db.metadata.sorted_tables)
+def _empty_all_tables(application: Flask) -> None:
+    # DELETE is much faster than TRUNCATE on the handful of rows a test leaves behind.
     with application.app_context():
         _db.session.remove()
         with _db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def db(app: Flask) -> Iterator:
     with app.app_context():
         yield _db
         _db.session.remove()
-    _truncate_all(app)
+    _empty_all_tables(app)
 
 
 @pytest.fixture(autouse=True)
