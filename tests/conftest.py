@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
