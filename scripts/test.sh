@@ -7,12 +7,14 @@ cd "$(dirname "$0")/.."
 need_packages=()
 [ -x /usr/bin/chromium ] || need_packages+=(chromium)
 dpkg -s fonts-khmeros >/dev/null 2>&1 || need_packages+=(fonts-khmeros)
+# docker-compose.yml is checked with `docker compose config` (or the Debian docker-compose).
+{ docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; } || need_packages+=(docker-compose)
 if [ ${#need_packages[@]} -gt 0 ]; then
-  echo "Installing ${need_packages[*]} from Debian for the browser tests..."
+  echo "Installing ${need_packages[*]} from Debian for the browser and compose tests..."
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_packages[@]}" >/dev/null; }; then
-    echo "Could not install ${need_packages[*]}: the browser tests will fail. Install them with apt-get." >&2
+    echo "Could not install ${need_packages[*]}: the tests that need them will fail. Install them with apt-get." >&2
   fi
 fi
 
