@@ -74,7 +74,7 @@ format: install-dev
 translations: translations-extract translations-compile
 
 translations-extract: install
-	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -k _m -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations -l km
 
 translations-compile: install

@@ -6,8 +6,11 @@ The OpenAPI document is served at /api/v1/openapi.json.
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from flask_babel.speaklater import LazyString
 from flask_smorest import Api
 
+import api.validation  # noqa: F401  (translatable validation messages, before any schema)
 from shop.extensions import csrf
 
 
@@ -18,16 +21,26 @@ class ShopApi(Api):
         pass
 
 
-api = ShopApi()
+class ShopJSONProvider(DefaultJSONProvider):
+    """JSON that also renders translatable (lazy) strings, in the request's language."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)
 
 
 def register_api(app: Flask) -> None:
     from api.health import bp as health_bp
     from api.v1 import bp as v1_bp
 
+    app.json = ShopJSONProvider(app)
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    api.init_app(app)
+    # One Api per app: it holds that app's OpenAPI spec.
+    api = ShopApi(app)
+    app.extensions["shop_api"] = api
     api.register_blueprint(v1_bp)
     app.register_blueprint(health_bp)
     # The API authenticates with tokens, not cookies, so CSRF does not apply.

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.envelope import error_response
+from api.validation import translate_messages
 
 log = logging.getLogger("shop.errors")
 
@@ -46,7 +47,7 @@ def handle_http_exception(error: HTTPException):
     code = error.code or 500
     if wants_json():
         messages = (getattr(error, "data", None) or {}).get("messages")
-        return error_response(str(MESSAGES.get(code, error.description)), code, details=messages)
+        return error_response(str(MESSAGES.get(code, error.description)), code, details=translate_messages(messages))
     response = render_template(
         "errors/error.html",
         code=code,

@@ -1,0 +1,108 @@
+"""Validation messages in the request's language.
+
+marshmallow ships English messages only, and it formats and wraps them at validation time
+expecting plain `str`. So our messages are `Message` objects: a `str` (English, so marshmallow
+handles them as usual) that remembers its msgid and parameters; `translate_messages` renders
+them in the request's language when the error response is built. They are replaced once, at
+import, before any schema is defined. `_m("...")` marks a message for extraction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from marshmallow import Schema, fields, validate
+
+
+class Message(str):
+    """An English message that is translated when an error response is rendered."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Message:
+        text = msgid.format(**params) if params else msgid
+        obj = super().__new__(cls, text)
+        obj.msgid = msgid
+        obj.params = params
+        return obj
+
+    def format(self, *args: Any, **kwargs: Any) -> Message:  # marshmallow formats messages itself
+        return Message(self.msgid, **{**self.params, **kwargs})
+
+
+_m = Message
+
+
+def translate_messages(value: Any) -> Any:
+    """Error details with every Message rendered in the current locale."""
+    if isinstance(value, Message):
+        return gettext(value.msgid).format(**value.params)
+    if isinstance(value, dict):
+        return {key: translate_messages(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [translate_messages(item) for item in value]
+    return value
+
+
+_FIELD_MESSAGES = {
+    fields.Field: {
+        "required": _m("This field is required."),
+        "null": _m("This field may not be empty."),
+        "validator_failed": _m("Invalid value."),
+    },
+    fields.String: {"invalid": _m("Must be text."), "invalid_utf8": _m("Must be valid text.")},
+    fields.Integer: {"invalid": _m("Must be a whole number.")},
+    fields.Number: {"invalid": _m("Must be a number."), "too_large": _m("This number is too large.")},
+    fields.Decimal: {"special": _m("Must be a number.")},
+    fields.Boolean: {"invalid": _m("Must be true or false.")},
+    fields.Date: {"invalid": _m("Must be a date (YYYY-MM-DD)."), "format": _m("Must be a date (YYYY-MM-DD).")},
+    fields.DateTime: {
+        "invalid": _m("Must be a date and time."),
+        "invalid_awareness": _m("Must be a date and time."),
+        "format": _m("Must be a date and time."),
+    },
+    fields.Email: {"invalid": _m("Must be a valid email address.")},
+    fields.List: {"invalid": _m("Must be a list.")},
+    fields.Nested: {"type": _m("Invalid type.")},
+    fields.Dict: {"invalid": _m("Must be an object.")},
+    fields.Url: {"invalid": _m("Must be a valid URL.")},
+    fields.UUID: {"invalid_uuid": _m("Must be a valid UUID.")},
+    fields.Enum: {"unknown": _m("Must be one of: {choices}.")},
+}
+
+for _field, _messages in _FIELD_MESSAGES.items():
+    _field.default_error_messages = {**_field.default_error_messages, **_messages}
+
+Schema._default_error_messages = {
+    **Schema._default_error_messages,
+    "type": _m("Invalid input type."),
+    "unknown": _m("Unknown field."),
+}
+validate.Length.message_min = _m("Must be at least {min} characters.")
+validate.Length.message_max = _m("Must be at most {max} characters.")
+validate.Length.message_all = _m("Must be between {min} and {max} characters.")
+validate.Length.message_equal = _m("Must be exactly {equal} characters.")
+validate.OneOf.default_message = _m("Must be one of: {choices}.")
+validate.Email.default_message = _m("Must be a valid email address.")
+validate.Regexp.default_message = _m("Invalid format.")
+
+
+class Range(validate.Range):
+    """marshmallow's Range with translatable messages. (Its own formats its messages when the
+    schema is defined, outside any request, so they could never be translated.)"""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        min: Any = None,  # noqa: A002
+        max: Any = None,  # noqa: A002
+        *,
+        min_inclusive: bool = True,
+        max_inclusive: bool = True,
+        error: str | None = None,
+    ) -> None:
+        super().__init__(min, max, min_inclusive=min_inclusive, max_inclusive=max_inclusive, error=error)
+        self.message_min = _m("Must be at least {min}.") if min_inclusive else _m("Must be more than {min}.")
+        self.message_max = _m("Must be at most {max}.") if max_inclusive else _m("Must be less than {max}.")
+        self.message_all = _m("Must be between {min} and {max}.")
