@@ -52,6 +52,13 @@ class User(UserMixin, db.Model):
             postgresql_where=sa.text("password_reset_token IS NOT NULL"),
             sqlite_where=sa.text("password_reset_token IS NOT NULL"),
         ),
+        # Added by migration 0003.
+        sa.Index(
+            "idx_users_email_verification_token",
+            "email_verification_token",
+            postgresql_where=sa.text("email_verification_token IS NOT NULL"),
+            sqlite_where=sa.text("email_verification_token IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +93,12 @@ class User(UserMixin, db.Model):
 
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+    # Added by migration 0003.
+    email_verification_expires: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped on password change, suspension and "log out everywhere": every session and token
+    # issued under an older version stops working.
+    auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     addresses: Mapped[list[UserAddress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

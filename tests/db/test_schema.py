@@ -145,6 +145,7 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_audit_logs_actor_id",
         "idx_audit_logs_created_at",
         "idx_audit_logs_entity",
+        "idx_users_email_verification_token",
     }
 
 
