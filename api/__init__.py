@@ -5,13 +5,13 @@ The OpenAPI document is served at /api/v1/openapi.json.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_babel.speaklater import LazyString
 from flask_smorest import Api
 
 import api.validation  # noqa: F401  (translatable validation messages, before any schema)
-from shop.extensions import csrf
+from shop.extensions import csrf, limiter
 
 
 class ShopApi(Api):
@@ -22,7 +22,10 @@ class ShopApi(Api):
 
 
 class ShopJSONProvider(DefaultJSONProvider):
-    """JSON that also renders translatable (lazy) strings, in the request's language."""
+    """JSON that also renders translatable (lazy) strings, in the request's language, and keeps
+    the envelope's key order."""
+
+    sort_keys = False
 
     @staticmethod
     def default(o):
@@ -31,17 +34,34 @@ class ShopJSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+def api_rate_limit() -> str:
+    """The seed's API limit (RATE_LIMIT_REQUESTS per RATE_LIMIT_WINDOW, per IP)."""
+    config = current_app.config
+    return f"{config['RATE_LIMIT_REQUESTS']} per {int(config['RATE_LIMIT_WINDOW'].total_seconds())} second"
+
+
 def register_api(app: Flask) -> None:
+    from api.accounts import admin_auth_bp, auth_bp, user_bp
     from api.health import bp as health_bp
     from api.v1 import bp as v1_bp
 
     app.json = ShopJSONProvider(app)
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            }
+        },
+    )
     # One Api per app: it holds that app's OpenAPI spec.
     api = ShopApi(app)
     app.extensions["shop_api"] = api
-    api.register_blueprint(v1_bp)
     app.register_blueprint(health_bp)
     # The API authenticates with tokens, not cookies, so CSRF does not apply.
-    csrf.exempt(v1_bp)
+    for blueprint in (v1_bp, auth_bp, user_bp, admin_auth_bp):
+        limiter.limit(api_rate_limit)(blueprint)
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)

@@ -30,8 +30,9 @@ class PaginationQuery(Schema):
     status = fields.String(load_default=None, validate=validate.Length(max=30))
 
 
-def paginated(items: Iterable[Any], *, page: int, per_page: int, total: int,
-              serialize: Callable[[Any], Any] = lambda item: item) -> dict[str, Any]:
+def paginated(
+    items: Iterable[Any], *, page: int, per_page: int, total: int, serialize: Callable[[Any], Any] = lambda item: item
+) -> dict[str, Any]:
     """The seed's PaginationResponse: data plus current_page, per_page, total_pages, ..."""
     total_pages = max(1, -(-total // per_page)) if per_page else 1
     return {

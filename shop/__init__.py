@@ -10,7 +10,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from datetime import timedelta
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -50,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (the whole schema on the metadata)
     from shop.accounts.models import User
     from shop.analytics.store import init_mongo
-    from shop.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+    from shop.extensions import babel, cache, csrf, db, jwt, limiter, login_manager, migrate
     from shop.i18n import select_locale
     from shop.redis_client import init_redis
 
@@ -70,15 +73,34 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     cache.init_app(app)
     limiter.init_app(app)
+    jwt.init_app(app)
     init_redis(app)
     init_mongo(app)
 
+    if redis_url:
+        # Server-side sessions in Redis (seed key session:{id}, 24 hours); the cookie holds the id.
+        from flask_session import Session
+
+        app.config.setdefault("SESSION_TYPE", "redis")
+        app.config.setdefault("SESSION_REDIS", app.extensions["redis"])
+        app.config.setdefault("SESSION_KEY_PREFIX", "session:")
+        app.config.setdefault("SESSION_SERIALIZATION_FORMAT", "json")
+        app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=24))
+        Session(app)
+
+    login_manager.login_view = "storefront.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active or user.auth_version != int(version):
+            return None
+        return user
 
 
 @event.listens_for(Engine, "connect")

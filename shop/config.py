@@ -23,7 +23,7 @@ if os.environ.get("FLASK_SKIP_DOTENV") != "1":
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 DEFAULT_SECRET_KEY = "dev-secret-change-me"
-DEFAULT_JWT_SECRET = "dev-jwt-secret-change-me"
+DEFAULT_JWT_SECRET = "dev-jwt-secret-change-me-in-production-please"
 
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -91,6 +91,8 @@ class Config:
     SHOP_NAME = env("FROM_NAME", "Skincare Shop")
     SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
     PORT = int(env("PORT", "8080"))
+    # Where links in emails point (the public address of the shop).
+    SHOP_BASE_URL = env("SHOP_BASE_URL", f"http://127.0.0.1:{env('PORT', '8080')}")
     API_VERSION = env("API_VERSION", "v1")
 
     SQLALCHEMY_DATABASE_URI = database_url()
@@ -139,10 +141,6 @@ class Config:
     API_SPEC_VERSION = "1.0.0"
     OPENAPI_VERSION = "3.0.3"
 
-    def __init__(self) -> None:
-        # Rate limits are derived so that a subclass (or a test) can override the parts.
-        self.RATELIMIT_DEFAULT = f"{self.RATE_LIMIT_REQUESTS} per {int(self.RATE_LIMIT_WINDOW.total_seconds())} second"
-
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -164,7 +162,6 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
 
     def __init__(self) -> None:
-        super().__init__()
         if self.SECRET_KEY == DEFAULT_SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production (it is the default).")
         if self.JWT_SECRET_KEY == DEFAULT_JWT_SECRET:

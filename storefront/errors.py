@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.envelope import error_response
 from api.validation import translate_messages
+from shop.errors import ShopError, TooManyAttempts
 
 log = logging.getLogger("shop.errors")
 
@@ -19,6 +20,7 @@ TITLES = {
     403: _l("Access denied"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
+    409: _l("Already exists"),
     413: _l("File too large"),
     422: _l("Invalid input"),
     429: _l("Too many requests"),
@@ -57,6 +59,19 @@ def handle_http_exception(error: HTTPException):
     return response, code
 
 
+def handle_shop_error(error: ShopError):
+    """A service said no and no view handled it: the envelope for JSON, an error page otherwise."""
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
+    message = str(error.message)
+    if wants_json():
+        details = {error.field: [message]} if error.field else None
+        response, status = error_response(message, error.status, details=details)
+        response.headers.update(headers)
+        return response, status
+    page = render_template("errors/error.html", code=error.status, title=TITLES.get(error.status, ""), message=message)
+    return page, error.status, headers
+
+
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return handle_http_exception(InternalServerError())
@@ -64,4 +79,5 @@ def handle_unexpected(error: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ShopError, handle_shop_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from tests.support.servers import TEST_DB_NAME, Servers, find_servers, free_port, recreate_database
+from tests.support.servers import Servers, drop_database, find_servers, free_port, recreate_database
 
 # The suite never reads a developer's .env, and always runs the test config.
 os.environ["FLASK_SKIP_DOTENV"] = "1"
@@ -39,8 +39,11 @@ def servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-def database_url(servers: Servers) -> str:
-    return recreate_database(servers, TEST_DB_NAME)
+def database_url(servers: Servers) -> Iterator[str]:
+    url = recreate_database(servers, servers.db_name)
+    yield url
+    if servers.db_name != "skincare_test":  # a parallel run's database; the main one stays for inspection
+        servers.cleanups.insert(0, lambda: drop_database(servers, servers.db_name))
 
 
 class IsolatedClient(FlaskClient):
@@ -57,7 +60,7 @@ def build_app(tmp_path: Path, **overrides) -> Flask:
         "ENV_NAME": "test",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "JWT_SECRET_KEY": "test-jwt-secret",
+        "JWT_SECRET_KEY": "test-jwt-secret-that-is-at-least-32-bytes",
         "SERVER_NAME": None,
         "UPLOAD_PATH": str(tmp_path / "uploads"),
         "MONGO_URI": None,

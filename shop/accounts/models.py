@@ -104,6 +104,11 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    def get_id(self) -> str:
+        """Flask-Login's session id: the user id and the auth version, so bumping the version
+        (password change, suspension) ends every session."""
+        return f"{self.id}:{self.auth_version}"
+
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email

@@ -18,3 +18,17 @@ def test_openapi_document_is_served(client):
     assert document["openapi"] == "3.0.3"
     assert document["info"]["title"] == "Skincare Shop API"
     assert "/api/v1/" in document["paths"]
+
+
+def test_api_is_rate_limited_per_ip_with_the_seed_settings(make_app, database_url):
+    from datetime import timedelta
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url, RATE_LIMIT_REQUESTS=3, RATE_LIMIT_WINDOW=timedelta(seconds=60))
+    client = app.test_client()
+    assert [client.get("/api/v1/").status_code for _ in range(3)] == [200, 200, 200]
+    limited = client.get("/api/v1/?lang=km")
+    assert limited.status_code == 429
+    assert limited.get_json()["message"] == "អ្នកបានផ្ញើសំណើច្រើនពេក។ សូមរង់ចាំបន្តិច រួចព្យាយាមម្តងទៀត។"
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    # Pages and health checks are not under the API limit.
+    assert client.get("/health").status_code == 200

@@ -28,8 +28,13 @@ def test_pagination_response_has_the_seeds_fields(probe_client):
     body = probe_client.get("/api/v1/probe/items?page=2&limit=20").get_json()
     assert body["success"] is True
     assert body["data"] == {
-        "data": list(range(20)), "current_page": 2, "per_page": 20, "total_pages": 3, "total_items": 45,
-        "has_next_page": True, "has_prev_page": True,
+        "data": list(range(20)),
+        "current_page": 2,
+        "per_page": 20,
+        "total_pages": 3,
+        "total_items": 45,
+        "has_next_page": True,
+        "has_prev_page": True,
     }
 
 

@@ -22,6 +22,10 @@ import redis
 TEST_DB_NAME = "skincare_test"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+# Test runs on one machine at the same time each claim a slot: Redis db 15, 14, ... and the
+# database skincare_test, skincare_test_14, ... The claim is a key in Redis db 0.
+SLOTS = range(15, 7, -1)
+SLOT_KEY = "skincare:test-slot:{}"
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Servers:
     admin_dsn: str  # a libpq DSN to a maintenance database, for CREATE/DROP DATABASE
     redis_url: str
     cleanups: list = field(default_factory=list)
+    db_name: str = TEST_DB_NAME
 
     def database_dsn(self, name: str) -> str:
         return self.admin_dsn.rsplit("/", 1)[0] + f"/{name}"
@@ -141,10 +146,40 @@ def find_servers() -> Servers:
     if given_redis:
         servers.redis_url = given_redis
     elif _redis_reachable(DEFAULT_REDIS):
-        servers.redis_url = DEFAULT_REDIS
+        slot = _claim_slot(servers)
+        servers.redis_url = DEFAULT_REDIS.rsplit("/", 1)[0] + f"/{slot}"
+        if slot != SLOTS[0]:
+            servers.db_name = f"{TEST_DB_NAME}_{slot}"
     else:
         servers.redis_url = _start_throwaway_redis(servers)
     return servers
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _claim_slot(servers: Servers) -> int:
+    """A Redis db (and matching database name) no other live test run on this machine uses."""
+    admin = redis.Redis.from_url(DEFAULT_REDIS.rsplit("/", 1)[0] + "/0")
+    me = str(os.getpid())
+    for slot in SLOTS:
+        key = SLOT_KEY.format(slot)
+        owner = admin.get(key)
+        if owner is not None and _pid_alive(int(owner)):
+            continue
+        if owner is not None:
+            admin.delete(key)
+        if admin.set(key, me, nx=True, ex=6 * 3600):
+            servers.cleanups.append(lambda k=key: admin.delete(k) if admin.get(k) == me.encode() else None)
+            return slot
+    raise RuntimeError("every test slot (Redis dbs 8-15) is taken by a live test run")
 
 
 def recreate_database(servers: Servers, name: str) -> str:
@@ -153,3 +188,9 @@ def recreate_database(servers: Servers, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return servers.database_dsn(name).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def drop_database(servers: Servers, name: str) -> None:
+    """Drop a test database this run created."""
+    with psycopg.connect(servers.admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

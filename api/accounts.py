@@ -1,0 +1,330 @@
+"""Accounts over JSON: /api/v1/auth/*, /api/v1/user/addresses*, /api/v1/admin/login|logout|me."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext as _
+from flask.views import MethodView
+from flask_jwt_extended import current_user, get_jwt, jwt_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, post_load, validate
+
+from api.envelope import success_response
+from api.tokens import ROTATED, issue_tokens, revoke, revoke_encoded
+from api.validation import _m
+from shop.accounts import services as accounts
+from shop.accounts.models import ADDRESS_TYPES, GENDERS, User
+from shop.catalog.models import SkinType
+from shop.errors import Forbidden
+from shop.i18n import to_db_language
+
+auth_bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-up, sign-in and tokens")
+user_bp = Blueprint("user", __name__, url_prefix="/api/v1/user", description="The signed-in user's address book")
+admin_auth_bp = Blueprint("admin_auth", __name__, url_prefix="/api/v1/admin", description="Staff sign-in")
+
+LANGUAGES = ("en", "kh", "km")
+NAME = validate.Length(max=100)
+PHONE = validate.Regexp(r"^\+?[0-9 ()-]{6,20}$", error=_m("Enter a phone number, e.g. +855 12 345 678."))
+
+
+class Email(fields.Email):
+    """An email address, trimmed and lower-cased (that is how accounts are matched)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip().lower()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _language(value: str | None) -> str | None:
+    return to_db_language(value) if value else value
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    date_of_birth = fields.Date(allow_none=True)
+    gender = fields.String(allow_none=True)
+    skin_type = fields.Function(lambda u: u.skin_type.value)
+    language = fields.Function(lambda u: u.language.value)
+    role = fields.Function(lambda u: u.role.value)
+    email_verified = fields.Boolean()
+    total_orders = fields.Integer()
+    total_spent = fields.Decimal(as_string=True, places=2)
+    created_at = fields.DateTime()
+
+
+class RegisterIn(Schema):
+    email = Email(required=True, validate=validate.Length(max=255))
+    password = fields.String(required=True, validate=validate.Length(max=128))
+    first_name = fields.String(validate=NAME)
+    last_name = fields.String(validate=NAME)
+    phone = fields.String(validate=PHONE)
+    language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
+    skin_type = fields.String(validate=validate.OneOf([s.value for s in SkinType]))
+
+    @post_load
+    def _normalize(self, data, **_kwargs):
+        data["language"] = _language(data["language"])
+        return data
+
+
+class LoginIn(Schema):
+    email = Email(required=True, validate=validate.Length(max=255))
+    password = fields.String(required=True, validate=validate.Length(max=128))
+
+
+class EmailIn(Schema):
+    email = Email(required=True, validate=validate.Length(max=255))
+
+
+class TokenIn(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ResetPasswordIn(TokenIn):
+    password = fields.String(required=True, validate=validate.Length(max=128))
+
+
+class ChangePasswordIn(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=128))
+    new_password = fields.String(required=True, validate=validate.Length(max=128))
+
+
+class LogoutIn(Schema):
+    refresh_token = fields.String(validate=validate.Length(max=2000))
+
+
+class ProfileIn(Schema):
+    first_name = fields.String(allow_none=True, validate=NAME)
+    last_name = fields.String(allow_none=True, validate=NAME)
+    phone = fields.String(allow_none=True, validate=PHONE)
+    date_of_birth = fields.Date(allow_none=True)
+    gender = fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
+    skin_type = fields.String(validate=validate.OneOf([s.value for s in SkinType]))
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+    @post_load
+    def _normalize(self, data, **_kwargs):
+        if "language" in data:
+            data["language"] = _language(data["language"])
+        return data
+
+
+class AddressIn(Schema):
+    type = fields.String(validate=validate.OneOf(ADDRESS_TYPES))
+    first_name = fields.String(allow_none=True, validate=NAME)
+    last_name = fields.String(allow_none=True, validate=NAME)
+    company = fields.String(allow_none=True, validate=NAME)
+    address_line1 = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    address_line2 = fields.String(allow_none=True, validate=validate.Length(max=255))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    state = fields.String(allow_none=True, validate=validate.Length(max=100))
+    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    country = fields.String(validate=validate.Length(min=1, max=100))
+    phone = fields.String(allow_none=True, validate=PHONE)
+    is_default = fields.Boolean()
+
+
+class AddressPatchIn(AddressIn):
+    """The same fields, all optional (used with partial=True)."""
+
+
+class AddressOut(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    company = fields.String(allow_none=True)
+    address_line1 = fields.String()
+    address_line2 = fields.String(allow_none=True)
+    city = fields.String()
+    state = fields.String(allow_none=True)
+    postal_code = fields.String()
+    country = fields.String()
+    phone = fields.String(allow_none=True)
+    is_default = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+def _user(user: User) -> dict:
+    return UserOut().dump(user)
+
+
+def _signed_in(user: User, message: str, status: int = 200):
+    return success_response({"user": _user(user), "tokens": issue_tokens(user)}, message, status)
+
+
+# ---------------------------------------------------------------- /auth
+
+
+@auth_bp.post("/register")
+@auth_bp.arguments(RegisterIn)
+def register(data):
+    """Create a customer account; a verification email follows. Returns the user and tokens."""
+    password = data.pop("password")
+    user = accounts.register(data.pop("email"), password, **data)
+    return _signed_in(user, _("Welcome! Please check your email to confirm your address."), 201)
+
+
+@auth_bp.post("/login")
+@auth_bp.arguments(LoginIn)
+def login(data):
+    """Exchange email and password for an access and a refresh token."""
+    user = accounts.authenticate(data["email"], data["password"], ip=request.remote_addr)
+    return _signed_in(user, _("Signed in."))
+
+
+@auth_bp.post("/logout")
+@auth_bp.arguments(LogoutIn)
+@jwt_required()
+def logout(data):
+    """Revoke this access token (and the refresh token, when given)."""
+    revoke(get_jwt())
+    if data.get("refresh_token"):
+        revoke_encoded(data["refresh_token"])
+    return success_response(None, _("Signed out."))
+
+
+@auth_bp.post("/refresh")
+@jwt_required(refresh=True)
+def refresh():
+    """Exchange a refresh token (once) for a new token pair."""
+    revoke(get_jwt(), ROTATED)
+    return success_response({"tokens": issue_tokens(current_user)})
+
+
+@auth_bp.get("/me")
+@jwt_required()
+def me():
+    """The signed-in user."""
+    return success_response(_user(current_user))
+
+
+@auth_bp.put("/profile")
+@auth_bp.arguments(ProfileIn)
+@jwt_required()
+def update_profile(data):
+    """Change profile fields; fields not sent stay as they are."""
+    user = accounts.update_profile(current_user, data)
+    return success_response(_user(user), _("Your profile was saved."))
+
+
+@auth_bp.post("/verify-email")
+@auth_bp.arguments(TokenIn)
+def verify_email(data):
+    """Confirm an email address with the token from the email."""
+    user = accounts.verify_email(data["token"])
+    return success_response(_user(user), _("Your email address is confirmed."))
+
+
+@auth_bp.post("/resend-verification")
+@auth_bp.arguments(EmailIn)
+def resend_verification(data):
+    """Send the verification email again (the answer does not say whether the account exists)."""
+    accounts.resend_verification(data["email"])
+    return success_response(None, _("If an unconfirmed account uses this email, we have sent a new link."))
+
+
+@auth_bp.post("/forgot-password")
+@auth_bp.arguments(EmailIn)
+def forgot_password(data):
+    """Email a password reset link (the answer does not say whether the account exists)."""
+    accounts.request_password_reset(data["email"])
+    return success_response(None, _("If an account uses this email, we have sent a link to reset the password."))
+
+
+@auth_bp.post("/reset-password")
+@auth_bp.arguments(ResetPasswordIn)
+def reset_password(data):
+    """Set a new password with the token from the reset email; all sessions end."""
+    accounts.reset_password(data["token"], data["password"])
+    return success_response(None, _("Your password was changed. Please sign in."))
+
+
+@auth_bp.post("/change-password")
+@auth_bp.arguments(ChangePasswordIn)
+@jwt_required()
+def change_password(data):
+    """Change the password; every other session ends, and this one gets new tokens."""
+    user = accounts.change_password(current_user, data["current_password"], data["new_password"])
+    return _signed_in(user, _("Your password was changed."))
+
+
+# ---------------------------------------------------------------- /user/addresses
+
+
+@user_bp.route("/addresses")
+class Addresses(MethodView):
+    decorators = [jwt_required()]
+
+    def get(self):
+        """The signed-in user's addresses, defaults first."""
+        return success_response(AddressOut(many=True).dump(accounts.list_addresses(current_user.id)))
+
+    @user_bp.arguments(AddressIn)
+    def post(self, data):
+        """Add an address (the first of its type becomes the default)."""
+        address = accounts.add_address(current_user.id, data)
+        return success_response(AddressOut().dump(address), _("Address added."), 201)
+
+
+@user_bp.route("/addresses/<int:address_id>")
+class AddressItem(MethodView):
+    decorators = [jwt_required()]
+
+    @user_bp.arguments(AddressPatchIn(partial=True))
+    def put(self, data, address_id: int):
+        """Change one of your addresses (404 for anyone else's)."""
+        address = accounts.update_address(current_user.id, address_id, data)
+        return success_response(AddressOut().dump(address), _("Address saved."))
+
+    def delete(self, address_id: int):
+        """Delete one of your addresses."""
+        accounts.delete_address(current_user.id, address_id)
+        return success_response(None, _("Address deleted."))
+
+
+@user_bp.post("/addresses/<int:address_id>/default")
+@jwt_required()
+def make_default(address_id: int):
+    """Make this the default address of its type."""
+    address = accounts.set_default_address(current_user.id, address_id)
+    return success_response(AddressOut().dump(address), _("Default address changed."))
+
+
+# ---------------------------------------------------------------- /admin
+
+
+@admin_auth_bp.post("/login")
+@admin_auth_bp.arguments(LoginIn)
+def admin_login(data):
+    """Staff sign-in (admins and moderators only)."""
+    user = accounts.authenticate(data["email"], data["password"], ip=request.remote_addr, staff_only=True)
+    return _signed_in(user, _("Signed in."))
+
+
+@admin_auth_bp.post("/logout")
+@admin_auth_bp.arguments(LogoutIn)
+@jwt_required()
+def admin_logout(data):
+    """Revoke this staff token (and the refresh token, when given)."""
+    revoke(get_jwt())
+    if data.get("refresh_token"):
+        revoke_encoded(data["refresh_token"])
+    return success_response(None, _("Signed out."))
+
+
+@admin_auth_bp.get("/me")
+@jwt_required()
+def admin_me():
+    """The signed-in staff member."""
+    if not current_user.is_staff:
+        raise Forbidden()
+    return success_response(_user(current_user))
