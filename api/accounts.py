@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import request
-from flask_babel import gettext as _
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate

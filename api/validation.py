@@ -93,10 +93,10 @@ class Range(validate.Range):
     """marshmallow's Range with translatable messages. (Its own formats its messages when the
     schema is defined, outside any request, so they could never be translated.)"""
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
-        min: Any = None,  # noqa: A002
-        max: Any = None,  # noqa: A002
+        min: Any = None,
+        max: Any = None,
         *,
         min_inclusive: bool = True,
         max_inclusive: bool = True,

@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-from datetime import timedelta
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
