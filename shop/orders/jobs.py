@@ -1,0 +1,30 @@
+"""Order emails, sent by RQ jobs after commit, in the shopper's language."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from shop.accounts.models import User
+from shop.extensions import db
+from shop.i18n import normalize_locale
+from shop.mail import send_email
+from shop.orders.models import Order
+
+
+def send_order_confirmation(order_id: int) -> None:
+    """'Thank you for your order' with the items and totals."""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        return
+    user = db.session.get(User, order.user_id) if order.user_id else None
+    locale = normalize_locale(user.language.value) if user else "en"
+    with force_locale(locale):
+        context = {"order": order, "locale": locale}
+        send_email(
+            order.customer_email,
+            str(_l("Your order %(number)s", number=order.order_number)),
+            render_template("email/order_confirmation.txt", **context),
+            render_template("email/order_confirmation.html", **context),
+        )

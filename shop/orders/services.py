@@ -1,0 +1,430 @@
+"""Checkout and orders: pricing a basket, placing an order in one transaction, the status
+machine, cancellation. Stock and coupon usage are claimed with conditional UPDATEs, so racing
+shoppers can never oversell a product or over-use a coupon."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from shop.accounts.models import User
+from shop.catalog.models import Product, ProductStatus
+from shop.columns import utcnow
+from shop.coupons import services as coupons
+from shop.errors import Conflict, NotFound, ShopError
+from shop.extensions import db
+from shop.i18n import localized
+from shop.jobs import enqueue
+from shop.money import line_total, percent_of, to_money
+from shop.orders import jobs
+from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
+from shop.orders.shipping import methods as shipping_methods
+from shop.orders.shipping import shipping_rate, tax_rate
+
+ZERO = Decimal("0.00")
+MAX_QUANTITY = 99
+PAYMENT_METHODS = {"cod": _l("Cash on delivery")}
+CANCELLABLE = {OrderStatus.PENDING, OrderStatus.CONFIRMED}
+
+# The order status machine: from -> the statuses it may move to.
+TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
+    OrderStatus.PENDING: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {OrderStatus.PROCESSING, OrderStatus.CANCELLED},
+    OrderStatus.PROCESSING: {OrderStatus.SHIPPED, OrderStatus.CANCELLED},
+    OrderStatus.SHIPPED: {OrderStatus.DELIVERED},
+    OrderStatus.DELIVERED: {OrderStatus.REFUNDED},
+    OrderStatus.CANCELLED: set(),
+    OrderStatus.REFUNDED: set(),
+}
+
+
+class OutOfStock(ShopError):
+    status = 409
+    code = "out_of_stock"
+
+
+class ProductUnavailable(ShopError):
+    status = 409
+    code = "product_unavailable"
+
+
+class PriceChanged(ShopError):
+    status = 409
+    code = "price_changed"
+    default_message = _l("Prices in your cart have changed. Please review your order before placing it.")
+
+
+class IllegalTransition(ShopError):
+    status = 409
+    code = "illegal_transition"
+
+
+@dataclass(frozen=True)
+class BasketItem:
+    product_id: int
+    quantity: int
+
+
+@dataclass
+class QuoteLine:
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+
+
+@dataclass
+class Quote:
+    """A priced basket: what the shopper would pay right now."""
+
+    lines: list[QuoteLine]
+    subtotal: Decimal
+    discount: Decimal = ZERO
+    shipping: Decimal = ZERO
+    tax: Decimal = ZERO
+    coupon: Any = None
+    free_shipping: bool = False
+    problems: list[ShopError] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return to_money(self.subtotal + self.tax + self.shipping - self.discount)
+
+
+@dataclass
+class Checkout:
+    items: Sequence[BasketItem]
+    email: str
+    shipping_address: dict
+    user_id: int | None = None
+    customer_name: str | None = None
+    billing_address: dict | None = None
+    shipping_method: str = "standard"
+    payment_method: str = "cod"
+    coupon_code: str | None = None
+    notes: str | None = None
+    idempotency_key: str | None = None
+    expected_total: Decimal | None = None
+
+
+def _check_quantity(quantity: int) -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+        raise ShopError(_l("Choose a quantity from 1 to %(max)s.", max=MAX_QUANTITY), field="quantity")
+
+
+def quote(
+    items: Sequence[BasketItem],
+    *,
+    user_id: int | None = None,
+    email: str | None = None,
+    coupon_code: str | None = None,
+    shipping_method: str | None = None,
+    shipping_address: dict | None = None,
+    strict: bool = False,
+) -> Quote:
+    """Price a basket at today's prices. Unavailable products and missing stock are listed in
+    `problems` (or raised, when `strict`); an inapplicable coupon raises CouponNotApplicable."""
+    for item in items:
+        _check_quantity(item.quantity)
+    ids = [item.product_id for item in items]
+    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+    lines: list[QuoteLine] = []
+    problems: list[ShopError] = []
+    for item in items:
+        product = products.get(item.product_id)
+        if product is None or product.status != ProductStatus.ACTIVE:
+            problems.append(
+                ProductUnavailable(
+                    _l("%(name)s is no longer available.", name=_name(product) if product else "?"),
+                    field="items",
+                    product_id=item.product_id,
+                )
+            )
+            continue
+        if product.track_inventory and not product.allow_backorders and product.stock < item.quantity:
+            problems.append(_out_of_stock(product))
+        lines.append(QuoteLine(product, item.quantity, product.price, line_total(product.price, item.quantity)))
+    if strict and problems:
+        raise problems[0]
+    result = Quote(lines=lines, subtotal=to_money(sum((line.total for line in lines), ZERO)), problems=problems)
+    if shipping_method is not None:
+        rate = shipping_rate(shipping_method, shipping_address)
+        if rate is None:
+            raise ShopError(_l("This delivery method does not reach your address."), field="shipping_method")
+        result.shipping = to_money(rate)
+    if coupon_code:
+        basket = [coupons.Line(line.product.id, line.quantity, line.unit_price) for line in lines]
+        discount = coupons.evaluate(coupon_code, basket, user_id=user_id, email=email, shipping=result.shipping)
+        result.coupon, result.discount, result.free_shipping = discount.coupon, discount.amount, discount.free_shipping
+    goods_discount = ZERO if result.free_shipping else result.discount
+    result.tax = percent_of(result.subtotal - goods_discount, tax_rate())
+    return result
+
+
+def _name(product: Product) -> LazyString:
+    return LazyString(localized, product, "name")
+
+
+def _out_of_stock(product: Product) -> OutOfStock:
+    if product.stock <= 0:
+        return OutOfStock(_l("%(name)s is out of stock.", name=_name(product)), field="items", product_id=product.id)
+    return OutOfStock(
+        _l("Only %(count)s of %(name)s left in stock.", count=product.stock, name=_name(product)),
+        field="items",
+        product_id=product.id,
+        available=product.stock,
+    )
+
+
+def _new_order_number() -> str:
+    alphabet = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+    return f"SK-{utcnow():%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def find_by_idempotency_key(key: str) -> Order | None:
+    return db.session.scalar(sa.select(Order).where(Order.idempotency_key == key))
+
+
+def place_order(checkout: Checkout) -> Order:
+    """Place an order in one transaction: stock taken, coupon use counted, totals snapshotted,
+    the shopper's stats updated; the confirmation email goes after commit.
+
+    With an idempotency key, a retry (even a concurrent one) returns the first order.
+    """
+    if checkout.idempotency_key:
+        existing = find_by_idempotency_key(checkout.idempotency_key)
+        if existing is not None:
+            return _same_owner(existing, checkout)
+    if not checkout.items:
+        raise ShopError(_l("Your cart is empty."), field="items")
+    if checkout.payment_method not in PAYMENT_METHODS:
+        raise ShopError(_l("Choose a payment method."), field="payment_method")
+    if checkout.shipping_method not in shipping_methods():
+        raise ShopError(_l("Choose a delivery method."), field="shipping_method")
+    merged: dict[int, int] = {}
+    for item in checkout.items:
+        _check_quantity(item.quantity)
+        merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
+    items = [BasketItem(pid, qty) for pid, qty in sorted(merged.items())]
+    try:
+        if checkout.user_id is not None:
+            # One checkout at a time per shopper: per-user coupon limits cannot be raced.
+            db.session.execute(sa.select(User.id).where(User.id == checkout.user_id).with_for_update())
+        priced = quote(
+            items,
+            user_id=checkout.user_id,
+            email=checkout.email,
+            coupon_code=checkout.coupon_code,
+            shipping_method=checkout.shipping_method,
+            shipping_address=checkout.shipping_address,
+            strict=True,
+        )
+        if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
+            raise PriceChanged(current_total=str(priced.total))
+        for line in priced.lines:  # in product id order, so concurrent checkouts cannot deadlock
+            _take_stock(line.product, line.quantity)
+        order = _write_order(checkout, priced)
+        if priced.coupon is not None:
+            coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
+        if checkout.user_id is not None:
+            db.session.execute(
+                sa.update(User)
+                .where(User.id == checkout.user_id)
+                .values(total_orders=User.total_orders + 1, total_spent=User.total_spent + order.total)
+            )
+        enqueue(jobs.send_order_confirmation, order.id)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        if checkout.idempotency_key:
+            existing = find_by_idempotency_key(checkout.idempotency_key)
+            if existing is not None:  # a concurrent retry won the race
+                return _same_owner(existing, checkout)
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return order
+
+
+def _same_owner(order: Order, checkout: Checkout) -> Order:
+    if order.user_id != checkout.user_id or order.customer_email.lower() != checkout.email.lower():
+        raise Conflict(_l("This idempotency key was already used for another order."), field="idempotency_key")
+    return order
+
+
+def _take_stock(product: Product, quantity: int) -> None:
+    if not product.track_inventory:
+        return
+    taken = db.session.execute(
+        sa.update(Product)
+        .where(
+            Product.id == product.id,
+            Product.status == ProductStatus.ACTIVE,
+            sa.or_(Product.stock >= quantity, Product.allow_backorders),
+        )
+        .values(stock=Product.stock - quantity)
+    ).rowcount
+    if not taken:
+        db.session.refresh(product)
+        raise _out_of_stock(product)
+
+
+def _write_order(checkout: Checkout, priced: Quote) -> Order:
+    order = Order(
+        user_id=checkout.user_id,
+        customer_name=checkout.customer_name,
+        customer_email=checkout.email.strip().lower(),
+        subtotal=priced.subtotal,
+        tax_amount=priced.tax,
+        shipping_amount=priced.shipping,
+        discount_amount=priced.discount,
+        total=priced.total,
+        status=OrderStatus.PENDING,
+        payment_status=PaymentStatus.PENDING,
+        fulfillment_status=FulfillmentStatus.UNFULFILLED,
+        shipping_address=checkout.shipping_address,
+        billing_address=checkout.billing_address or checkout.shipping_address,
+        notes=checkout.notes,
+        payment_method=checkout.payment_method,
+        shipping_method=checkout.shipping_method,
+        idempotency_key=checkout.idempotency_key,
+        items=[
+            OrderItem(
+                product_id=line.product.id,
+                product_name=line.product.name_en,
+                product_sku=line.product.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                total_price=line.total,
+            )
+            for line in priced.lines
+        ],
+        events=[OrderStatusEvent(from_status=None, to_status=OrderStatus.PENDING.value)],
+    )
+    for _attempt in range(5):
+        order.order_number = _new_order_number()
+        try:
+            with db.session.begin_nested():
+                db.session.add(order)
+                db.session.flush()
+            return order
+        except sa.exc.IntegrityError as error:
+            if "order_number" not in str(error.orig):
+                raise
+    raise RuntimeError("could not find a free order number")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get_order_for_user(user_id: int, order_id: int) -> Order:
+    """The user's own order; anyone else's is NotFound."""
+    order = db.session.scalar(sa.select(Order).where(Order.id == order_id, Order.user_id == user_id))
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def list_orders_for_user(user_id: int, *, page: int = 1, per_page: int = 20) -> tuple[list[Order], int]:
+    """The user's orders, newest first, and how many there are."""
+    where = Order.user_id == user_id
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(where))
+    orders = db.session.scalars(
+        sa.select(Order)
+        .where(where)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(orders), total
+
+
+# ---------------------------------------------------------------- status changes
+
+
+def check_transition(order: Order, to_status: OrderStatus) -> None:
+    """Raise IllegalTransition, with the reason, unless `order` may move to `to_status`."""
+    if to_status not in TRANSITIONS[order.status]:
+        raise IllegalTransition(
+            _l(
+                "An order that is %(current)s cannot become %(target)s.",
+                current=LazyString(status_label, order.status),
+                target=LazyString(status_label, to_status),
+            ),
+            field="status",
+        )
+
+
+def transition(order: Order, to_status: OrderStatus, *, actor_id: int | None = None, note: str | None = None) -> Order:
+    """Move an order along the status machine, recording the event (the caller commits)."""
+    check_transition(order, to_status)
+    order.events.append(
+        OrderStatusEvent(
+            from_status=order.status.value,
+            to_status=to_status.value,
+            actor_id=actor_id,
+            note=note,
+        )
+    )
+    order.status = to_status
+    if to_status == OrderStatus.SHIPPED:
+        order.shipped_at = utcnow()
+        order.fulfillment_status = FulfillmentStatus.SHIPPED
+    elif to_status == OrderStatus.DELIVERED:
+        order.delivered_at = utcnow()
+        order.fulfillment_status = FulfillmentStatus.DELIVERED
+    return order
+
+
+def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = None) -> Order:
+    """Cancel a pending or confirmed order: stock goes back, the coupon use is released and the
+    shopper's stats are corrected. `user_id` limits it to that shopper's own orders."""
+    query = sa.select(Order).where(Order.id == order_id).with_for_update()
+    if user_id is not None:
+        query = query.where(Order.user_id == user_id)
+    order = db.session.scalar(query)
+    if order is None:
+        raise NotFound()
+    if order.status not in CANCELLABLE:
+        raise IllegalTransition(_l("This order can no longer be cancelled."), field="status")
+    transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
+    for item in order.items:
+        if item.product_id is not None:
+            db.session.execute(
+                sa.update(Product)
+                .where(Product.id == item.product_id, Product.track_inventory)
+                .values(stock=Product.stock + item.quantity)
+            )
+    coupons.release(order.id)
+    if order.user_id is not None:
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == order.user_id)
+            .values(total_orders=User.total_orders - 1, total_spent=User.total_spent - order.total)
+        )
+    db.session.commit()
+    return order
+
+
+STATUS_LABELS = {
+    OrderStatus.PENDING: _l("pending"),
+    OrderStatus.CONFIRMED: _l("confirmed"),
+    OrderStatus.PROCESSING: _l("processing"),
+    OrderStatus.SHIPPED: _l("shipped"),
+    OrderStatus.DELIVERED: _l("delivered"),
+    OrderStatus.CANCELLED: _l("cancelled"),
+    OrderStatus.REFUNDED: _l("refunded"),
+}
+
+
+def status_label(status: OrderStatus) -> str:
+    """The translated name of an order status."""
+    return str(STATUS_LABELS[OrderStatus(status)])
