@@ -99,6 +99,8 @@ class User(UserMixin, db.Model):
     # Bumped on password change, suspension and "log out everywhere": every session and token
     # issued under an older version stops working.
     auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Added by migration 0004: the coupon on the signed-in shopper's cart.
+    cart_coupon_code: Mapped[str | None] = mapped_column(sa.String(50))
 
     addresses: Mapped[list[UserAddress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.columns import created_at, updated_at
+from shop.columns import Money, created_at, updated_at
 from shop.extensions import db
 
 
@@ -26,3 +27,5 @@ class CartItem(db.Model):
     quantity: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+    # Added by migration 0004: the unit price when the line was added.
+    price_at_add: Mapped[Decimal | None] = mapped_column(Money())

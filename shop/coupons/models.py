@@ -57,7 +57,9 @@ class Coupon(db.Model):
     max_discount: Mapped[Decimal | None] = mapped_column(Money())
     usage_limit: Mapped[int | None]
     used_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    usage_limit_per_user: Mapped[int | None] = mapped_column(default=1, server_default="1")
+    # The seed's default is 1, but None means "no per-user limit" and must be storable; an ORM
+    # column default would replace an explicit None, so the default is applied in __init__.
+    usage_limit_per_user: Mapped[int | None]
     min_order_value: Mapped[Decimal | None] = mapped_column(Money())
     applicable_products: Mapped[list[int] | None] = mapped_column(IntArray)
     applicable_categories: Mapped[list[str] | None] = mapped_column(TextArray)
@@ -71,6 +73,10 @@ class Coupon(db.Model):
     end_date: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("usage_limit_per_user", 1)
+        super().__init__(**kwargs)
 
 
 class CouponUsage(db.Model):

@@ -114,7 +114,8 @@ class Checkout:
     expected_total: Decimal | None = None
 
 
-def _check_quantity(quantity: int) -> None:
+def check_quantity(quantity: int) -> None:
+    """Raise unless `quantity` is a whole number from 1 to MAX_QUANTITY."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
         raise ShopError(_l("Choose a quantity from 1 to %(max)s.", max=MAX_QUANTITY), field="quantity")
 
@@ -132,7 +133,7 @@ def quote(
     """Price a basket at today's prices. Unavailable products and missing stock are listed in
     `problems` (or raised, when `strict`); an inapplicable coupon raises CouponNotApplicable."""
     for item in items:
-        _check_quantity(item.quantity)
+        check_quantity(item.quantity)
     ids = [item.product_id for item in items]
     products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
     lines: list[QuoteLine] = []
@@ -210,7 +211,7 @@ def place_order(checkout: Checkout) -> Order:
         raise ShopError(_l("Choose a delivery method."), field="shipping_method")
     merged: dict[int, int] = {}
     for item in checkout.items:
-        _check_quantity(item.quantity)
+        check_quantity(item.quantity)
         merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
     items = [BasketItem(pid, qty) for pid, qty in sorted(merged.items())]
     try:

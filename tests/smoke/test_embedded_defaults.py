@@ -46,7 +46,7 @@ def _get(url: str, lang: str | None = None) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def served(embedded_env) -> str:
     log = _flask(embedded_env, "db", "upgrade")
-    assert "Running upgrade 0002 -> 0003" in log
+    assert "Running upgrade 0003 -> 0004" in log
     first = _flask(embedded_env, "seed")
     assert "Admin login:     admin@skincare.example" in first
     second = _flask(embedded_env, "seed")

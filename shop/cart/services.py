@@ -1,0 +1,332 @@
+"""Carts. A guest's cart lives in their session; a signed-in shopper's cart lives in the
+`shopping_cart` table (so it survives a Redis restart and follows them across devices) with a
+copy in Redis (seed key `cart:{user_id}`, 7 days) that serves reads. On sign-in the guest cart
+merges into the user's.
+
+Each line remembers the price it was added at, so the cart can show a price change instead of
+charging it silently; checkout passes the total the shopper saw (`expected_total`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from shop.accounts.models import User
+from shop.cart.models import CartItem
+from shop.catalog.models import Product, ProductStatus
+from shop.coupons.services import CouponNotApplicable
+from shop.errors import NotFound, ShopError
+from shop.extensions import db
+from shop.i18n import localized, money
+from shop.money import to_money
+from shop.orders import services as orders
+from shop.redis_client import get_redis
+
+CACHE_TTL = 7 * 24 * 3600
+SESSION_KEY = "cart"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose cart: a signed-in user, or a guest's session (any mutable mapping)."""
+
+    user_id: int | None = None
+    guest: MutableMapping | None = None
+
+
+@dataclass
+class Line:
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    price_at_add: Decimal | None
+    notices: list = field(default_factory=list)
+
+    @property
+    def price_changed(self) -> bool:
+        return self.price_at_add is not None and self.price_at_add != self.unit_price
+
+
+@dataclass
+class CartView:
+    lines: list[Line]
+    unavailable: list[Product]
+    quote: orders.Quote | None
+    coupon_code: str | None
+    coupon_error: CouponNotApplicable | None = None
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+# ---------------------------------------------------------------- storage
+
+
+def _guest_state(owner: Owner) -> dict:
+    state = owner.guest.get(SESSION_KEY) or {"items": {}, "coupon": None}
+    return {"items": dict(state.get("items", {})), "coupon": state.get("coupon")}
+
+
+def _save_guest(owner: Owner, state: dict) -> None:
+    owner.guest[SESSION_KEY] = state  # re-assign: session backends notice changes on assignment
+
+
+def _cache_key(user_id: int) -> str:
+    return f"cart:{user_id}"
+
+
+def _stored(owner: Owner) -> dict[int, tuple[int, Decimal | None]]:
+    """product id -> (quantity, price at add)."""
+    if owner.user_id is None:
+        return {
+            int(pid): (item["q"], Decimal(item["p"]) if item.get("p") else None)
+            for pid, item in _guest_state(owner)["items"].items()
+        }
+    client = get_redis()
+    if client is not None:
+        cached = client.get(_cache_key(owner.user_id))
+        if cached is not None:
+            return {
+                row["product_id"]: (row["quantity"], Decimal(row["product_data"]["price"]))
+                for row in json.loads(cached)
+            }
+    rows = db.session.execute(
+        sa.select(CartItem.product_id, CartItem.quantity, CartItem.price_at_add)
+        .where(CartItem.user_id == owner.user_id)
+        .order_by(CartItem.id)
+    ).all()
+    stored = {pid: (qty, price) for pid, qty, price in rows}
+    _refresh_cache(owner.user_id, stored)
+    return stored
+
+
+def _refresh_cache(user_id: int, stored: dict[int, tuple[int, Decimal | None]]) -> None:
+    client = get_redis()
+    if client is None:
+        return
+    if not stored:
+        client.delete(_cache_key(user_id))
+        return
+    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(stored)))}
+    value = [
+        {
+            "product_id": pid,
+            "quantity": qty,
+            "product_data": {
+                "name": products[pid].name_en if pid in products else None,
+                "price": str(price if price is not None else products[pid].price),
+                "image_url": products[pid].image_url if pid in products else None,
+            },
+        }
+        for pid, (qty, price) in stored.items()
+    ]
+    client.set(_cache_key(user_id), json.dumps(value), ex=CACHE_TTL)
+
+
+def _write(owner: Owner, product_id: int, quantity: int | None, price: Decimal | None) -> None:
+    """Set one line (quantity None removes it)."""
+    if owner.user_id is None:
+        state = _guest_state(owner)
+        if quantity is None:
+            state["items"].pop(str(product_id), None)
+        else:
+            state["items"][str(product_id)] = {"q": quantity, "p": str(price) if price is not None else None}
+        _save_guest(owner, state)
+        return
+    if quantity is None:
+        db.session.execute(
+            sa.delete(CartItem).where(CartItem.user_id == owner.user_id, CartItem.product_id == product_id)
+        )
+    else:
+        _upsert(owner.user_id, product_id, quantity, price)
+    db.session.commit()
+    _invalidate(owner.user_id)
+
+
+def _upsert(user_id: int, product_id: int, quantity: int, price: Decimal | None) -> None:
+    updated = db.session.execute(
+        sa.update(CartItem)
+        .where(CartItem.user_id == user_id, CartItem.product_id == product_id)
+        .values(quantity=quantity)
+    ).rowcount
+    if not updated:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CartItem(user_id=user_id, product_id=product_id, quantity=quantity, price_at_add=price))
+        except sa.exc.IntegrityError:  # added on another device at the same moment
+            db.session.execute(
+                sa.update(CartItem)
+                .where(CartItem.user_id == user_id, CartItem.product_id == product_id)
+                .values(quantity=quantity)
+            )
+
+
+def _invalidate(user_id: int) -> None:
+    client = get_redis()
+    if client is not None:
+        client.delete(_cache_key(user_id))
+
+
+def _coupon(owner: Owner) -> str | None:
+    if owner.user_id is None:
+        return _guest_state(owner)["coupon"]
+    return db.session.scalar(sa.select(User.cart_coupon_code).where(User.id == owner.user_id))
+
+
+def _set_coupon(owner: Owner, code: str | None) -> None:
+    if owner.user_id is None:
+        state = _guest_state(owner)
+        state["coupon"] = code
+        _save_guest(owner, state)
+        return
+    db.session.execute(sa.update(User).where(User.id == owner.user_id).values(cart_coupon_code=code))
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- rules
+
+
+def _sellable(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None or product.status != ProductStatus.ACTIVE:
+        raise NotFound(_l("This product is not available."), field="product_id")
+    return product
+
+
+def _cap(product: Product, quantity: int) -> int:
+    """The quantity the shelf allows (unless backorders are allowed or stock is not tracked)."""
+    if not product.track_inventory or product.allow_backorders:
+        return quantity
+    if product.stock <= 0:
+        raise orders.OutOfStock(
+            _l("%(name)s is out of stock.", name=LazyString(localized, product, "name")), field="product_id"
+        )
+    return min(quantity, product.stock)
+
+
+def add_item(owner: Owner, product_id: int, quantity: int = 1) -> int:
+    """Add to the cart; returns the line's quantity, capped by stock."""
+    orders.check_quantity(quantity)
+    product = _sellable(product_id)
+    current, price = _stored(owner).get(product_id, (0, None))
+    wanted = min(current + quantity, orders.MAX_QUANTITY)
+    capped = _cap(product, wanted)
+    _write(owner, product_id, capped, price if price is not None else product.price)
+    return capped
+
+
+def set_quantity(owner: Owner, product_id: int, quantity: int) -> int:
+    """Change a line's quantity (1..99, capped by stock); returns the quantity set."""
+    orders.check_quantity(quantity)
+    stored = _stored(owner)
+    if product_id not in stored:
+        raise NotFound(_l("This product is not in your cart."), field="product_id")
+    product = _sellable(product_id)
+    capped = _cap(product, quantity)
+    _write(owner, product_id, capped, stored[product_id][1])
+    return capped
+
+
+def remove_item(owner: Owner, product_id: int) -> None:
+    """Take a product out of the cart (no error if it was not there)."""
+    _write(owner, product_id, None, None)
+
+
+def clear(owner: Owner) -> None:
+    """Empty the cart and drop its coupon."""
+    if owner.user_id is None:
+        _save_guest(owner, {"items": {}, "coupon": None})
+        return
+    db.session.execute(sa.delete(CartItem).where(CartItem.user_id == owner.user_id))
+    db.session.execute(sa.update(User).where(User.id == owner.user_id).values(cart_coupon_code=None))
+    db.session.commit()
+    _invalidate(owner.user_id)
+
+
+def count(owner: Owner) -> int:
+    """How many units are in the cart (for the header badge)."""
+    return sum(quantity for quantity, _price in _stored(owner).values())
+
+
+def apply_coupon(owner: Owner, code: str, *, email: str | None = None) -> CartView:
+    """Check a coupon against the cart and keep it; CouponNotApplicable says why not."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 50:
+        raise CouponNotApplicable("unknown", _l("This coupon code does not exist."))
+    result = view(owner, email=email, coupon_code=code)
+    if result.coupon_error is not None:
+        raise result.coupon_error
+    _set_coupon(owner, code)
+    return result
+
+
+def remove_coupon(owner: Owner) -> None:
+    _set_coupon(owner, None)
+
+
+def view(owner: Owner, *, email: str | None = None, coupon_code: str | None = None) -> CartView:
+    """The cart at today's prices, with what changed since the shopper added things."""
+    stored = _stored(owner)
+    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(stored)))}
+    lines: list[Line] = []
+    unavailable: list[Product] = []
+    for product_id, (quantity, price_at_add) in stored.items():
+        product = products.get(product_id)
+        if product is None or product.status != ProductStatus.ACTIVE:
+            if product is not None:
+                unavailable.append(product)
+            continue
+        line = Line(product, quantity, product.price, to_money(product.price * quantity), price_at_add)
+        if line.price_changed:
+            line.notices.append(
+                _l(
+                    "The price changed from %(old)s to %(new)s.",
+                    old=LazyString(money, price_at_add),
+                    new=LazyString(money, product.price),
+                )
+            )
+        if product.track_inventory and not product.allow_backorders and product.stock < quantity:
+            line.notices.append(_l("Only %(count)s left in stock.", count=max(product.stock, 0)))
+        lines.append(line)
+    code = coupon_code if coupon_code is not None else _coupon(owner)
+    items = [orders.BasketItem(line.product.id, line.quantity) for line in lines]
+    quote, coupon_error = None, None
+    if items:
+        try:
+            quote = orders.quote(items, user_id=owner.user_id, email=email, coupon_code=code)
+        except CouponNotApplicable as error:
+            coupon_error = error
+            quote = orders.quote(items, user_id=owner.user_id, email=email)
+    return CartView(lines, unavailable, quote, code if coupon_error is None else None, coupon_error)
+
+
+def basket(owner: Owner) -> list[orders.BasketItem]:
+    """The cart as checkout takes it."""
+    return [orders.BasketItem(pid, qty) for pid, (qty, _price) in _stored(owner).items()]
+
+
+def merge_guest_cart(guest: MutableMapping, user_id: int) -> None:
+    """On sign-in: the guest's lines join the user's cart (quantities add up, capped by stock)."""
+    guest_owner, user_owner = Owner(guest=guest), Owner(user_id=user_id)
+    state = _guest_state(guest_owner)
+    for product_id, (quantity, _price) in _stored(guest_owner).items():
+        try:
+            add_item(user_owner, product_id, quantity)
+        except ShopError:
+            continue  # gone or sold out since: the cart page will not show it
+    if state["coupon"] and not _coupon(user_owner):
+        _set_coupon(user_owner, state["coupon"])
+    guest.pop(SESSION_KEY, None)
