@@ -1,0 +1,426 @@
+"""Cart, wishlist, orders and coupons over JSON: /api/v1/cart/*, /wishlist/*, /orders*, /coupons/*."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import request
+from flask_babel import gettext as _
+from flask_jwt_extended import current_user, jwt_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.envelope import success_response
+from api.pagination import PaginationQuery, paginated
+from api.validation import Range
+from shop.accounts import services as accounts
+from shop.cart import services as cart
+from shop.coupons.models import Coupon, CouponStatus
+from shop.errors import ShopError
+from shop.extensions import db
+from shop.i18n import localized
+from shop.orders import services as orders
+from shop.orders.models import Order
+from shop.orders.shipping import methods as shipping_methods
+from shop.wishlist import services as wishlist
+
+cart_bp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The signed-in shopper's cart")
+wishlist_bp = Blueprint("wishlist", __name__, url_prefix="/api/v1/wishlist", description="Saved products")
+orders_bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Checkout and order history")
+coupons_bp = Blueprint("coupons", __name__, url_prefix="/api/v1/coupons", description="Coupons")
+
+QUANTITY = Range(min=1, max=orders.MAX_QUANTITY)
+
+
+def _owner() -> cart.Owner:
+    return cart.Owner(user_id=current_user.id)
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _product(product) -> dict:
+    return {"id": product.id, "slug": product.slug, "name": localized(product, "name"), "image_url": product.image_url}
+
+
+def _cart(view: cart.CartView) -> dict:
+    quote = view.quote
+    return {
+        "items": [
+            {
+                **_product(line.product),
+                "product_id": line.product.id,
+                "quantity": line.quantity,
+                "unit_price": _money(line.unit_price),
+                "line_total": _money(line.total),
+                "price_at_add": _money(line.price_at_add),
+                "price_changed": line.price_changed,
+                "notices": [str(n) for n in line.notices],
+            }
+            for line in view.lines
+        ],
+        "unavailable": [_product(p) for p in view.unavailable],
+        "count": view.count,
+        "coupon_code": view.coupon_code,
+        "coupon_error": str(view.coupon_error.message) if view.coupon_error else None,
+        "subtotal": _money(quote.subtotal if quote else 0),
+        "discount": _money(quote.discount if quote else 0),
+        "tax": _money(quote.tax if quote else 0),
+        # Delivery depends on the address: POST /api/v1/orders/preview prices it.
+        "total_before_shipping": _money(quote.total if quote else 0),
+    }
+
+
+def _order(order: Order, *, detail: bool = True) -> dict:
+    data = {
+        "id": order.id,
+        "order_number": order.order_number,
+        "status": order.status.value,
+        "status_label": orders.status_label(order.status),
+        "payment_status": order.payment_status.value,
+        "fulfillment_status": order.fulfillment_status.value,
+        "subtotal": _money(order.subtotal),
+        "tax_amount": _money(order.tax_amount),
+        "shipping_amount": _money(order.shipping_amount),
+        "discount_amount": _money(order.discount_amount),
+        "total": _money(order.total),
+        "item_count": sum(item.quantity for item in order.items),
+        "created_at": order.created_at.isoformat() if order.created_at else None,
+    }
+    if detail:
+        data.update(
+            items=[
+                {
+                    "product_id": i.product_id,
+                    "product_name": i.product_name,
+                    "product_sku": i.product_sku,
+                    "quantity": i.quantity,
+                    "unit_price": _money(i.unit_price),
+                    "total_price": _money(i.total_price),
+                }
+                for i in order.items
+            ],
+            shipping_address=order.shipping_address,
+            billing_address=order.billing_address,
+            payment_method=order.payment_method,
+            shipping_method=order.shipping_method,
+            tracking_number=order.tracking_number,
+            notes=order.notes,
+            timeline=[
+                {"status": e.to_status, "at": e.created_at.isoformat() if e.created_at else None} for e in order.events
+            ],
+            can_cancel=order.status in orders.CANCELLABLE,
+        )
+    return data
+
+
+# ---------------------------------------------------------------- cart
+
+
+class AddIn(Schema):
+    product_id = fields.Integer(required=True, validate=Range(min=1))
+    quantity = fields.Integer(load_default=1, validate=QUANTITY)
+
+
+class QuantityIn(Schema):
+    quantity = fields.Integer(required=True, validate=QUANTITY)
+
+
+class CouponIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+@cart_bp.get("")
+@jwt_required()
+def get_cart():
+    """The cart at today's prices, with price changes and withdrawn products called out."""
+    return success_response(_cart(cart.view(_owner(), email=current_user.email)))
+
+
+@cart_bp.post("/add")
+@cart_bp.arguments(AddIn)
+@jwt_required()
+def add(data):
+    """Add a product (quantities add up, capped by stock)."""
+    cart.add_item(_owner(), data["product_id"], data["quantity"])
+    return success_response(_cart(cart.view(_owner(), email=current_user.email)), _("Added to your cart."))
+
+
+@cart_bp.put("/update/<int:product_id>")
+@cart_bp.arguments(QuantityIn)
+@jwt_required()
+def update(data, product_id: int):
+    """Change a line's quantity (1 to 99, capped by stock)."""
+    cart.set_quantity(_owner(), product_id, data["quantity"])
+    return success_response(_cart(cart.view(_owner(), email=current_user.email)), _("Your cart was updated."))
+
+
+@cart_bp.delete("/remove/<int:product_id>")
+@jwt_required()
+def remove(product_id: int):
+    """Take a product out of the cart."""
+    cart.remove_item(_owner(), product_id)
+    return success_response(_cart(cart.view(_owner(), email=current_user.email)), _("Removed from your cart."))
+
+
+@cart_bp.delete("/clear")
+@jwt_required()
+def clear():
+    """Empty the cart."""
+    cart.clear(_owner())
+    return success_response(_cart(cart.view(_owner())), _("Your cart is empty."))
+
+
+@cart_bp.post("/apply-coupon")
+@cart_bp.arguments(CouponIn)
+@jwt_required()
+def apply_coupon(data):
+    """Apply a coupon; a code that does not apply is refused with the reason."""
+    view = cart.apply_coupon(_owner(), data["code"], email=current_user.email)
+    return success_response(_cart(view), _("Coupon applied."))
+
+
+@cart_bp.delete("/remove-coupon")
+@jwt_required()
+def remove_coupon():
+    """Take the coupon off the cart."""
+    cart.remove_coupon(_owner())
+    return success_response(_cart(cart.view(_owner(), email=current_user.email)), _("Coupon removed."))
+
+
+# ---------------------------------------------------------------- wishlist
+
+
+@wishlist_bp.get("")
+@jwt_required()
+def get_wishlist():
+    """Saved products, newest first."""
+    items = wishlist.list_items(current_user.id)
+    return success_response([{**_product(p), "price": _money(p.price), "in_stock": p.is_in_stock} for p in items])
+
+
+@wishlist_bp.post("/add/<int:product_id>")
+@jwt_required()
+def wishlist_add(product_id: int):
+    """Save a product (saving twice is harmless)."""
+    created = wishlist.add(current_user.id, product_id)
+    return success_response(
+        {"product_id": product_id, "count": wishlist.count(current_user.id)},
+        _("Saved to your wishlist."),
+        201 if created else 200,
+    )
+
+
+@wishlist_bp.delete("/remove/<int:product_id>")
+@jwt_required()
+def wishlist_remove(product_id: int):
+    """Forget a saved product."""
+    wishlist.remove(current_user.id, product_id)
+    return success_response(
+        {"product_id": product_id, "count": wishlist.count(current_user.id)}, _("Removed from your wishlist.")
+    )
+
+
+@wishlist_bp.delete("/clear")
+@jwt_required()
+def wishlist_clear():
+    """Empty the wishlist."""
+    wishlist.clear(current_user.id)
+    return success_response({"count": 0}, _("Your wishlist is empty."))
+
+
+# ---------------------------------------------------------------- orders
+
+
+class AddressSnapshotIn(Schema):
+    first_name = fields.String(validate=validate.Length(max=100))
+    last_name = fields.String(validate=validate.Length(max=100))
+    company = fields.String(validate=validate.Length(max=100))
+    address_line1 = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    address_line2 = fields.String(validate=validate.Length(max=255))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    state = fields.String(validate=validate.Length(max=100))
+    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    country = fields.String(load_default="Cambodia", validate=validate.Length(min=1, max=100))
+    phone = fields.String(validate=validate.Length(max=20))
+
+
+class PlaceOrderIn(Schema):
+    address_id = fields.Integer(validate=Range(min=1))
+    shipping_address = fields.Nested(AddressSnapshotIn)
+    billing_address = fields.Nested(AddressSnapshotIn)
+    shipping_method = fields.String(load_default="standard", validate=validate.OneOf(["standard", "express"]))
+    payment_method = fields.String(load_default="cod", validate=validate.OneOf(["cod"]))
+    notes = fields.String(validate=validate.Length(max=1000))
+    expected_total = fields.Decimal(places=2, validate=Range(min=0), as_string=True)
+
+
+def _address(data: dict) -> dict:
+    if data.get("address_id"):
+        return accounts.get_address(current_user.id, data["address_id"]).as_snapshot()
+    if data.get("shipping_address"):
+        return data["shipping_address"]
+    raise ShopError(_("Choose a delivery address."), field="shipping_address")
+
+
+@orders_bp.post("/preview")
+@orders_bp.arguments(PlaceOrderIn)
+@jwt_required()
+def preview(data):
+    """The order review: the cart priced with delivery to this address. Nothing is saved; send
+    the `total` back as `expected_total` when placing the order."""
+    owner = _owner()
+    view = cart.view(owner, email=current_user.email)
+    if not view.lines:
+        raise ShopError(_("Your cart is empty."), field="items")
+    quote = orders.quote(
+        cart.basket(owner),
+        user_id=current_user.id,
+        email=current_user.email,
+        coupon_code=view.coupon_code,
+        shipping_method=data["shipping_method"],
+        shipping_address=_address(data),
+    )
+    return success_response(
+        {
+            "subtotal": _money(quote.subtotal),
+            "discount": _money(quote.discount),
+            "shipping": _money(quote.shipping),
+            "tax": _money(quote.tax),
+            "total": _money(quote.total),
+            "coupon_code": view.coupon_code,
+            "problems": [str(p.message) for p in quote.problems],
+        }
+    )
+
+
+@orders_bp.post("")
+@orders_bp.arguments(PlaceOrderIn)
+@jwt_required()
+def place(data):
+    """Place an order from the cart (cash on delivery). Send an `Idempotency-Key` header: a retry
+    with the same key returns the first order instead of placing a second one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 100):
+        raise ShopError(_("The Idempotency-Key header must be 1 to 100 characters."), field="Idempotency-Key")
+    address = _address(data)
+    owner = _owner()
+    view = cart.view(owner, email=current_user.email)
+    order = orders.place_order(
+        orders.Checkout(
+            items=cart.basket(owner),
+            email=current_user.email,
+            user_id=current_user.id,
+            customer_name=current_user.full_name,
+            shipping_address=address,
+            billing_address=data.get("billing_address"),
+            shipping_method=data["shipping_method"],
+            payment_method=data["payment_method"],
+            coupon_code=view.coupon_code,
+            notes=data.get("notes"),
+            idempotency_key=key,
+            expected_total=data.get("expected_total"),
+        )
+    )
+    cart.clear(owner)
+    return success_response(_order(order), _("Thank you! Your order is placed."), 201)
+
+
+@orders_bp.get("")
+@orders_bp.arguments(PaginationQuery, location="query")
+@jwt_required()
+def history(query):
+    """The shopper's orders, newest first."""
+    items, total = orders.list_orders_for_user(current_user.id, page=query["page"], per_page=query["limit"])
+    body = paginated(
+        items, page=query["page"], per_page=query["limit"], total=total, serialize=lambda o: _order(o, detail=False)
+    )
+    return success_response(body)
+
+
+@orders_bp.get("/<int:order_id>")
+@jwt_required()
+def detail(order_id: int):
+    """One of the shopper's orders with its items and status timeline (404 for anyone else's)."""
+    return success_response(_order(orders.get_order_for_user(current_user.id, order_id)))
+
+
+@orders_bp.post("/<int:order_id>/cancel")
+@jwt_required()
+def cancel(order_id: int):
+    """Cancel a pending or confirmed order: stock and the coupon use are given back."""
+    order = orders.cancel_order(order_id, user_id=current_user.id)
+    return success_response(_order(order), _("Your order is cancelled."))
+
+
+# ---------------------------------------------------------------- coupons
+
+
+@coupons_bp.post("/validate")
+@coupons_bp.arguments(CouponIn)
+@jwt_required()
+def validate_coupon(data):
+    """Would this code apply to the cart, and what would it take off? Nothing is saved."""
+    view = cart.view(_owner(), email=current_user.email, coupon_code=data["code"].strip().upper())
+    if view.coupon_error is not None:
+        raise view.coupon_error
+    if view.quote is None:
+        raise ShopError(_("Your cart is empty."), field="code")
+    return success_response(
+        {
+            "code": view.coupon_code,
+            "discount": _money(view.quote.discount),
+            "free_shipping": view.quote.free_shipping,
+            "total_before_shipping": _money(view.quote.total),
+        }
+    )
+
+
+@coupons_bp.get("/available")
+def available():
+    """Active public coupons that are valid today and not used up."""
+    today = date.today()
+    query = (
+        sa.select(Coupon)
+        .where(
+            Coupon.status == CouponStatus.ACTIVE,
+            sa.or_(Coupon.start_date.is_(None), Coupon.start_date <= today),
+            sa.or_(Coupon.end_date.is_(None), Coupon.end_date >= today),
+            sa.or_(Coupon.usage_limit.is_(None), Coupon.used_count < Coupon.usage_limit),
+        )
+        .order_by(Coupon.end_date.nulls_last(), Coupon.code)
+    )
+    return success_response(
+        [
+            {
+                "code": c.code,
+                "name": c.name,
+                "description": c.description,
+                "type": c.type.value,
+                "value": _money(c.value),
+                "max_discount": _money(c.max_discount),
+                "min_order_value": _money(c.min_order_value),
+                "end_date": c.end_date.isoformat() if c.end_date else None,
+                "first_order_only": c.is_first_time_only,
+            }
+            for c in db.session.scalars(query)
+        ]
+    )
+
+
+@orders_bp.get("/shipping-methods")
+def shipping_options():
+    """Delivery methods and their rates (Phnom Penh / provinces)."""
+    return success_response(
+        [
+            {
+                "code": m.code,
+                "label": str(m.label),
+                "rate_phnom_penh": _money(m.rate_phnom_penh),
+                "rate_province": _money(m.rate_province),
+            }
+            for m in shipping_methods().values()
+        ]
+    )
