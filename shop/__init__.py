@@ -35,6 +35,12 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         app.config.from_object(config_from_env())
         app.config.update(config or {})
 
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_PATH"]).mkdir(parents=True, exist_ok=True)
 
@@ -90,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "storefront.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # flash plain text: the session is JSON (Flask-Session)
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:

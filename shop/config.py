@@ -122,6 +122,8 @@ class Config:
     RATE_LIMIT_REQUESTS = int(env("RATE_LIMIT_REQUESTS", "100"))
     RATE_LIMIT_WINDOW = parse_duration(env("RATE_LIMIT_WINDOW", "60s"))
     ML_SERVICE_URL = env("ML_SERVICE_URL")
+    # How many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*.
+    TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Phnom_Penh"

@@ -1,0 +1,209 @@
+"""Order placement under load: 32 concurrent clients on PostgreSQL + Redis, over HTTP.
+
+    .venv/bin/python benchmarks/orders.py [--clients 32] [--seconds 20]
+
+Builds its own database (skincare_bench_orders), starts gunicorn (gthread, 2 workers x 4
+threads) on a free port, gives every client its own account, and has each client repeatedly
+add a random product to its cart and place the order (POST /api/v1/cart/add + POST
+/api/v1/orders). Stock is deliberately short (the clients want more than there is), so the
+race for the last units is part of the run. Prints orders/s, latency percentiles and the
+oversell count: units sold beyond the stock there was (must be 0), checked in the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+NAME = "skincare_bench_orders"
+PRODUCTS, STOCK_EACH = 40, 150
+ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(env: dict, clients: int) -> None:
+    flask = str(Path(sys.executable).parent / "flask")
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    script = f"""
+from decimal import Decimal
+from shop import create_app
+from shop.extensions import db
+from shop.accounts.models import User
+from shop.accounts.passwords import hash_password
+from shop.catalog.models import Product
+app = create_app()
+with app.app_context():
+    for n in range({PRODUCTS}):
+        db.session.add(Product(name_en=f"Bench {{n}}", slug=f"bench-{{n}}", sku=f"B-{{n}}", price=Decimal("9.90"),
+                               stock={STOCK_EACH}, category="serums"))
+    hashed = hash_password("Bench-password-2026")
+    for n in range({clients}):
+        db.session.add(User(email=f"bench{{n}}@example.com", password_hash=hashed, email_verified=True))
+    db.session.commit()
+"""
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def request(conn: http.client.HTTPConnection, method: str, path: str, body=None, headers=None):
+    conn.request(
+        method,
+        path,
+        body=json.dumps(body) if body is not None else None,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    response = conn.getresponse()
+    return response.status, json.loads(response.read() or b"null")
+
+
+def client(port: int, n: int, deadline: float, results: list, lock: threading.Lock) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    # Each client comes from its own address on the loopback range, so the per-IP limits
+    # (sign-in, API rate limit) apply per client as they would per phone.
+    forwarded = {"X-Forwarded-For": f"127.0.{n // 250}.{n % 250 + 2}"}
+    status, body = request(
+        conn,
+        "POST",
+        "/api/v1/auth/login",
+        {"email": f"bench{n}@example.com", "password": "Bench-password-2026"},
+        forwarded,
+    )
+    headers = {"Authorization": "Bearer " + body["data"]["tokens"]["access_token"], **forwarded}
+    rng = random.Random(n)
+    placed = refused = errors = 0
+    latencies = []
+    while time.perf_counter() < deadline:
+        product_id = rng.randint(1, PRODUCTS)
+        started = time.perf_counter()
+        status, _ = request(conn, "POST", "/api/v1/cart/add", {"product_id": product_id, "quantity": 1}, headers)
+        if status != 200:
+            refused += 1  # sold out already
+            continue
+        status, _ = request(
+            conn,
+            "POST",
+            "/api/v1/orders",
+            {"shipping_address": ADDRESS},
+            {**headers, "Idempotency-Key": f"c{n}-{placed + refused + errors}"},
+        )
+        latencies.append(time.perf_counter() - started)
+        if status == 201:
+            placed += 1
+        elif status == 409:
+            refused += 1
+            request(conn, "DELETE", "/api/v1/cart/clear", None, headers)
+        else:
+            errors += 1
+    with lock:
+        results.append((placed, refused, errors, latencies))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {NAME}")
+    database = ADMIN.rsplit("/", 1)[0] + f"/{NAME}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "REDIS_URL": REDIS,
+        "FLASK_APP": "wsgi.py",
+        "FLASK_SKIP_DOTENV": "1",
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_REQUESTS": "100000",
+        "SECRET_KEY": "bench",
+        "JWT_SECRET": "bench-jwt-secret-that-is-long-enough-0123",
+    }
+    server = None
+    try:
+        prepare(env, args.clients)
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "--worker-class",
+                "gthread",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env={**env, "TRUSTED_PROXIES": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/health")
+                break
+            except OSError:
+                time.sleep(0.1)
+        results: list = []
+        lock = threading.Lock()
+        deadline = time.perf_counter() + args.seconds
+        started = time.perf_counter()
+        threads = [
+            threading.Thread(target=client, args=(port, n, deadline, results, lock)) for n in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        placed = sum(r[0] for r in results)
+        refused = sum(r[1] for r in results)
+        errors = sum(r[2] for r in results)
+        latencies = sorted(lat for r in results for lat in r[3])
+        with psycopg.connect(database) as conn:
+            sold = conn.execute("SELECT coalesce(sum(quantity), 0) FROM order_items").fetchone()[0]
+            negative = conn.execute("SELECT count(*) FROM products WHERE stock < 0").fetchone()[0]
+            orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+            bad_totals = conn.execute(
+                "SELECT count(*) FROM orders WHERE total <> subtotal + tax_amount + shipping_amount - discount_amount"
+            ).fetchone()[0]
+        oversold = max(0, int(sold) - PRODUCTS * STOCK_EACH) + int(negative)
+        p50 = statistics.median(latencies) * 1000 if latencies else 0
+        p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else 0
+        print(f"clients: {args.clients}, run: {elapsed:.1f} s, stock: {PRODUCTS * STOCK_EACH} units")
+        print(f"orders placed: {placed} ({orders} in the database), refused (sold out): {refused}, errors: {errors}")
+        print(f"orders/s: {placed / elapsed:.1f} (goal >= 100)")
+        print(f"add-to-cart + place latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        print(f"units sold: {sold}, oversold: {oversold} (must be 0), totals breaking the formula: {bad_totals}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
