@@ -247,7 +247,14 @@ class AddressSnapshotIn(Schema):
     phone = fields.String(validate=validate.Length(max=20))
 
 
+class ItemIn(Schema):
+    product_id = fields.Integer(required=True, validate=Range(min=1))
+    quantity = fields.Integer(required=True, validate=QUANTITY)
+
+
 class PlaceOrderIn(Schema):
+    items = fields.List(fields.Nested(ItemIn), validate=validate.Length(min=1, max=50))
+    coupon_code = fields.String(validate=validate.Length(max=50))
     address_id = fields.Integer(validate=Range(min=1))
     shipping_address = fields.Nested(AddressSnapshotIn)
     billing_address = fields.Nested(AddressSnapshotIn)
@@ -300,17 +307,22 @@ def preview(data):
 @orders_bp.arguments(PlaceOrderIn)
 @jwt_required()
 def place(data):
-    """Place an order from the cart (cash on delivery). Send an `Idempotency-Key` header: a retry
-    with the same key returns the first order instead of placing a second one."""
+    """Place an order (cash on delivery) from the cart, which it empties, or from `items` ("buy
+    now", the cart is left alone). Send an `Idempotency-Key` header: a retry with the same key
+    returns the first order instead of placing a second one."""
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 100):
         raise ShopError(_("The Idempotency-Key header must be 1 to 100 characters."), field="Idempotency-Key")
     address = _address(data)
     owner = _owner()
-    view = cart.view(owner, email=current_user.email)
+    if data.get("items"):
+        items = [orders.BasketItem(i["product_id"], i["quantity"]) for i in data["items"]]
+        coupon_code, from_cart = data.get("coupon_code"), None
+    else:
+        items, coupon_code, from_cart = cart.basket(owner), cart.coupon_code(owner), current_user.id
     order = orders.place_order(
         orders.Checkout(
-            items=cart.basket(owner),
+            items=items,
             email=current_user.email,
             user_id=current_user.id,
             customer_name=current_user.full_name,
@@ -318,13 +330,13 @@ def place(data):
             billing_address=data.get("billing_address"),
             shipping_method=data["shipping_method"],
             payment_method=data["payment_method"],
-            coupon_code=view.coupon_code,
+            coupon_code=coupon_code,
             notes=data.get("notes"),
             idempotency_key=key,
             expected_total=data.get("expected_total"),
+            from_cart_of=from_cart,
         )
     )
-    cart.clear(owner)
     return success_response(_order(order), _("Thank you! Your order is placed."), 201)
 
 

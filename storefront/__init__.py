@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("storefront", __name__)
 
-from storefront import catalog_views  # noqa: E402,F401  (registers routes)
+from storefront import account_views, auth_views, catalog_views  # noqa: E402,F401  (registers routes)

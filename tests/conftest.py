@@ -29,6 +29,7 @@ os.environ["ENV"] = "test"
 
 from shop import create_app  # noqa: E402
 from shop.extensions import db as _db  # noqa: E402
+from shop.extensions import limiter  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -117,7 +118,12 @@ def db(app: Flask) -> Iterator:
 
 @pytest.fixture(autouse=True)
 def _clean_stores(request) -> Iterator[None]:
-    """Flush our Redis db and the mongomock analytics database around tests that use the app."""
+    """Flush our Redis db and the mongomock analytics database around tests that use the app.
+
+    Rate-limit counts are reset before every test: Flask-Limiter is one object shared by every
+    app a test builds, and the last app built chose its storage (memory:// for an embedded app),
+    which flushing Redis does not empty."""
+    limiter.reset()
     yield
     if "app" in request.fixturenames:
         application: Flask = request.getfixturevalue("app")

@@ -4,6 +4,7 @@ address book. Every door (pages, JSON API, admin) goes through these functions."
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from shop import attempts
 from shop.accounts import jobs
-from shop.accounts.models import ADDRESS_TYPES, GENDERS, Language, User, UserAddress, UserRole
+from shop.accounts.models import ADDRESS_TYPES, EMAIL_REGEX, GENDERS, Language, User, UserAddress, UserRole
 from shop.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from shop.catalog.models import SkinType
 from shop.columns import utcnow
@@ -55,6 +56,11 @@ class EmailTaken(Conflict):
     default_message = _l("An account with this email already exists.")
 
 
+class InvalidEmail(ShopError):
+    code = "invalid_email"
+    default_message = _l("Enter a valid email address, like name@example.com.")
+
+
 class WeakPassword(ShopError):
     code = "weak_password"
 
@@ -72,6 +78,17 @@ class ExpiredToken(ShopError):
 def normalize_email(email: str) -> str:
     """Emails are compared and stored trimmed and lower-cased."""
     return email.strip().lower()
+
+
+_EMAIL = re.compile(EMAIL_REGEX, re.IGNORECASE)
+
+
+def check_email(email: str) -> str:
+    """The normalized email, or InvalidEmail when the database's own rule would refuse it."""
+    email = normalize_email(email)
+    if len(email) > 255 or not _EMAIL.match(email):
+        raise InvalidEmail(field="email")
+    return email
 
 
 def _token() -> tuple[str, str]:
@@ -110,7 +127,7 @@ def register(
     skin_type: str | None = None,
 ) -> User:
     """Create a customer account and send the verification email (after commit)."""
-    email = normalize_email(email)
+    email = check_email(email)
     check_password(password, email=email)
     if find_user_by_email(email) is not None:
         raise EmailTaken(field="email")
@@ -127,9 +144,11 @@ def register(
     db.session.add(user)
     try:
         db.session.flush()
-    except sa.exc.IntegrityError as error:  # a concurrent registration with the same email
+    except sa.exc.IntegrityError as error:
         db.session.rollback()
-        raise EmailTaken(field="email") from error
+        if "uq_users_email" in str(error.orig):  # a concurrent registration with the same email
+            raise EmailTaken(field="email") from error
+        raise
     _start_verification(user)
     db.session.commit()
     return user
@@ -215,6 +234,17 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
+def check_reset_token(raw_token: str) -> User:
+    """The user a reset link belongs to, or InvalidToken / ExpiredToken (so a page can say so
+    before the shopper types a new password)."""
+    user = db.session.scalar(sa.select(User).where(User.password_reset_token == _hash_token(raw_token)))
+    if user is None:
+        raise InvalidToken(field="token")
+    if user.password_reset_expires is None or user.password_reset_expires < utcnow():
+        raise ExpiredToken(field="token")
+    return user
+
+
 def reset_password(raw_token: str, new_password: str) -> User:
     """Set a new password with a reset link; the link works once, and every session ends."""
     user = db.session.scalar(
@@ -236,8 +266,16 @@ def reset_password(raw_token: str, new_password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> User:
-    """Change the password after checking the current one; every other session ends."""
+    """Change the password after checking the current one; every other session ends.
+
+    Wrong current passwords count towards the account's sign-in lockout: a stolen session
+    cannot be used to guess the password."""
+    _, account_key = login_keys(user.email, None)
+    window = attempts.current(account_key)
+    if window.count >= MAX_FAILURES_PER_ACCOUNT:
+        raise TooManyAttempts(window.retry_after)
     if not verify_password(user.password_hash, current_password):
+        attempts.record(account_key, LOGIN_WINDOW_SECONDS)
         raise InvalidCredentials(_l("Your current password is not correct."), field="current_password")
     check_password(new_password, email=user.email, field="new_password")
     if verify_password(user.password_hash, new_password):
@@ -335,14 +373,42 @@ def add_address(user_id: int, data: dict[str, Any]) -> UserAddress:
 def update_address(user_id: int, address_id: int, data: dict[str, Any]) -> UserAddress:
     """Change one of the user's addresses."""
     address = get_address(user_id, address_id)
+    old_type, was_default = address.type, address.is_default
     values = _address_values({**{f: getattr(address, f) for f in ADDRESS_FIELDS}, **data})
     make_default = values.pop("is_default")
     for key, value in values.items():
         setattr(address, key, value)
+    db.session.flush()
+    if address.type != old_type and was_default:
+        # It leaves its old type: that type's next address becomes the default there.
+        address.is_default = False
+        _promote_successor(user_id, old_type)
+        make_default = make_default or not _has_default(user_id, address.type)
     if make_default:
         _make_default(address)
     db.session.commit()
     return address
+
+
+def _has_default(user_id: int, kind: str) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(UserAddress)
+            .where(UserAddress.user_id == user_id, UserAddress.type == kind, UserAddress.is_default)
+        )
+    )
+
+
+def _promote_successor(user_id: int, kind: str) -> None:
+    successor = db.session.scalar(
+        sa.select(UserAddress)
+        .where(UserAddress.user_id == user_id, UserAddress.type == kind)
+        .order_by(UserAddress.id)
+        .limit(1)
+    )
+    if successor is not None:
+        _make_default(successor)
 
 
 def delete_address(user_id: int, address_id: int) -> None:
@@ -352,14 +418,7 @@ def delete_address(user_id: int, address_id: int) -> None:
     db.session.delete(address)
     db.session.flush()
     if was_default:
-        successor = db.session.scalar(
-            sa.select(UserAddress)
-            .where(UserAddress.user_id == user_id, UserAddress.type == kind)
-            .order_by(UserAddress.id)
-            .limit(1)
-        )
-        if successor is not None:
-            _make_default(successor)
+        _promote_successor(user_id, kind)
     db.session.commit()
 
 

@@ -88,8 +88,8 @@ def _cache_key(user_id: int) -> str:
     return f"cart:{user_id}"
 
 
-def _stored(owner: Owner) -> dict[int, tuple[int, Decimal | None]]:
-    """product id -> (quantity, price at add)."""
+def _stored(owner: Owner, loaded: dict[int, Product] | None = None) -> dict[int, tuple[int, Decimal | None]]:
+    """product id -> (quantity, price at add). Products loaded on the way go into `loaded`."""
     if owner.user_id is None:
         return {
             int(pid): (item["q"], Decimal(item["p"]) if item.get("p") else None)
@@ -109,11 +109,13 @@ def _stored(owner: Owner) -> dict[int, tuple[int, Decimal | None]]:
         .order_by(CartItem.id)
     ).all()
     stored = {pid: (qty, price) for pid, qty, price in rows}
-    _refresh_cache(owner.user_id, stored)
+    _refresh_cache(owner.user_id, stored, loaded)
     return stored
 
 
-def _refresh_cache(user_id: int, stored: dict[int, tuple[int, Decimal | None]]) -> None:
+def _refresh_cache(
+    user_id: int, stored: dict[int, tuple[int, Decimal | None]], loaded: dict[int, Product] | None = None
+) -> None:
     client = get_redis()
     if client is None:
         return
@@ -121,6 +123,8 @@ def _refresh_cache(user_id: int, stored: dict[int, tuple[int, Decimal | None]]) 
         client.delete(_cache_key(user_id))
         return
     products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(stored)))}
+    if loaded is not None:
+        loaded.update(products)
     value = [
         {
             "product_id": pid,
@@ -175,9 +179,7 @@ def _upsert(user_id: int, product_id: int, quantity: int, price: Decimal | None)
 
 
 def _invalidate(user_id: int) -> None:
-    client = get_redis()
-    if client is not None:
-        client.delete(_cache_key(user_id))
+    orders.forget_cached_cart(user_id)
 
 
 def _coupon(owner: Owner) -> str | None:
@@ -279,8 +281,10 @@ def remove_coupon(owner: Owner) -> None:
 
 def view(owner: Owner, *, email: str | None = None, coupon_code: str | None = None) -> CartView:
     """The cart at today's prices, with what changed since the shopper added things."""
-    stored = _stored(owner)
-    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(stored)))}
+    products: dict[int, Product] = {}
+    stored = _stored(owner, products)
+    if not set(stored) <= set(products):
+        products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(stored)))}
     lines: list[Line] = []
     unavailable: list[Product] = []
     for product_id, (quantity, price_at_add) in stored.items():
@@ -306,16 +310,21 @@ def view(owner: Owner, *, email: str | None = None, coupon_code: str | None = No
     quote, coupon_error = None, None
     if items:
         try:
-            quote = orders.quote(items, user_id=owner.user_id, email=email, coupon_code=code)
+            quote = orders.quote(items, user_id=owner.user_id, email=email, coupon_code=code, products=products)
         except CouponNotApplicable as error:
             coupon_error = error
-            quote = orders.quote(items, user_id=owner.user_id, email=email)
+            quote = orders.quote(items, user_id=owner.user_id, email=email, products=products)
     return CartView(lines, unavailable, quote, code if coupon_error is None else None, coupon_error)
 
 
 def basket(owner: Owner) -> list[orders.BasketItem]:
     """The cart as checkout takes it."""
     return [orders.BasketItem(pid, qty) for pid, (qty, _price) in _stored(owner).items()]
+
+
+def coupon_code(owner: Owner) -> str | None:
+    """The coupon kept on the cart, if any."""
+    return _coupon(owner)
 
 
 def merge_guest_cart(guest: MutableMapping, user_id: int) -> None:

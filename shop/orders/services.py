@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from shop.accounts.models import User
+from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
 from shop.columns import utcnow
 from shop.coupons import services as coupons
@@ -27,6 +28,7 @@ from shop.orders import jobs
 from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
 from shop.orders.shipping import methods as shipping_methods
 from shop.orders.shipping import shipping_rate, tax_rate
+from shop.redis_client import get_redis
 
 ZERO = Decimal("0.00")
 MAX_QUANTITY = 99
@@ -112,6 +114,8 @@ class Checkout:
     notes: str | None = None
     idempotency_key: str | None = None
     expected_total: Decimal | None = None
+    # The signed-in shopper's cart this order was placed from: emptied in the same transaction.
+    from_cart_of: int | None = None
 
 
 def check_quantity(quantity: int) -> None:
@@ -129,13 +133,16 @@ def quote(
     shipping_method: str | None = None,
     shipping_address: dict | None = None,
     strict: bool = False,
+    products: dict[int, Product] | None = None,
 ) -> Quote:
     """Price a basket at today's prices. Unavailable products and missing stock are listed in
-    `problems` (or raised, when `strict`); an inapplicable coupon raises CouponNotApplicable."""
+    `problems` (or raised, when `strict`); an inapplicable coupon raises CouponNotApplicable.
+    `products` may hold the basket's products already loaded."""
     for item in items:
         check_quantity(item.quantity)
     ids = [item.product_id for item in items]
-    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+    if products is None or not set(ids) <= set(products):
+        products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
     lines: list[QuoteLine] = []
     problems: list[ShopError] = []
     for item in items:
@@ -235,13 +242,16 @@ def place_order(checkout: Checkout) -> Order:
         if priced.coupon is not None:
             coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
         if checkout.user_id is not None:
-            db.session.execute(
-                sa.update(User)
-                .where(User.id == checkout.user_id)
-                .values(total_orders=User.total_orders + 1, total_spent=User.total_spent + order.total)
-            )
+            values = {"total_orders": User.total_orders + 1, "total_spent": User.total_spent + order.total}
+            if checkout.from_cart_of == checkout.user_id:
+                values["cart_coupon_code"] = None  # the cart's coupon went into this order
+            db.session.execute(sa.update(User).where(User.id == checkout.user_id).values(**values))
+        if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
+            db.session.execute(sa.delete(CartItem).where(CartItem.user_id == checkout.from_cart_of))
         enqueue(jobs.send_order_confirmation, order.id)
         db.session.commit()
+        if checkout.from_cart_of is not None:
+            forget_cached_cart(checkout.from_cart_of)
     except sa.exc.IntegrityError:
         db.session.rollback()
         if checkout.idempotency_key:
@@ -253,6 +263,13 @@ def place_order(checkout: Checkout) -> Order:
         db.session.rollback()
         raise
     return order
+
+
+def forget_cached_cart(user_id: int) -> None:
+    """Drop the Redis copy of a user's cart (seed key cart:{user_id}); the table is the truth."""
+    client = get_redis()
+    if client is not None:
+        client.delete(f"cart:{user_id}")
 
 
 def _same_owner(order: Order, checkout: Checkout) -> Order:

@@ -89,3 +89,13 @@ def test_bad_address_input_is_422_and_writes_nothing(client, db):
 
 def test_addresses_need_a_token(client, db):
     assert client.get("/api/v1/user/addresses").status_code == 401
+
+
+def test_moving_the_default_address_to_the_other_type_hands_its_old_default_on(client, db):
+    user, headers = _signed_in(client)
+    first = client.post("/api/v1/user/addresses", json=HOME, headers=headers).get_json()["data"]
+    second = client.post("/api/v1/user/addresses", json=HOME, headers=headers).get_json()["data"]
+    moved = client.put(f"/api/v1/user/addresses/{first['id']}", json={"type": "billing"}, headers=headers)
+    assert moved.get_json()["data"]["is_default"] is True  # the first billing address
+    defaults = {(a.type, a.id) for a in _addresses(db, user.id) if a.is_default}
+    assert defaults == {("billing", first["id"]), ("shipping", second["id"])}

@@ -351,3 +351,30 @@ def test_suspending_a_user_ends_their_tokens(client, db):
     revoke_all_sessions(user)
     db.session.commit()
     assert client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+@pytest.mark.parametrize("email", ["user@localhost", "a@b.12", "ü@example.com"])
+def test_emails_the_database_would_refuse_are_a_clear_400_not_a_conflict(client, db, email):
+    response = client.post("/api/v1/auth/register", json={"email": email, "password": NEW_PASSWORD})
+    assert response.status_code in (400, 422)
+    details = response.get_json()["error"]["details"]
+    assert details.get("email", details.get("json", {}).get("email"))
+    assert _count_users(db) == 0
+
+
+def test_wrong_current_passwords_count_towards_the_lockout(client, db):
+    UserFactory(email="guess@example.com")
+    tokens = login(client, "guess@example.com", PASSWORD)
+    for _ in range(5):
+        response = client.post(
+            "/api/v1/auth/change-password",
+            headers=bearer(tokens["access_token"]),
+            json={"current_password": "wrong-guess-1", "new_password": NEW_PASSWORD},
+        )
+        assert response.status_code == 401
+    locked = client.post(
+        "/api/v1/auth/change-password",
+        headers=bearer(tokens["access_token"]),
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert locked.status_code == 429

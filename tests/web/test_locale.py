@@ -39,7 +39,7 @@ def test_unknown_lang_parameter_is_ignored(client):
 def test_signed_in_users_language_preference(client, db):
     user = UserFactory(language=Language.KH)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     assert _lang(client.get("/")) == "km"
     assert _lang(client.get("/?lang=en")) == "en"

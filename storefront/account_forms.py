@@ -1,0 +1,282 @@
+"""Forms of the account pages (and the staff login).
+
+Every validator carries an explicit translatable message (WTForms ships no Khmer), and the
+lengths follow the database columns (shop/accounts/models.py). The account rules themselves
+(password policy, unique email, tokens) live in shop.accounts.services; a ShopError it raises is
+shown on the field it names with `show_service_error`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
+
+from shop.accounts.models import ADDRESS_TYPES, EMAIL_REGEX, GENDERS
+from shop.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
+from shop.accounts.passwords import MIN_LENGTH as PASSWORD_MIN
+from shop.catalog.models import SkinType
+from shop.catalog.vocab import SKIN_TYPE_LABELS
+from shop.errors import ShopError, TooManyAttempts
+
+REQUIRED = _l("This field is required.")
+CHOOSE_LISTED = _l("Choose one of the listed options.")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+EMAIL_PATTERN = re.compile(EMAIL_REGEX)
+# Skin types a person can have ("all" only describes products).
+PERSON_SKIN_TYPES = tuple(s.value for s in SkinType if s is not SkinType.ALL)
+# Language names are endonyms: the same in every locale, so not translated.
+LANGUAGE_CHOICES = (SelectChoice("en", "English"), SelectChoice("kh", "ខ្មែរ"))
+OLDEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+# ---------------------------------------------------------------- validators
+
+
+class MaxLength:
+    """At most `max` characters (the column's length); also renders `maxlength`."""
+
+    def __init__(self, max: int) -> None:
+        self.max = max
+        self.field_flags = {"maxlength": max}
+
+    def __call__(self, form, field) -> None:
+        if field.data and len(field.data) > self.max:
+            raise ValidationError(_("Must be at most {max} characters.").format(max=self.max))
+
+
+class PasswordLength:
+    """The policy's length limits, in the service's own words. The rest of the policy
+    (common passwords, not the email) is checked by the service."""
+
+    field_flags = {"minlength": PASSWORD_MIN, "maxlength": PASSWORD_MAX}
+
+    def __call__(self, form, field) -> None:
+        if len(field.data or "") < PASSWORD_MIN:
+            raise ValidationError(_("Use at least 8 characters."))
+        if len(field.data or "") > PASSWORD_MAX:
+            raise ValidationError(_("Use at most 128 characters."))
+
+
+def email_address(form, field) -> None:
+    """The database's own email rule (a CHECK constraint), so what passes here is stored."""
+    if field.data and not EMAIL_PATTERN.match(field.data):
+        raise ValidationError(_("Must be a valid email address."))
+
+
+def phone_number(form, field) -> None:
+    if field.data and not PHONE_PATTERN.match(field.data):
+        raise ValidationError(_("Enter a phone number, e.g. +855 12 345 678."))
+
+
+def past_birth_date(form, field) -> None:
+    if field.data and not (OLDEST_BIRTH_DATE <= field.data < date.today()):
+        raise ValidationError(_("Enter your real date of birth."))
+
+
+def one_of(values):
+    def check(form, field) -> None:
+        if field.data not in values:
+            raise ValidationError(CHOOSE_LISTED)
+
+    return check
+
+
+# ---------------------------------------------------------------- fields
+
+
+def _email_field():
+    return EmailField(_l("Email"), filters=[strip], validators=[DataRequired(REQUIRED), MaxLength(255), email_address])
+
+
+def _new_password_field(label):
+    return PasswordField(label, validators=[DataRequired(REQUIRED), PasswordLength()])
+
+
+def _confirm_field(other: str):
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(REQUIRED), EqualTo(other, message=_l("The two passwords are not the same."))],
+    )
+
+
+def _optional_text(label, length: int):
+    return StringField(label, filters=[strip], validators=[Optional(), MaxLength(length)])
+
+
+def _required_text(label, length: int):
+    return StringField(label, filters=[strip], validators=[DataRequired(REQUIRED), MaxLength(length)])
+
+
+def _phone_field():
+    return TelField(_l("Phone"), filters=[strip], validators=[Optional(), MaxLength(20), phone_number])
+
+
+def _select(label, choices, values):
+    return SelectField(label, choices=choices, validate_choice=False, validators=[one_of(values)])
+
+
+# ---------------------------------------------------------------- forms
+
+
+class RegisterForm(FlaskForm):
+    first_name = _optional_text(_l("First name"), 100)
+    last_name = _optional_text(_l("Last name"), 100)
+    email = _email_field()
+    password = _new_password_field(_l("Password"))
+    confirm = _confirm_field("password")
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), MaxLength(PASSWORD_MAX)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class EmailForm(FlaskForm):
+    """Forgot password, resend the verification link."""
+
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password_field(_l("New password"))
+    confirm = _confirm_field("password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(REQUIRED), MaxLength(PASSWORD_MAX)]
+    )
+    new_password = _new_password_field(_l("New password"))
+    confirm = _confirm_field("new_password")
+
+
+def _gender_choices():
+    labels = {"": _l("Prefer not to say"), "male": _l("Male"), "female": _l("Female"), "other": _l("Other")}
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _skin_type_choices():
+    return [SelectChoice(value, SKIN_TYPE_LABELS[value]) for value in PERSON_SKIN_TYPES]
+
+
+class ProfileForm(FlaskForm):
+    first_name = _optional_text(_l("First name"), 100)
+    last_name = _optional_text(_l("Last name"), 100)
+    phone = _phone_field()
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        validators=[Optional(), past_birth_date],
+        invalid_value_message=_l("Must be a date (YYYY-MM-DD)."),
+    )
+    gender = _select(_l("Gender"), _gender_choices, ("", None, *GENDERS))
+    skin_type = _select(_l("Skin type"), _skin_type_choices, PERSON_SKIN_TYPES)
+    language = _select(_l("Language for emails and pages"), LANGUAGE_CHOICES, [c.value for c in LANGUAGE_CHOICES])
+
+    def changes(self) -> dict:
+        """The values for services.update_profile; empty optional fields are cleared."""
+        return {
+            "first_name": self.first_name.data or None,
+            "last_name": self.last_name.data or None,
+            "phone": self.phone.data or None,
+            "date_of_birth": self.date_of_birth.data,
+            "gender": self.gender.data or None,
+            "skin_type": self.skin_type.data,
+            "language": self.language.data,
+        }
+
+
+def _address_type_choices():
+    return [
+        SelectChoice("shipping", _l("Shipping (where we deliver)")),
+        SelectChoice("billing", _l("Billing (for invoices)")),
+    ]
+
+
+class AddressForm(FlaskForm):
+    type = _select(_l("Address type"), _address_type_choices, ADDRESS_TYPES)
+    first_name = _optional_text(_l("First name"), 100)
+    last_name = _optional_text(_l("Last name"), 100)
+    company = _optional_text(_l("Company"), 100)
+    address_line1 = _required_text(_l("House number and street"), 255)
+    address_line2 = _optional_text(_l("Sangkat, khan or village"), 255)
+    city = _required_text(_l("City"), 100)
+    state = _optional_text(_l("Province or state"), 100)
+    postal_code = _required_text(_l("Postal code"), 20)
+    country = _required_text(_l("Country"), 100)
+    phone = _phone_field()
+    is_default = BooleanField(_l("Make this my default address of this type"))
+
+    FIELDS = (
+        "type", "first_name", "last_name", "company", "address_line1", "address_line2", "city", "state",
+        "postal_code", "country", "phone",
+    )  # fmt: skip
+
+    def values(self) -> dict:
+        """The values for services.add_address / update_address. Unticking "default" never
+        takes the default away (another address has to become the default instead)."""
+        data = {name: getattr(self, name).data or None for name in self.FIELDS}
+        if self.is_default.data:
+            data["is_default"] = True
+        return data
+
+
+# ---------------------------------------------------------------- service errors
+
+
+def show_service_error(form: FlaskForm, error: ShopError) -> None:
+    """Show a service's error on the field it names, or above the form when it names none
+    (or a field the page does not show, such as a link's token)."""
+    field = form._fields.get(error.field) if error.field else None
+    message = str(error.message)
+    if field is None or field.type in ("HiddenField", "CSRFTokenField"):
+        form.form_errors.append(message)
+    else:
+        field.errors = [*field.errors, message]
+
+
+@dataclass
+class Submission:
+    """What became of a posted form: `done` with the service's `result`, or the status (and
+    headers) to re-render the form with."""
+
+    done: bool = False
+    result: Any = None
+    status: int = 200
+    headers: dict = dataclass_field(default_factory=dict)
+
+
+def error_status(error: ShopError) -> int:
+    """The page status for a service error. 401 promises an HTTP auth scheme (WWW-Authenticate)
+    that a sign-in form does not have: a wrong password on a form is bad input, 400."""
+    return 400 if error.status == 401 else error.status
+
+
+def submit(form: FlaskForm, action: Callable[[], Any]) -> Submission:
+    """On POST: validate `form` (422 with field messages when invalid), then call `action`, the
+    service. A ShopError goes on the form with its status; TooManyAttempts adds Retry-After."""
+    if not form.is_submitted():
+        return Submission()
+    if not form.validate():
+        return Submission(status=422)
+    try:
+        return Submission(done=True, result=action())
+    except ShopError as error:
+        show_service_error(form, error)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
+        return Submission(status=error_status(error), headers=headers)
