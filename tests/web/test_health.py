@@ -23,7 +23,12 @@ def test_ready_checks_postgresql_redis_and_mongo(client):
 
 
 def test_ready_is_503_naming_redis_when_redis_is_down(make_app, database_url):
-    app = make_app(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    # Rate limits stay in memory: the limiter is shared by every app in this process.
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        RATELIMIT_STORAGE_URI="memory://",
+    )
     response = app.test_client().get("/health/ready")
     assert response.status_code == 503
     assert response.get_json()["failing"] == ["redis"]
