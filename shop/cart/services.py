@@ -16,11 +16,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel.speaklater import LazyString
 
 from shop.accounts.models import User
 from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
+from shop.columns import utcnow
 from shop.coupons.services import CouponNotApplicable
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
@@ -161,21 +163,23 @@ def _write(owner: Owner, product_id: int, quantity: int | None, price: Decimal |
 
 
 def _upsert(user_id: int, product_id: int, quantity: int, price: Decimal | None) -> None:
-    updated = db.session.execute(
-        sa.update(CartItem)
-        .where(CartItem.user_id == user_id, CartItem.product_id == product_id)
-        .values(quantity=quantity)
-    ).rowcount
-    if not updated:
-        try:
-            with db.session.begin_nested():
-                db.session.add(CartItem(user_id=user_id, product_id=product_id, quantity=quantity, price_at_add=price))
-        except sa.exc.IntegrityError:  # added on another device at the same moment
-            db.session.execute(
-                sa.update(CartItem)
-                .where(CartItem.user_id == user_id, CartItem.product_id == product_id)
-                .values(quantity=quantity)
-            )
+    """Insert the line or set its quantity, in one statement (safe when two devices add at once)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(CartItem).values(
+        user_id=user_id,
+        product_id=product_id,
+        quantity=quantity,
+        price_at_add=price,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CartItem.user_id, CartItem.product_id],
+            set_={"quantity": statement.excluded.quantity, "updated_at": statement.excluded.updated_at},
+        )
+    )
 
 
 def _invalidate(user_id: int) -> None:

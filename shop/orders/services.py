@@ -249,7 +249,7 @@ def place_order(checkout: Checkout) -> Order:
         if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
             db.session.execute(sa.delete(CartItem).where(CartItem.user_id == checkout.from_cart_of))
         enqueue(jobs.send_order_confirmation, order.id)
-        db.session.commit()
+        _commit_keeping(order)
         if checkout.from_cart_of is not None:
             forget_cached_cart(checkout.from_cart_of)
     except sa.exc.IntegrityError:
@@ -263,6 +263,17 @@ def place_order(checkout: Checkout) -> Order:
         db.session.rollback()
         raise
     return order
+
+
+def _commit_keeping(order: Order) -> None:
+    """Commit without expiring what we just wrote: the caller shows the order at once, and every
+    value in it came from this transaction (reloading it would cost four more queries)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def forget_cached_cart(user_id: int) -> None:

@@ -133,3 +133,19 @@ def test_coupon_apply_and_remove(app, db):
     assert cart.view(owner).coupon_code == "TEN"
     cart.remove_coupon(owner)
     assert cart.view(owner).quote.discount == D("0.00")
+
+
+def test_user_cart_on_embedded_sqlite_without_redis(make_app, tmp_path):
+    from flask_migrate import upgrade
+
+    from shop.extensions import db as shop_db
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'cart.db'}", REDIS_URL=None)
+    with app.app_context():
+        upgrade()
+        owner = cart.Owner(user_id=UserFactory().id)
+        product = ProductFactory(price=D("7.00"), stock=9)
+        cart.add_item(owner, product.id, 2)
+        cart.add_item(owner, product.id, 3)
+        assert shop_db.session.scalars(sa.select(CartItem.quantity)).all() == [5]
+        assert cart.view(owner).quote.subtotal == D("35.00")
