@@ -16,8 +16,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel.speaklater import LazyString
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shop.accounts.models import User
 from shop.cart.models import CartItem
