@@ -197,7 +197,9 @@ def _new_order_number() -> str:
 
 
 def find_by_idempotency_key(key: str) -> Order | None:
-    return db.session.scalar(sa.select(Order).where(Order.idempotency_key == key))
+    """The order placed with this key, if any (checked with an index-only lookup first)."""
+    order_id = db.session.scalar(sa.select(Order.id).where(Order.idempotency_key == key))
+    return db.session.get(Order, order_id) if order_id is not None else None
 
 
 def place_order(checkout: Checkout) -> Order:
@@ -221,47 +223,58 @@ def place_order(checkout: Checkout) -> Order:
         check_quantity(item.quantity)
         merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
     items = [BasketItem(pid, qty) for pid, qty in sorted(merged.items())]
-    try:
-        if checkout.user_id is not None:
-            # One checkout at a time per shopper: per-user coupon limits cannot be raced.
-            db.session.execute(sa.select(User.id).where(User.id == checkout.user_id).with_for_update())
-        priced = quote(
-            items,
-            user_id=checkout.user_id,
-            email=checkout.email,
-            coupon_code=checkout.coupon_code,
-            shipping_method=checkout.shipping_method,
-            shipping_address=checkout.shipping_address,
-            strict=True,
-        )
-        if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
-            raise PriceChanged(current_total=str(priced.total))
-        for line in priced.lines:  # in product id order, so concurrent checkouts cannot deadlock
-            _take_stock(line.product, line.quantity)
-        order = _write_order(checkout, priced)
-        if priced.coupon is not None:
-            coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
-        if checkout.user_id is not None:
-            values = {"total_orders": User.total_orders + 1, "total_spent": User.total_spent + order.total}
-            if checkout.from_cart_of == checkout.user_id:
-                values["cart_coupon_code"] = None  # the cart's coupon went into this order
-            db.session.execute(sa.update(User).where(User.id == checkout.user_id).values(**values))
-        if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
-            db.session.execute(sa.delete(CartItem).where(CartItem.user_id == checkout.from_cart_of))
-        enqueue(jobs.send_order_confirmation, order.id)
-        _commit_keeping(order)
-        if checkout.from_cart_of is not None:
-            forget_cached_cart(checkout.from_cart_of)
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        if checkout.idempotency_key:
-            existing = find_by_idempotency_key(checkout.idempotency_key)
-            if existing is not None:  # a concurrent retry won the race
-                return _same_owner(existing, checkout)
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
+    for _attempt in range(3):
+        try:
+            return _place(checkout, items)
+        except sa.exc.IntegrityError as error:
+            db.session.rollback()
+            if checkout.idempotency_key:
+                existing = find_by_idempotency_key(checkout.idempotency_key)
+                if existing is not None:  # a concurrent retry won the race
+                    return _same_owner(existing, checkout)
+            if "order_number" not in str(error.orig):
+                raise
+            # Two orders drew the same random number (about 1 in 700 million a day): again.
+        except Exception:
+            db.session.rollback()
+            raise
+    raise RuntimeError("could not find a free order number")
+
+
+def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
+    """The transaction itself (place_order retries it on a clash of order numbers)."""
+    if checkout.user_id is not None:
+        # One checkout at a time per shopper: per-user coupon limits cannot be raced.
+        db.session.execute(sa.select(User.id).where(User.id == checkout.user_id).with_for_update())
+    priced = quote(
+        items,
+        user_id=checkout.user_id,
+        email=checkout.email,
+        coupon_code=checkout.coupon_code,
+        shipping_method=checkout.shipping_method,
+        shipping_address=checkout.shipping_address,
+        strict=True,
+    )
+    if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
+        raise PriceChanged(current_total=str(priced.total))
+    for line in priced.lines:  # in product id order, so concurrent checkouts cannot deadlock
+        _take_stock(line.product, line.quantity)
+    order = _write_order(checkout, priced)
+    if priced.coupon is not None:
+        coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
+    if checkout.user_id is not None:
+        users = User.__table__
+        values = {"total_orders": users.c.total_orders + 1, "total_spent": users.c.total_spent + order.total}
+        if checkout.from_cart_of == checkout.user_id:
+            values["cart_coupon_code"] = None  # the cart's coupon went into this order
+        db.session.execute(sa.update(users).where(users.c.id == checkout.user_id).values(**values))
+    if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
+        cart = CartItem.__table__
+        db.session.execute(sa.delete(cart).where(cart.c.user_id == checkout.from_cart_of))
+    enqueue(jobs.send_order_confirmation, order.id)
+    _commit_keeping(order)
+    if checkout.from_cart_of is not None:
+        forget_cached_cart(checkout.from_cart_of)
     return order
 
 
@@ -292,14 +305,15 @@ def _same_owner(order: Order, checkout: Checkout) -> Order:
 def _take_stock(product: Product, quantity: int) -> None:
     if not product.track_inventory:
         return
+    products = Product.__table__  # a plain UPDATE: nothing in the session needs synchronising
     taken = db.session.execute(
-        sa.update(Product)
+        sa.update(products)
         .where(
-            Product.id == product.id,
-            Product.status == ProductStatus.ACTIVE,
-            sa.or_(Product.stock >= quantity, Product.allow_backorders),
+            products.c.id == product.id,
+            products.c.status == ProductStatus.ACTIVE,
+            sa.or_(products.c.stock >= quantity, products.c.allow_backorders),
         )
-        .values(stock=Product.stock - quantity)
+        .values(stock=products.c.stock - quantity)
     ).rowcount
     if not taken:
         db.session.refresh(product)
@@ -338,17 +352,10 @@ def _write_order(checkout: Checkout, priced: Quote) -> Order:
         ],
         events=[OrderStatusEvent(from_status=None, to_status=OrderStatus.PENDING.value)],
     )
-    for _attempt in range(5):
-        order.order_number = _new_order_number()
-        try:
-            with db.session.begin_nested():
-                db.session.add(order)
-                db.session.flush()
-            return order
-        except sa.exc.IntegrityError as error:
-            if "order_number" not in str(error.orig):
-                raise
-    raise RuntimeError("could not find a free order number")
+    order.order_number = _new_order_number()
+    db.session.add(order)
+    db.session.flush()
+    return order
 
 
 # ---------------------------------------------------------------- reading
