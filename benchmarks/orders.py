@@ -33,6 +33,7 @@ ADMIN = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 NAME = "skincare_bench_orders"
 PRODUCTS, STOCK_EACH = 40, 150
+HOT, HOT_STOCK = 4, 25  # products 1-4: a quarter of all picks, little stock, sold out mid-run
 ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101"}
 
 
@@ -56,7 +57,7 @@ app = create_app()
 with app.app_context():
     for n in range({PRODUCTS}):
         db.session.add(Product(name_en=f"Bench {{n}}", slug=f"bench-{{n}}", sku=f"B-{{n}}", price=Decimal("9.90"),
-                               stock={STOCK_EACH}, category="serums"))
+                               stock={HOT_STOCK} if n < {HOT} else {STOCK_EACH}, category="serums"))
     hashed = hash_password("Bench-password-2026")
     for n in range({clients}):
         db.session.add(User(email=f"bench{{n}}@example.com", password_hash=hashed, email_verified=True))
@@ -97,7 +98,7 @@ def client(
     placed = refused = errors = 0
     latencies = []
     while time.perf_counter() < deadline:
-        product_id = rng.randint(1, PRODUCTS)
+        product_id = rng.randint(1, HOT) if rng.random() < 0.25 else rng.randint(HOT + 1, PRODUCTS)
         key = f"c{n}-{placed + refused + errors}"
         started = time.perf_counter()
         if flow == "cart":
@@ -204,18 +205,28 @@ def main() -> None:
         with psycopg.connect(database) as conn:
             sold = conn.execute("SELECT coalesce(sum(quantity), 0) FROM order_items").fetchone()[0]
             negative = conn.execute("SELECT count(*) FROM products WHERE stock < 0").fetchone()[0]
+            hot_sold = conn.execute(
+                f"SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id <= {HOT}"
+            ).fetchone()[0]
             orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
             bad_totals = conn.execute(
                 "SELECT count(*) FROM orders WHERE total <> subtotal + tax_amount + shipping_amount - discount_amount"
             ).fetchone()[0]
-        oversold = max(0, int(sold) - PRODUCTS * STOCK_EACH) + int(negative)
+        stock_total = HOT * HOT_STOCK + (PRODUCTS - HOT) * STOCK_EACH
+        oversold = max(0, int(sold) - stock_total) + max(0, int(hot_sold) - HOT * HOT_STOCK) + int(negative)
         p50 = statistics.median(latencies) * 1000 if latencies else 0
         p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else 0
-        print(f"flow: {args.flow}, clients: {args.clients}, run: {elapsed:.1f} s, stock: {PRODUCTS * STOCK_EACH} units")
+        print(
+            f"flow: {args.flow}, clients: {args.clients}, run: {elapsed:.1f} s, stock: {stock_total} units "
+            f"({HOT} hot products with {HOT_STOCK} each)"
+        )
         print(f"orders placed: {placed} ({orders} in the database), refused (sold out): {refused}, errors: {errors}")
         print(f"orders/s: {placed / elapsed:.1f} (goal >= 100)")
         print(f"latency per order: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-        print(f"units sold: {sold}, oversold: {oversold} (must be 0), totals breaking the formula: {bad_totals}")
+        print(
+            f"units sold: {sold} (hot products: {hot_sold} of {HOT * HOT_STOCK}), oversold: {oversold} (must be 0), "
+            f"totals breaking the formula: {bad_totals}"
+        )
     finally:
         if server is not None:
             server.terminate()
