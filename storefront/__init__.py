@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("storefront", __name__)
 
-from storefront import account_views, auth_views, catalog_views  # noqa: E402,F401  (registers routes)
+from storefront import (  # noqa: E402,F401  (registers routes)
+    account_views,
+    auth_views,
+    cart_views,
+    catalog_views,
+    checkout_views,
+    order_views,
+    wishlist_views,
+)

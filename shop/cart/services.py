@@ -86,6 +86,10 @@ def _save_guest(owner: Owner, state: dict) -> None:
     owner.guest[SESSION_KEY] = state  # re-assign: session backends notice changes on assignment
 
 
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
 def _cache_key(user_id: int) -> str:
     return f"cart:{user_id}"
 
@@ -102,7 +106,7 @@ def _stored(owner: Owner, loaded: dict[int, Product] | None = None) -> dict[int,
         cached = client.get(_cache_key(owner.user_id))
         if cached is not None:
             return {
-                row["product_id"]: (row["quantity"], Decimal(row["product_data"]["price"]))
+                row["product_id"]: (row["quantity"], _decimal(row["product_data"]["price"]))
                 for row in json.loads(cached)
             }
     rows = db.session.execute(
@@ -133,7 +137,7 @@ def _refresh_cache(
             "quantity": qty,
             "product_data": {
                 "name": products[pid].name_en if pid in products else None,
-                "price": str(price if price is not None else products[pid].price),
+                "price": str(price) if price is not None else None,
                 "image_url": products[pid].image_url if pid in products else None,
             },
         }
@@ -273,6 +277,8 @@ def apply_coupon(owner: Owner, code: str, *, email: str | None = None) -> CartVi
     if not code or len(code) > 50:
         raise CouponNotApplicable("unknown", _l("This coupon code does not exist."))
     result = view(owner, email=email, coupon_code=code)
+    if result.quote is None:
+        raise ShopError(_l("Your cart is empty."), field="coupon_code")
     if result.coupon_error is not None:
         raise result.coupon_error
     _set_coupon(owner, code)

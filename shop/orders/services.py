@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy.orm import selectinload
 
 from shop.accounts.models import User
 from shop.cart.models import CartItem
@@ -376,6 +377,7 @@ def list_orders_for_user(user_id: int, *, page: int = 1, per_page: int = 20) -> 
     orders = db.session.scalars(
         sa.select(Order)
         .where(where)
+        .options(selectinload(Order.items))  # the list shows each order's item count
         .order_by(Order.created_at.desc(), Order.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -216,8 +216,9 @@ def test_forgot_password_email_link_sets_a_new_password_once(app, client, db, sm
     assert reused.status_code == 400
     assert form_error(reused) == "This link is invalid or has already been used."
     token = CSRF_INPUT.search(reused.text).group(1)
-    again = client.post(link, data={"password": "another-pass-2026", "confirm": "another-pass-2026",
-                                    "csrf_token": token})
+    again = client.post(
+        link, data={"password": "another-pass-2026", "confirm": "another-pass-2026", "csrf_token": token}
+    )
     assert again.status_code == 400
     assert form_error(again) == "This link is invalid or has already been used."
     sign_in(app.test_client(), user.email, NEW_PASSWORD)

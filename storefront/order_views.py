@@ -1,0 +1,143 @@
+"""The shopper's orders: history, detail with the status timeline, cancel, order again.
+Another shopper's order is a 404 (shop.orders.services.get_order_for_user)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from shop.cart import services as cart
+from shop.catalog.models import Product
+from shop.errors import ShopError
+from shop.extensions import db
+from shop.i18n import localized
+from shop.orders import services as orders
+from shop.orders.models import Order
+from shop.orders.shipping import methods as shipping_methods
+from storefront import bp
+from storefront.account_forms import error_status
+from storefront.cart_views import CART_CHANGED, cart_owner, private, shopper_required
+from storefront.shopping_forms import ActionForm
+
+PER_PAGE = 10
+
+
+def _order_page(**view_args) -> str:
+    return url_for("storefront.order_detail", **view_args)
+
+
+def _products(order: Order) -> dict[int, Product]:
+    """The order's products as they are now (for names in the shopper's language and links);
+    the order itself keeps its own copy of names and prices."""
+    ids = [item.product_id for item in order.items if item.product_id is not None]
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+
+
+def _item_name(item, products: dict[int, Product]) -> str:
+    product = products.get(item.product_id)
+    return localized(product, "name") if product is not None else item.product_name
+
+
+@bp.get("/orders", endpoint="orders")
+@login_required
+def orders_page():
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400)
+    page = int(raw)
+    items, total = orders.list_orders_for_user(current_user.id, page=page, per_page=PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    if page > pages:
+        abort(404)
+    body = render_template(
+        "storefront/orders/history.html",
+        orders=items,
+        total=total,
+        page=page,
+        pages=pages,
+        status_label=orders.status_label,
+    )
+    return private(make_response(body))
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def order_detail(order_id: int):
+    order = orders.get_order_for_user(current_user.id, order_id)
+    products = _products(order)
+    method = shipping_methods().get(order.shipping_method or "")
+    body = render_template(
+        "storefront/orders/detail.html",
+        order=order,
+        names={item.id: _item_name(item, products) for item in order.items},
+        products=products,
+        status_label=orders.status_label,
+        can_cancel=order.status in orders.CANCELLABLE,
+        delivery=method.label if method else order.shipping_method,
+        payment=orders.PAYMENT_METHODS.get(order.payment_method, order.payment_method),
+        placed=request.args.get("placed") == "1",
+        action_form=ActionForm(formdata=None),
+    )
+    return private(make_response(body))
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["GET", "POST"])
+@login_required
+def order_cancel(order_id: int):
+    """GET asks "are you sure?"; POST cancels (stock and the coupon use go back)."""
+    order = orders.get_order_for_user(current_user.id, order_id)
+    error = None
+    if request.method == "POST":
+        try:
+            orders.cancel_order(order_id, user_id=current_user.id)
+        except ShopError as refused:
+            error = refused
+        else:
+            flash(_("Your order is cancelled."), "success")
+            return redirect(url_for("storefront.order_detail", order_id=order_id), 303)
+    elif order.status not in orders.CANCELLABLE:
+        error = orders.IllegalTransition(_("This order can no longer be cancelled."))
+    body = render_template("storefront/orders/cancel.html", order=order, error=error, status_label=orders.status_label)
+    return private(make_response(body), error_status(error) if error else 200)
+
+
+@bp.post("/orders/<int:order_id>/reorder")
+@shopper_required(_order_page)
+def order_reorder(order_id: int):
+    """The order's products into the cart again (what is still sold, as far as stock goes)."""
+    order = orders.get_order_for_user(current_user.id, order_id)
+    products = _products(order)
+    owner = cart_owner()
+    added, refused, short = 0, [], []
+    for item in order.items:
+        name = _item_name(item, products)
+        if item.product_id is None:
+            refused.append(name)
+            continue
+        before = {b.product_id: b.quantity for b in cart.basket(owner)}.get(item.product_id, 0)
+        try:
+            quantity = cart.add_item(owner, item.product_id, item.quantity)
+        except ShopError:
+            refused.append(name)
+            continue
+        added += 1
+        if quantity < min(before + item.quantity, orders.MAX_QUANTITY):
+            short.append(_("Only %(count)s of %(name)s left in stock.", count=quantity, name=name))
+    if added:
+        flash(
+            ngettext("%(num)s product was added to your cart.", "%(num)s products were added to your cart.", added),
+            "success",
+        )
+    for message in short:
+        flash(message, "info")
+    if refused:
+        names = ", ".join(refused)
+        flash(_("These could not be added (no longer sold or out of stock): %(names)s", names=names), "error")
+    response = redirect(url_for("storefront.cart"), 303)
+    response.headers["HX-Trigger"] = CART_CHANGED
+    return response
