@@ -127,6 +127,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
         "--flow",
         choices=["buy-now", "cart"],
@@ -159,9 +161,9 @@ def main() -> None:
                 "--worker-class",
                 "gthread",
                 "--workers",
-                "2",
+                str(args.workers),
                 "--threads",
-                "4",
+                str(args.threads),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "wsgi:app",
