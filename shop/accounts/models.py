@@ -31,6 +31,19 @@ class Language(enum.StrEnum):
 STAFF_ROLES = frozenset({UserRole.ADMIN, UserRole.MODERATOR})
 GENDERS = ("male", "female", "other")
 ADDRESS_TYPES = ("shipping", "billing")
+# What an order keeps of an address (its own copy, so later edits do not rewrite history).
+SNAPSHOT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone",
+)
 
 # The seed's email rule. PostgreSQL enforces the regex; SQLite gets a coarser GLOB.
 EMAIL_REGEX = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
@@ -151,16 +164,4 @@ class UserAddress(db.Model):
 
     def as_snapshot(self) -> dict:
         """The address as stored on an order (orders keep a copy, not a reference)."""
-        fields = (
-            "first_name",
-            "last_name",
-            "company",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "country",
-            "phone",
-        )
-        return {f: getattr(self, f) for f in fields}
+        return {f: getattr(self, f) for f in SNAPSHOT_FIELDS}

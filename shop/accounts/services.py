@@ -14,7 +14,16 @@ from flask_babel import lazy_gettext as _l
 
 from shop import attempts
 from shop.accounts import jobs
-from shop.accounts.models import ADDRESS_TYPES, EMAIL_REGEX, GENDERS, Language, User, UserAddress, UserRole
+from shop.accounts.models import (
+    ADDRESS_TYPES,
+    EMAIL_REGEX,
+    GENDERS,
+    SNAPSHOT_FIELDS,
+    Language,
+    User,
+    UserAddress,
+    UserRole,
+)
 from shop.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from shop.catalog.models import SkinType
 from shop.columns import utcnow
@@ -317,20 +326,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
 # ---------------------------------------------------------------- addresses
 
 DEFAULT_COUNTRY = "Cambodia"
-ADDRESS_FIELDS = (
-    "type",
-    "first_name",
-    "last_name",
-    "company",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "phone",
-    "is_default",
-)
+ADDRESS_FIELDS = ("type", *SNAPSHOT_FIELDS, "is_default")
 
 
 def list_addresses(user_id: int) -> list[UserAddress]:
