@@ -36,7 +36,23 @@ def register_commands(app: Flask) -> None:
                 )
             else:
                 click.echo("Scale data already present; run `make db-reset` to regenerate.")
+        _refresh_catalog()
         click.echo(f"Done in {time.perf_counter() - started:.1f} s.")
         click.echo(f"Admin login:     admin@skincare.example / {DEMO_PASSWORDS['admin']}")
         click.echo(f"Moderator login: moderator@skincare.example / {DEMO_PASSWORDS['moderator']}")
         click.echo(f"Customers:       any @example.com demo customer / {DEMO_PASSWORDS['customer']}")
+
+    @app.cli.command("reindex-catalog")
+    def reindex_catalog() -> None:
+        """Recount ratings and sales, rebuild stale search documents, empty the catalog caches."""
+        _refresh_catalog()
+
+
+def _refresh_catalog() -> None:
+    from shop.catalog.services import rebuild_catalog_indexes
+
+    begun = time.perf_counter()
+    counted, indexed = rebuild_catalog_indexes()
+    click.echo(
+        f"Catalog: {counted} products recounted, {indexed} indexed for search in {time.perf_counter() - begun:.1f} s."
+    )

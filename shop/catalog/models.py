@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.columns import JSONType, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
@@ -71,6 +72,22 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
+# The columns listings filter and sort on, carried in idx_products_listing on PostgreSQL.
+LISTING_INCLUDE = [
+    "price",
+    "compare_at_price",
+    "stock",
+    "track_inventory",
+    "allow_backorders",
+    "skin_type",
+    "skin_concerns",
+    "is_featured",
+    "rating_avg",
+    "rating_count",
+    "units_sold",
+]
+
+
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
@@ -93,6 +110,30 @@ class Product(db.Model):
             sqlite_where=sa.text("is_featured = 1"),
         ),
         sa.Index("idx_products_created_at", "created_at"),
+        # Added by migration 0005: every storefront/API listing reads ids, filters and sort keys
+        # from this one index of public products (index-only scans; see the migration).
+        sa.Index(
+            "idx_products_listing",
+            "created_at",
+            "id",
+            postgresql_where=sa.text("status = 'active'"),
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_include=LISTING_INCLUDE,
+        ),
+        # Added by migration 0005: an unfiltered page in these orders walks one index.
+        *(
+            sa.Index(
+                name,
+                *columns,
+                postgresql_where=sa.text("status = 'active'"),
+                sqlite_where=sa.text("status = 'active'"),
+            )
+            for name, columns in (
+                ("idx_products_price", ("price", "id")),
+                ("idx_products_rating", ("rating_avg", "rating_count", "id")),
+                ("idx_products_units_sold", ("units_sold", "id")),
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +185,13 @@ class Product(db.Model):
     brand: Mapped[str | None] = mapped_column(sa.String(100))
     size: Mapped[str | None] = mapped_column(sa.String(50))
 
+    # Added by migration 0005, kept by shop.catalog.services.refresh_product_stats: the approved
+    # reviews' average and count, and units sold in orders that were not cancelled or refunded,
+    # so that listings sort by rating and best selling from an index.
+    rating_avg: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), default=Decimal("0.00"), server_default="0")
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    units_sold: Mapped[int] = mapped_column(default=0, server_default="0")
+
     categories: Mapped[list[Category]] = relationship(secondary=product_categories)
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product",
@@ -152,13 +200,25 @@ class Product(db.Model):
         passive_deletes=True,
     )
 
-    @property
+    @hybrid_property
     def is_on_sale(self) -> bool:
+        """Sold below its compare-at price."""
         return self.compare_at_price is not None and self.compare_at_price > self.price
 
-    @property
+    @is_on_sale.inplace.expression
+    @classmethod
+    def _is_on_sale_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.compare_at_price.is_not(None), cls.compare_at_price > cls.price)
+
+    @hybrid_property
     def is_in_stock(self) -> bool:
+        """Can be ordered now: stock on hand, backorders allowed, or stock not tracked."""
         return not self.track_inventory or self.allow_backorders or self.stock > 0
+
+    @is_in_stock.inplace.expression
+    @classmethod
+    def _is_in_stock_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(sa.not_(cls.track_inventory), cls.allow_backorders, cls.stock > 0)
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.sku}>"

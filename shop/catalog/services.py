@@ -1,17 +1,67 @@
-"""Catalog queries used by every door. Only `active` products are public."""
+"""Catalog rules used by every door: listings, filters and sorts, product pages, ratings, caches.
+
+Only `active` products are public. Listings read ids, filters and sort keys from the covering
+index idx_products_listing, then load the page's products by id.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+import logging
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from cachelib.redis import RedisCache
+from flask import current_app
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import load_only, selectinload
 
-from shop.catalog.models import Category, Product, ProductStatus, product_categories
-from shop.extensions import db
+from shop.catalog import search
+from shop.catalog.models import Category, Product, ProductStatus, SkinType, product_categories
+from shop.extensions import cache, db
 from shop.orders.models import Order, OrderItem, OrderStatus
+from shop.reviews.models import Review, ReviewStatus
+
+log = logging.getLogger("shop.catalog")
 
 PUBLIC = Product.status == ProductStatus.ACTIVE
+PER_PAGE = 24
+# A search matching more products than this is shown newest first: ranking them all would cost
+# more than it tells (a word in most products' text, like "skin").
+RANK_LIMIT = 10_000
+RELATED_LIMIT = 8
+
+# What a product card or a listing row needs; the long text stays in the database.
+CARD_COLUMNS = (
+    Product.id,
+    Product.slug,
+    Product.sku,
+    Product.name_en,
+    Product.name_kh,
+    Product.brand,
+    Product.short_description,
+    Product.price,
+    Product.compare_at_price,
+    Product.stock,
+    Product.track_inventory,
+    Product.allow_backorders,
+    Product.skin_type,
+    Product.skin_concerns,
+    Product.category,
+    Product.image_url,
+    Product.is_featured,
+    Product.rating_avg,
+    Product.rating_count,
+    Product.size,
+    Product.created_at,
+    Product.updated_at,
+)
 
 
 @dataclass(frozen=True)
@@ -33,47 +83,106 @@ class Page:
     def has_prev(self) -> bool:
         return self.page > 1
 
-
-def featured_products(limit: int = 8) -> list[Product]:
-    """Active featured products, newest first."""
-    query = sa.select(Product).where(PUBLIC, Product.is_featured).order_by(Product.created_at.desc(), Product.id)
-    return list(db.session.scalars(query.limit(limit)))
-
-
-def new_arrivals(limit: int = 8) -> list[Product]:
-    """The most recently published active products."""
-    query = sa.select(Product).where(PUBLIC).order_by(Product.created_at.desc(), Product.id.desc())
-    return list(db.session.scalars(query.limit(limit)))
+    @property
+    def is_past_the_end(self) -> bool:
+        """A page number beyond the last page (page 1 of nothing is not past the end)."""
+        return self.page > self.pages
 
 
-def best_sellers(limit: int = 8) -> list[Product]:
-    """Active products by units sold in orders that were not cancelled or refunded."""
-    sold = (
-        sa.select(OrderItem.product_id, sa.func.sum(OrderItem.quantity).label("units"))
-        .join(Order, Order.id == OrderItem.order_id)
-        .where(Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED]))
-        .group_by(OrderItem.product_id)
-        .subquery()
-    )
-    query = (
-        sa.select(Product)
-        .join(sold, sold.c.product_id == Product.id)
-        .where(PUBLIC)
-        .order_by(sold.c.units.desc(), Product.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+class SortKey(enum.StrEnum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    RATING = "rating"
+    BEST_SELLING = "best_selling"
+
+
+_ORDER = {
+    SortKey.NEWEST: (Product.created_at.desc(), Product.id.desc()),
+    SortKey.PRICE_ASC: (Product.price.asc(), Product.id.asc()),
+    SortKey.PRICE_DESC: (Product.price.desc(), Product.id.desc()),
+    SortKey.RATING: (Product.rating_avg.desc(), Product.rating_count.desc(), Product.id.desc()),
+    SortKey.BEST_SELLING: (Product.units_sold.desc(), Product.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """What a shopper narrowed a listing to. Empty means everything public."""
+
+    query: str = ""
+    category: Category | None = None
+    skin_type: SkinType | None = None
+    concerns: tuple[str, ...] = ()
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool = False
+    on_sale: bool = False
+
+    @property
+    def is_filtered(self) -> bool:
+        return self != ProductFilters(category=self.category)
+
+
+# ---------------------------------------------------------------- categories
+
+
+@dataclass
+class CategoryTree:
+    """The active categories, loaded once, with their tree."""
+
+    categories: list[Category]
+    by_id: dict[int, Category] = field(init=False)
+    by_slug: dict[str, Category] = field(init=False)
+    _children: dict[int | None, list[Category]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.id: c for c in self.categories}
+        self.by_slug = {c.slug: c for c in self.categories}
+        self._children = {}
+        for category in self.categories:
+            parent = category.parent_id if category.parent_id in self.by_id else None
+            self._children.setdefault(parent, []).append(category)
+
+    @property
+    def roots(self) -> list[Category]:
+        return self._children.get(None, [])
+
+    def children(self, category: Category) -> list[Category]:
+        return self._children.get(category.id, [])
+
+    def trail(self, category: Category) -> list[Category]:
+        """The root first, `category` last."""
+        trail, seen = [], set()
+        current: Category | None = category
+        while current is not None and current.id not in seen:
+            trail.append(current)
+            seen.add(current.id)
+            current = self.by_id.get(current.parent_id) if current.parent_id else None
+        return trail[::-1]
+
+    def subtree_ids(self, category: Category) -> list[int]:
+        """`category` and all its descendants."""
+        ids, stack = [], [category]
+        while stack:
+            current = stack.pop()
+            if current.id in ids:
+                continue
+            ids.append(current.id)
+            stack.extend(self.children(current))
+        return ids
+
+
+def category_tree() -> CategoryTree:
+    """Every active category, in display order."""
+    query = sa.select(Category).where(Category.is_active).order_by(Category.sort_order, Category.name, Category.id)
+    return CategoryTree(list(db.session.scalars(query)))
 
 
 def top_categories() -> list[Category]:
-    """Active root categories with their active children loaded, in display order."""
-    query = (
-        sa.select(Category)
-        .where(Category.is_active, Category.parent_id.is_(None))
-        .options(selectinload(Category.children))
-        .order_by(Category.sort_order, Category.name)
-    )
-    return list(db.session.scalars(query))
+    """Active root categories, in display order."""
+    return category_tree().roots
 
 
 def get_category(slug: str) -> Category | None:
@@ -81,26 +190,418 @@ def get_category(slug: str) -> Category | None:
     return db.session.scalar(sa.select(Category).where(Category.slug == slug, Category.is_active))
 
 
+# ---------------------------------------------------------------- listings
+
+
+def list_products(
+    filters: ProductFilters = ProductFilters(),
+    *,
+    sort: SortKey | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    tree: CategoryTree | None = None,
+    with_total: bool = True,
+) -> Page:
+    """Public products matching `filters`, one page of them, in `sort` order.
+
+    The default order is relevance (best rank, then the most recently added) when there is a
+    search query, else newest first. Relevance without a query is newest first; with more than
+    RANK_LIMIT matches, the most recently added first. A query with nothing to search for (only
+    punctuation) is ignored. A page past the end is empty.
+    """
+    page = max(1, page)
+    conditions = _conditions(filters, tree)
+    ids = sa.select(Product.id).where(PUBLIC, *conditions)
+    order = _ORDER.get(sort, _ORDER[SortKey.NEWEST])
+    text = search.parse(filters.query)
+    by_relevance = text is not None and sort in (None, SortKey.RELEVANCE)
+    if text is not None:
+        ids, relevance, newest = text.apply(ids, standalone=by_relevance and not conditions)
+        if by_relevance:
+            order = relevance
+    total = -1
+    if with_total:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+        if (page - 1) * per_page >= total:
+            return Page([], page, per_page, total)
+    if by_relevance and _more_than(ids, RANK_LIMIT, total):
+        order = newest  # relevance cannot tell most of the catalogue apart; ranking it all is slow
+    page_ids = list(db.session.scalars(ids.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
+    items = products_by_ids(page_ids)
+    return Page(items, page, per_page, total if with_total else len(items))
+
+
+def _more_than(ids: sa.Select, limit: int, total: int) -> bool:
+    if total >= 0:
+        return total > limit
+    bounded = sa.select(sa.func.count()).select_from(ids.limit(limit + 1).subquery())
+    return (db.session.scalar(bounded) or 0) > limit
+
+
+def _conditions(filters: ProductFilters, tree: CategoryTree | None) -> list[sa.ColumnElement]:
+    conditions: list[sa.ColumnElement] = []
+    if filters.category is not None:
+        ids = (tree or category_tree()).subtree_ids(filters.category)
+        linked = sa.select(product_categories.c.product_id).where(product_categories.c.category_id.in_(ids))
+        conditions.append(Product.id.in_(linked))
+    if filters.skin_type is not None:
+        conditions.append(suits_skin_type(filters.skin_type))
+    if filters.concerns:
+        conditions.append(_has_any_concern(filters.concerns))
+    if filters.min_price is not None:
+        conditions.append(Product.price >= filters.min_price)
+    if filters.max_price is not None:
+        conditions.append(Product.price <= filters.max_price)
+    if filters.in_stock:
+        conditions.append(Product.is_in_stock)
+    if filters.on_sale:
+        conditions.append(Product.is_on_sale)
+    return conditions
+
+
+def suits_skin_type(skin_type: SkinType) -> sa.ColumnElement[bool]:
+    """Products for that skin type, and products for every skin type ("all" means only those)."""
+    if skin_type == SkinType.ALL:
+        return Product.skin_type == SkinType.ALL
+    return Product.skin_type.in_([skin_type, SkinType.ALL])
+
+
+def _has_any_concern(codes: Sequence[str]) -> sa.ColumnElement[bool]:
+    if db.engine.dialect.name == "postgresql":
+        return Product.skin_concerns.op("&&")(sa.literal(list(codes), type_=postgresql.ARRAY(sa.Text)))
+    each = sa.func.json_each(Product.skin_concerns).table_valued("value")
+    return sa.exists(sa.select(1).select_from(each).where(each.c.value.in_(list(codes))))
+
+
+def products_by_ids(ids: Sequence[int]) -> list[Product]:
+    """Products for cards, in the order of `ids`."""
+    if not ids:
+        return []
+    rows = db.session.scalars(sa.select(Product).options(load_only(*CARD_COLUMNS)).where(Product.id.in_(ids)))
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _cards(query: sa.Select, limit: int) -> list[Product]:
+    return list(db.session.scalars(query.options(load_only(*CARD_COLUMNS)).limit(limit)))
+
+
+def featured_products(limit: int = 8) -> list[Product]:
+    """Active featured products, newest first."""
+    query = sa.select(Product).where(PUBLIC, Product.is_featured)
+    return _cards(query.order_by(Product.created_at.desc(), Product.id.desc()), limit)
+
+
+def new_arrivals(limit: int = 8) -> list[Product]:
+    """The most recently added active products."""
+    return _cards(sa.select(Product).where(PUBLIC).order_by(*_ORDER[SortKey.NEWEST]), limit)
+
+
+def best_sellers(limit: int = 8) -> list[Product]:
+    """Active products that sold, most units first (orders not cancelled or refunded)."""
+    query = sa.select(Product).where(PUBLIC, Product.units_sold > 0).order_by(*_ORDER[SortKey.BEST_SELLING])
+    return _cards(query, limit)
+
+
+def suggest(query: str, *, limit: int = 6) -> Suggestions:
+    """Search-as-you-type: the best matching products, categories and skin concerns."""
+    text = search.normalize(query).strip()
+    if not search.tokenize(text):
+        return Suggestions(query, [], [], [])
+    products = list_products(ProductFilters(query=text), per_page=limit, with_total=False).items
+    categories = [
+        c for c in category_tree().categories if text in search.normalize(c.name) or text in search.normalize(c.name_kh)
+    ][:limit]
+    concerns = [code for token in search.tokenize(text) for code in search.concern_codes_for(token.text)]
+    return Suggestions(query, products, categories, list(dict.fromkeys(concerns))[:limit])
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    query: str
+    products: list[Product]
+    categories: list[Category]
+    concerns: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.products or self.categories or self.concerns)
+
+
+# ---------------------------------------------------------------- product pages
+
+
 def get_public_product(slug: str) -> Product | None:
     """An active product by slug, with its images and categories loaded."""
+    return _public_product(Product.slug == slug)
+
+
+def get_public_product_by_id(product_id: int) -> Product | None:
+    """An active product by id, with its images and categories loaded."""
+    return _public_product(Product.id == product_id)
+
+
+def _public_product(condition: sa.ColumnElement[bool]) -> Product | None:
     query = (
         sa.select(Product)
-        .where(Product.slug == slug, PUBLIC)
+        .where(condition, PUBLIC)
         .options(selectinload(Product.images), selectinload(Product.categories))
     )
     return db.session.scalar(query)
 
 
-def list_public_products(*, category: Category | None = None, page: int = 1, per_page: int = 24) -> Page:
-    """Active products, newest first, optionally within a category and its children."""
-    query = sa.select(Product).where(PUBLIC)
-    if category is not None:
-        ids = [category.id, *(child.id for child in category.children)]
-        in_category = sa.select(product_categories.c.product_id).where(product_categories.c.category_id.in_(ids))
-        query = query.where(Product.id.in_(in_category))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
-    items = db.session.scalars(
-        query.order_by(Product.created_at.desc(), Product.id.desc()).offset((page - 1) * per_page).limit(per_page)
+def public_product_id(product_id: int) -> int | None:
+    """The id, when that product is public."""
+    return db.session.scalar(sa.select(Product.id).where(Product.id == product_id, PUBLIC))
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    average: Decimal
+    count: int
+    distribution: dict[int, int]  # stars (5..1) -> approved reviews
+
+    def share(self, stars: int) -> int:
+        """The percentage of reviews with that many stars."""
+        return round(100 * self.distribution.get(stars, 0) / self.count) if self.count else 0
+
+
+def rating_summary(product_id: int) -> RatingSummary:
+    """The approved reviews' average (2 decimals, half up), count and star distribution."""
+    rows = db.session.execute(
+        sa.select(Review.rating, sa.func.count())
+        .where(Review.product_id == product_id, Review.status == ReviewStatus.APPROVED)
+        .group_by(Review.rating)
+    ).all()
+    distribution = {stars: 0 for stars in range(5, 0, -1)}
+    distribution.update({rating: count for rating, count in rows})
+    count = sum(distribution.values())
+    total = sum(stars * n for stars, n in distribution.items())
+    average = (Decimal(total) / count).quantize(Decimal("0.01"), "ROUND_HALF_UP") if count else Decimal("0.00")
+    return RatingSummary(average, count, distribution)
+
+
+def approved_reviews(product_id: int, *, page: int = 1, per_page: int = 10) -> Page:
+    """A product's approved reviews, newest first."""
+    condition = sa.and_(Review.product_id == product_id, Review.status == ReviewStatus.APPROVED)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(condition)) or 0
+    query = (
+        sa.select(Review)
+        .where(condition)
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .offset((max(1, page) - 1) * per_page)
+        .limit(per_page)
     )
-    return Page(list(items), page, per_page, total)
+    return Page(list(db.session.scalars(query)), max(1, page), per_page, total)
+
+
+def related_products(product: Product, limit: int = RELATED_LIMIT) -> list[Product]:
+    """Public products of the same primary category, those sharing a skin concern first,
+    then the best selling."""
+    shares_concern = _has_any_concern(product.skin_concerns) if product.skin_concerns else sa.false()
+    query = (
+        sa.select(Product)
+        .where(PUBLIC, Product.category == product.category, Product.id != product.id)
+        .order_by(sa.case((shares_concern, 0), else_=1), Product.units_sold.desc(), Product.id.desc())
+    )
+    return _cards(query, limit)
+
+
+# ---------------------------------------------------------------- sitemap
+
+SITEMAP_URLS_PER_FILE = 10_000
+
+
+def sitemap_product_files() -> int:
+    """How many product sitemap files there are (at least one)."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Product).where(PUBLIC)) or 0
+    return max(1, -(-total // SITEMAP_URLS_PER_FILE))
+
+
+def sitemap_products(part: int) -> list[sa.Row]:
+    """(slug, updated_at) of one file's public products, by id."""
+    query = (
+        sa.select(Product.slug, Product.updated_at)
+        .where(PUBLIC)
+        .order_by(Product.id)
+        .offset((part - 1) * SITEMAP_URLS_PER_FILE)
+        .limit(SITEMAP_URLS_PER_FILE)
+    )
+    return list(db.session.execute(query))
+
+
+# ---------------------------------------------------------------- counters
+
+
+def refresh_product_stats(product_ids: Iterable[int] | None = None) -> int:
+    """Recompute rating_avg / rating_count (approved reviews) and units_sold (orders not
+    cancelled or refunded) for these products, or all. Only rows that change are written.
+    The caller commits. Call it when reviews are moderated and orders placed or cancelled."""
+    approved = sa.and_(Review.product_id == Product.id, Review.status == ReviewStatus.APPROVED)
+    average = sa.func.coalesce(
+        sa.select(sa.func.round(sa.func.avg(Review.rating), 2)).where(approved).scalar_subquery(), 0
+    )
+    count = sa.select(sa.func.count()).where(approved).scalar_subquery()
+    sold = sa.func.coalesce(
+        sa.select(sa.func.sum(OrderItem.quantity))
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(OrderItem.product_id == Product.id, Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED]))
+        .scalar_subquery(),
+        0,
+    )
+    statement = (
+        sa.update(Product)
+        .where(
+            sa.or_(
+                Product.rating_avg != sa.cast(average, Product.rating_avg.type),
+                Product.rating_count != count,
+                Product.units_sold != sold,
+            )
+        )
+        .values(rating_avg=average, rating_count=count, units_sold=sold)
+        .execution_options(synchronize_session=False)
+    )
+    if product_ids is not None:
+        statement = statement.where(Product.id.in_(list(product_ids)))
+    return db.session.execute(statement).rowcount
+
+
+def rebuild_catalog_indexes() -> tuple[int, int]:
+    """After bulk changes (seeding, imports): recount every product, index every stale search
+    document, forget every cached catalog entry. Returns (recounted, indexed)."""
+    counted = refresh_product_stats()
+    db.session.commit()
+    indexed = search.reindex_products()
+    invalidate_catalog_cache(categories=True)
+    return counted, indexed
+
+
+# ---------------------------------------------------------------- caches
+
+# The seed's Redis keys and TTLs.
+LISTING_TTL = 15 * 60
+PRODUCT_TTL = 30 * 60
+CATEGORIES_TTL = 60 * 60
+CATEGORIES_KEY = "api:categories"
+# Rendered product pages (for visitors who are not signed in), one per slug and language. They
+# show other products (related ones), so any catalog change makes them all stale: each entry
+# remembers the catalog generation it was rendered in.
+PAGE_TTL = 30 * 60
+GENERATION_KEY = "catalog:generation"
+
+
+def listing_cache_key(page: int, limit: int, category: str | None) -> str:
+    return f"api:products:page:{page}:limit:{limit}:category:{category or ''}"
+
+
+def product_cache_key(product_id: int) -> str:
+    return f"api:product:{product_id}"
+
+
+def page_cache_key(slug: str, locale: str) -> str:
+    return f"page:product:{slug}:{locale}"
+
+
+def catalog_cache_enabled() -> bool:
+    """Catalog caching needs a cache every process shares (Redis): with the in-process cache of
+    the embedded mode, an edit could not reach the other workers' copies."""
+    return isinstance(cache.cache, RedisCache)
+
+
+# Each process also keeps the pages it served last (LOCAL_PAGES of them) and reads the catalog
+# generation from Redis at most every GENERATION_CHECK seconds: a page served from memory needs no
+# round trip, and an edit made in another process reaches this one within that time.
+LOCAL_PAGES = 512
+GENERATION_CHECK = 1.0
+_local = {"pages": OrderedDict(), "generation": 0, "checked": float("-inf")}
+_local_lock = threading.Lock()
+
+
+def _generation() -> int:
+    """The catalog generation: a random start (so an emptied Redis never brings back an old
+    number), incremented by every invalidation. CATALOG_GENERATION_CHECK (seconds, default 1;
+    0 in tests) is how often a process reads it from Redis."""
+    config = current_app.config
+    interval = config.get("CATALOG_GENERATION_CHECK", 0.0 if config.get("TESTING") else GENERATION_CHECK)
+    now = time.monotonic()
+    if now - _local["checked"] >= interval:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, random.randrange(1, 2**40), timeout=0)
+            generation = cache.get(GENERATION_KEY)
+        with _local_lock:
+            _local["generation"], _local["checked"] = generation, now
+    return _local["generation"]
+
+
+def cached_page(slug: str, locale: str) -> tuple[dict | None, int]:
+    """A rendered product page still valid in the current catalog generation (or None), and
+    that generation (store a page rendered now under it)."""
+    if not catalog_cache_enabled():
+        return None, 0
+    generation = _generation()
+    key = page_cache_key(slug, locale)
+    with _local_lock:
+        entry = _local["pages"].get(key)
+        if entry is not None and entry["generation"] == generation:
+            _local["pages"].move_to_end(key)
+            return entry, generation
+    entry = cache.get(key)
+    if entry is None or entry.get("generation") != generation:
+        return None, generation
+    _remember(key, entry)
+    return entry, generation
+
+
+def store_page(slug: str, locale: str, entry: dict, generation: int) -> None:
+    """Remember a rendered page (a dict: etag, last_modified, html) rendered in `generation`,
+    read before rendering: a page rendered while the catalog changed is stale at once."""
+    if catalog_cache_enabled():
+        key = page_cache_key(slug, locale)
+        entry = {**entry, "generation": generation}
+        cache.set(key, entry, timeout=PAGE_TTL)
+        _remember(key, entry)
+
+
+def _remember(key: str, entry: dict) -> None:
+    with _local_lock:
+        pages = _local["pages"]
+        pages[key] = entry
+        pages.move_to_end(key)
+        while len(pages) > LOCAL_PAGES:
+            pages.popitem(last=False)
+
+
+def invalidate_catalog_cache(*, product_ids: Iterable[int] = (), categories: bool = False) -> None:
+    """Forget what the caches hold about changed products or categories. Call after commit.
+
+    Rebuilds the search documents of `product_ids`, drops their api:product:{id} entries and
+    every api:products:* listing, and starts a new page generation. With `categories`, also
+    drops api:categories and every api:product:* entry (they name their categories).
+    """
+    ids = sorted(set(product_ids))
+    if ids:
+        search.reindex_products(ids)
+    if not catalog_cache_enabled():
+        return
+    if ids:
+        cache.delete_many(*(product_cache_key(i) for i in ids))
+    _delete_matching("api:products:*")
+    if categories:
+        cache.delete(CATEGORIES_KEY)
+        _delete_matching("api:product:*")
+    cache.cache.inc(GENERATION_KEY)
+    with _local_lock:
+        _local["checked"] = float("-inf")  # this process sees the new generation at once
+
+
+def _delete_matching(pattern: str) -> None:
+    client = cache.cache._write_client  # cachelib's Redis client; SCAN does not block Redis
+    batch = []
+    for key in client.scan_iter(match=pattern, count=1000):
+        batch.append(key)
+        if len(batch) >= 500:
+            client.delete(*batch)
+            batch.clear()
+    if batch:
+        client.delete(*batch)

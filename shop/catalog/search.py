@@ -1,0 +1,565 @@
+"""Product search in English and Khmer, on PostgreSQL and on SQLite.
+
+Khmer is written without spaces between words, so a word is not a unit the database can find.
+Both databases index Khmer as overlapping pieces and find any substring of a query:
+
+- PostgreSQL: the `product_search` table (migration 0005) holds a tsvector per product, built
+  here in Python: English words (lowercase, 'simple': brands, product and INCI names are not
+  English prose, so no stemmer) and Khmer *cluster bigrams* (a cluster is a consonant with its
+  subscripts, vowel signs and diacritics, as the script writes it). A Khmer query is the AND of
+  its cluster bigrams; an English word matches as a prefix ("hyal" finds "hyaluronic"). Words
+  that match nothing are looked up in `search_words`, the vocabulary of the documents, with
+  pg_trgm similarity, so "hyaluronik" becomes "hyaluronic". Results are ranked by ts_rank of a
+  small vector of names (weight A) and brand, category and concerns (weight B), then by units
+  sold. Database triggers mark a product's document stale when its text changes; the documents
+  are rebuilt by `reindex_products`, which `invalidate_catalog_cache` runs for edited products
+  and every search runs for up to REINDEX_ON_SEARCH stale ones first.
+- SQLite: an FTS5 table with the trigram tokenizer (`products_fts`, kept by triggers) finds any
+  substring of three or more characters; typos are matched against the words of
+  `products_words_vocab` with the same trigram similarity; results are ranked by bm25.
+
+Skin-concern names in either language also find the products with that concern ("មុន" finds
+products for acne).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from sqlalchemy.dialects import postgresql
+
+from shop.catalog.models import Product
+from shop.extensions import db
+
+log = logging.getLogger("shop.catalog.search")
+
+MAX_QUERY_LENGTH = 200
+MAX_TOKENS = 8
+# A misspelt word is replaced by known words at least this similar (pg_trgm's similarity()).
+SIMILARITY = 0.45
+FUZZY_ALTERNATIVES = 3
+REINDEX_BATCH = 2000
+REINDEX_ON_SEARCH = 500
+
+# Khmer consonants and independent vowels, each with its subscripts (coeng + consonant),
+# dependent vowels and signs. Khmer punctuation (U+17D4..) and digits are not part of a word.
+KHMER_CLUSTER = re.compile("[\u1780-\u17b3](?:\u17d2[\u1780-\u17b3]|[\u17b4-\u17d1\u17d3\u17dd])*")
+KHMER_RUN = re.compile("(?:[\u1780-\u17b3](?:\u17d2[\u1780-\u17b3]|[\u17b4-\u17d1\u17d3\u17dd])*)+")
+OTHER_WORD = re.compile("[^\\W_\u1780-\u17ff]+")
+TOKEN = re.compile(f"{KHMER_RUN.pattern}|{OTHER_WORD.pattern}")
+# Zero-width spaces and joiners: Khmer writers put them between words; they are invisible.
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
+
+# The products columns a document is built from (keep in step with migration 0005).
+SEARCHED_COLUMNS = (
+    "name_en",
+    "name_kh",
+    "brand",
+    "category",
+    "skin_concerns",
+    "ingredients",
+    "short_description",
+    "description_en",
+    "description_kh",
+)
+
+# Database objects the models do not describe: the model/database comparison (migrations/env.py
+# and tests/db/test_schema.py) leaves them out.
+DATABASE_ONLY_TABLES = frozenset(
+    {
+        "product_search",
+        "product_search_queue",
+        "search_words",
+        "products_fts",
+        "products_fts_config",
+        "products_fts_data",
+        "products_fts_docsize",
+        "products_fts_idx",
+        "products_words",
+        "products_words_config",
+        "products_words_data",
+        "products_words_docsize",
+        "products_words_idx",
+        "products_words_vocab",
+    }
+)
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
+    """Alembic `include_name` hook: skip the search tables, which only the migration describes."""
+    return not (type_ == "table" and name in DATABASE_ONLY_TABLES)
+
+
+# ---------------------------------------------------------------- text
+
+
+def normalize(text: str | None) -> str:
+    """NFC, without invisible separators, lowercase (Khmer has no case)."""
+    if not text:
+        return ""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if any(c in text for c in _INVISIBLE_CHARS):
+        text = text.translate(_INVISIBLE)
+    return text.lower()
+
+
+def khmer_clusters(text: str) -> list[str]:
+    return KHMER_CLUSTER.findall(text)
+
+
+def khmer_grams(text: str) -> set[str]:
+    """The cluster bigrams of every Khmer run in `text` (a lone cluster stands for itself)."""
+    return _khmer_parts(text)[0]
+
+
+_CLUSTER_OR_WORD = re.compile(f"{KHMER_CLUSTER.pattern}|{OTHER_WORD.pattern}")
+
+
+def _khmer_parts(text: str) -> tuple[set[str], list[str]]:
+    """One pass over mixed text: the Khmer cluster bigrams, and the other words."""
+    grams: set[str] = set()
+    other: list[str] = []
+    previous, previous_end, run_length = "", -1, 0
+    for match in _CLUSTER_OR_WORD.finditer(text):
+        token = match.group()
+        if "\u1780" <= token[0] <= "\u17b3":
+            if match.start() == previous_end and run_length:
+                grams.add(previous + token)
+                run_length += 1
+            else:
+                if run_length == 1:
+                    grams.add(previous)
+                run_length = 1
+            previous, previous_end = token, match.end()
+        else:
+            if run_length == 1:
+                grams.add(previous)
+            run_length, previous_end = 0, -1
+            other.append(token)
+    if run_length == 1:
+        grams.add(previous)
+    return grams, other
+
+
+def words(text: str) -> list[str]:
+    """The non-Khmer words of normalized `text`."""
+    return OTHER_WORD.findall(text)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    khmer: bool
+
+
+def tokenize(query: str) -> list[Token]:
+    """The query's words: runs of Khmer and words of other scripts, at most MAX_TOKENS."""
+    text = normalize(query[:MAX_QUERY_LENGTH])
+    tokens = [Token(t, bool(KHMER_RUN.fullmatch(t))) for t in TOKEN.findall(text)]
+    unique = list(dict.fromkeys(tokens))
+    return unique[:MAX_TOKENS]
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity(): shared trigrams of the space-padded words over all trigrams."""
+    ta, tb = _trigrams(a), _trigrams(b)
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+# ---------------------------------------------------------------- concerns by name
+
+
+def concern_codes_for(token: str) -> list[str]:
+    """Skin concerns whose English or Khmer name contains the token, or is contained in it."""
+    if len(token) < 3:
+        return []
+    return [code for code, names in _concern_names().items() if any(token in n or n in token for n in names)]
+
+
+_CONCERN_NAMES: dict[str, tuple[str, ...]] | None = None
+
+
+def _concern_names() -> dict[str, tuple[str, ...]]:
+    global _CONCERN_NAMES
+    if _CONCERN_NAMES is None:
+        from shop.catalog.vocab import SKIN_CONCERN_LABELS
+
+        names: dict[str, tuple[str, ...]] = {}
+        for code, label in SKIN_CONCERN_LABELS.items():
+            with force_locale("km"):
+                khmer = normalize(str(label))
+            with force_locale("en"):
+                english = normalize(str(label))
+            names[code] = tuple(n for n in {english, khmer, code.replace("_", " ")} if len(n) >= 3)
+        _CONCERN_NAMES = names
+    return _CONCERN_NAMES
+
+
+# ---------------------------------------------------------------- documents (PostgreSQL)
+
+
+@dataclass(frozen=True)
+class Document:
+    rank_vector: str  # tsvector literal, with weights
+    document: str  # the lexemes, separated by spaces
+    words: frozenset[str]  # the English vocabulary it adds
+
+
+def build_document(product: Mapping[str, Any]) -> Document:
+    """A product's search document from its text columns (a mapping of SEARCHED_COLUMNS)."""
+    name_en = normalize(product.get("name_en"))
+    labels = " ".join(
+        normalize(v) for v in (product.get("brand"), product.get("category"), *(product.get("skin_concerns") or ()))
+    )
+    english = " ".join(
+        (
+            name_en,
+            labels,
+            normalize(" ".join(str(i) for i in product.get("ingredients") or ())),
+            normalize(product.get("short_description")),
+            normalize(product.get("description_en")),
+        )
+    )
+    name_grams, name_words = _khmer_parts(normalize(product.get("name_kh")))
+    prose_grams, prose_words = _khmer_parts(normalize(product.get("description_kh")))
+    names = [*words(name_en), *sorted(name_grams), *name_words]
+    rank = _weighted(names, "A") | _weighted(words(labels), "B", start=len(names) + 1)
+    english_words = set(words(english)) | set(name_words) | set(prose_words)
+    lexemes = english_words | name_grams | prose_grams
+    rank_literal = " ".join(f"{_quote(lexeme)}:{','.join(p)}" for lexeme, p in sorted(rank.items()))
+    # Lexemes are runs of letters and digits: no spaces, so a space-separated list is exact.
+    return Document(rank_literal, " ".join(lexemes), frozenset(_vocabulary(english_words)))
+
+
+def _weighted(lexemes: list[str], weight: str, start: int = 1) -> dict[str, list[str]]:
+    positions: dict[str, list[str]] = {}
+    for offset, lexeme in enumerate(lexemes):
+        positions.setdefault(lexeme, []).append(f"{min(start + offset, 16383)}{weight}")
+    return positions
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+_VOCABULARY_WORD = re.compile("^[a-z][a-z0-9]{2,}$")
+
+
+def _vocabulary(english: Iterable[str]) -> Iterable[str]:
+    return (w for w in english if _VOCABULARY_WORD.match(w))
+
+
+def is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def reindex_products(product_ids: Iterable[int] | None = None, *, limit: int | None = None) -> int:
+    """Rebuild the search documents of these products (default: the stale ones, up to `limit`).
+
+    Works in transactions of REINDEX_BATCH products; stale rows another process is indexing
+    are skipped (SKIP LOCKED). While one batch is written, the next is read and built (a second
+    connection), so Python and PostgreSQL work at the same time. A no-op on SQLite, where
+    triggers keep the FTS5 index. Returns how many documents were rebuilt.
+    """
+    if not is_postgresql():
+        return 0
+    ids = sorted(set(product_ids)) if product_ids is not None else None
+    done, after = 0, 0
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future | None = None
+        while limit is None or done < limit:
+            batch = REINDEX_BATCH if limit is None else min(REINDEX_BATCH, limit - done)
+            if ids is not None:
+                chunk, ids = ids[:batch], ids[batch:]
+                if not chunk:
+                    break
+            transaction = db.engine.connect()
+            transaction.begin()
+            try:
+                if ids is None:
+                    chunk = list(
+                        transaction.scalars(
+                            sa.text(
+                                "SELECT product_id FROM product_search_queue WHERE product_id > :after "
+                                "ORDER BY product_id LIMIT :n FOR UPDATE SKIP LOCKED"
+                            ),
+                            {"after": after, "n": batch},
+                        )
+                    )
+                    if not chunk:
+                        transaction.close()
+                        break
+                    after = chunk[-1]
+                documents = _build_chunk(transaction, chunk)
+            except BaseException:
+                transaction.close()
+                raise
+            if pending is not None:
+                try:
+                    pending.result()
+                except BaseException:
+                    transaction.close()
+                    raise
+            pending = writer.submit(_write_chunk, transaction, chunk, documents)
+            done += len(documents)
+        if pending is not None:
+            pending.result()
+    return done
+
+
+def _build_chunk(conn: sa.Connection, product_ids: list[int]) -> list[tuple[int, Document]]:
+    columns = [Product.__table__.c[name] for name in SEARCHED_COLUMNS]
+    rows = conn.execute(sa.select(Product.id, *columns).where(Product.id.in_(product_ids))).mappings().all()
+    return [(row["id"], build_document(row)) for row in rows]
+
+
+def _write_chunk(conn: sa.Connection, product_ids: list[int], documents: list[tuple[int, Document]]) -> None:
+    """Store the documents (with the products' status as it is now) and their words, take the
+    products off the queue, commit, and give the connection back."""
+    try:
+        if documents:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO product_search (product_id, active, rank_vector, document) "
+                    "SELECT v.id, p.status = 'active', CAST(v.r AS tsvector), "
+                    "array_to_tsvector(string_to_array(v.d, ' ')) "
+                    "FROM unnest(CAST(:ids AS integer[]), CAST(:ranks AS text[]), CAST(:docs AS text[])) "
+                    "AS v(id, r, d) JOIN products p ON p.id = v.id "
+                    "ON CONFLICT (product_id) DO UPDATE SET active = EXCLUDED.active, "
+                    "rank_vector = EXCLUDED.rank_vector, document = EXCLUDED.document"
+                ),
+                {
+                    "ids": [pid for pid, _ in documents],
+                    "ranks": [d.rank_vector for _, d in documents],
+                    "docs": [d.document for _, d in documents],
+                },
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO search_words (word) SELECT unnest(CAST(:words AS text[])) ORDER BY 1 "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"words": sorted(set().union(*(d.words for _, d in documents)))},
+            )
+        conn.execute(
+            sa.text("DELETE FROM product_search_queue WHERE product_id = ANY(CAST(:ids AS integer[]))"),
+            {"ids": product_ids},
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _reindex_stale() -> None:
+    """Before a search: index products whose text changed since the last one (a few, usually)."""
+    stale = db.session.scalar(sa.text("SELECT EXISTS (SELECT 1 FROM product_search_queue)"))
+    if stale:
+        count = reindex_products(limit=REINDEX_ON_SEARCH)
+        log.info("search: indexed %s changed products", count)
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """A parsed query, ready to narrow and rank a listing."""
+
+    tokens: tuple[Token, ...]
+
+    def apply(
+        self, stmt: sa.Select, *, standalone: bool = False
+    ) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
+        """`stmt` (a select of Product.id from public products) narrowed to the matches, the
+        ORDER BY for relevance (best rank, then the most recently added) and the one for the most
+        recently added first.
+
+        With `standalone` (no other filter and relevance order), PostgreSQL answers from
+        product_search alone, without touching products.
+        """
+        if is_postgresql():
+            return _apply_postgresql(stmt, self.tokens, standalone=standalone)
+        return _apply_sqlite(stmt, self.tokens)
+
+
+# English words that say nothing about a product; dropped unless the query has nothing else.
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "is",
+        "it",
+        "my",
+        "of",
+        "on",
+        "or",
+        "the",
+        "this",
+        "that",
+        "to",
+        "with",
+        "your",
+    }
+)
+
+
+def parse(query: str | None) -> TextSearch | None:
+    """The query's tokens (without stop words), or None when it has nothing to search for."""
+    tokens = tokenize(query or "")
+    meaningful = [t for t in tokens if t.khmer or t.text not in STOP_WORDS]
+    tokens = meaningful or tokens
+    return TextSearch(tuple(tokens)) if tokens else None
+
+
+product_search = sa.table(
+    "product_search",
+    sa.column("product_id", sa.Integer),
+    sa.column("active", sa.Boolean),
+    sa.column("rank_vector"),
+    sa.column("document"),
+)
+
+
+def _apply_postgresql(
+    stmt: sa.Select, tokens: tuple[Token, ...], *, standalone: bool
+) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
+    _reindex_stale()
+    tsquery = sa.cast(sa.literal(postgresql_tsquery(tokens)), postgresql.TSQUERY)
+    matches = sa.and_(product_search.c.active, product_search.c.document.op("@@")(tsquery))
+    rank = sa.func.ts_rank(product_search.c.rank_vector, tsquery).desc()
+    if standalone:
+        newest = [product_search.c.product_id.desc()]
+        return sa.select(product_search.c.product_id).where(matches), [rank, *newest], newest
+    joined = stmt.join(product_search, product_search.c.product_id == Product.id).where(matches)
+    return joined, [rank, Product.id.desc()], [Product.id.desc()]
+
+
+def postgresql_tsquery(tokens: Iterable[Token]) -> str:
+    """The tsquery text: every token (or one of its alternatives) must match."""
+    tokens = list(tokens)
+    fuzzy = _postgresql_alternatives([t.text for t in tokens if not t.khmer and len(t.text) >= 4])
+    groups = []
+    for token in tokens:
+        alternatives = _khmer_alternatives(token.text) if token.khmer else _word_alternatives(token.text)
+        alternatives += [_quote(w) for w in fuzzy.get(token.text, ())]
+        alternatives += [_concern_query(code) for code in concern_codes_for(token.text)]
+        groups.append("(" + " | ".join(alternatives) + ")")
+    return " & ".join(groups)
+
+
+def _word_alternatives(word: str) -> list[str]:
+    return [_quote(word) + (":*" if len(word) >= 2 else "")]
+
+
+def _khmer_alternatives(run: str) -> list[str]:
+    clusters = khmer_clusters(run)
+    if len(clusters) == 1:
+        return [_quote(clusters[0]) + ":*"]
+    grams = dict.fromkeys(a + b for a, b in zip(clusters, clusters[1:], strict=False))
+    return ["(" + " & ".join(_quote(g) for g in grams) + ")"]
+
+
+def _concern_query(code: str) -> str:
+    return "(" + " & ".join(_quote(w) for w in words(code.replace("_", " "))) + ")"
+
+
+def _postgresql_alternatives(tokens: list[str]) -> dict[str, list[str]]:
+    """Known words close to each token that is neither a word nor the start of one."""
+    if not tokens:
+        return {}
+    rows = db.session.execute(
+        sa.text(
+            "SELECT t.token, w.word FROM unnest(CAST(:tokens AS text[])) AS t(token) "
+            "CROSS JOIN LATERAL (SELECT s.word FROM search_words s "
+            "  WHERE s.word % t.token AND similarity(s.word, t.token) >= :similarity "
+            "  ORDER BY similarity(s.word, t.token) DESC, s.word LIMIT :n) AS w "
+            "WHERE NOT EXISTS (SELECT 1 FROM search_words e WHERE e.word LIKE t.token || '%')"
+        ),
+        {"tokens": tokens, "similarity": SIMILARITY, "n": FUZZY_ALTERNATIVES},
+    ).all()
+    found: dict[str, list[str]] = {}
+    for token, word in rows:
+        found.setdefault(token, []).append(word)
+    return found
+
+
+# bm25 weights of products_fts's columns, in SEARCHED_COLUMNS order.
+_BM25 = "bm25(products_fts, 10.0, 10.0, 5.0, 3.0, 3.0, 2.0, 1.0, 1.0, 1.0)"
+
+
+def _apply_sqlite(
+    stmt: sa.Select, tokens: tuple[Token, ...]
+) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
+    long_tokens = [t.text for t in tokens if len(t.text) >= 3]
+    fuzzy = _sqlite_alternatives([t for t in long_tokens if not KHMER_RUN.fullmatch(t) and len(t) >= 4])
+    groups = []
+    for text in long_tokens:
+        alternatives = [text, *fuzzy.get(text, ()), *concern_codes_for(text)]
+        groups.append("(" + " OR ".join(_fts_phrase(a) for a in dict.fromkeys(alternatives)) + ")")
+    for token in tokens:
+        if len(token.text) < 3:  # too short for trigrams: a substring of the names
+            pattern = "%" + token.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(
+                sa.or_(*(c.ilike(pattern, escape="\\") for c in (Product.name_en, Product.name_kh, Product.brand)))
+            )
+    if not groups:
+        return stmt, [Product.id.desc()], [Product.id.desc()]
+    matches = (
+        sa.select(sa.literal_column("rowid").label("product_id"), sa.literal_column(_BM25).label("score"))
+        .select_from(sa.table("products_fts"))
+        .where(sa.literal_column("products_fts").op("MATCH")(" AND ".join(groups)))
+        .subquery("matches")
+    )
+    stmt = stmt.join(matches, matches.c.product_id == Product.id)
+    return stmt, [matches.c.score.asc(), Product.id.desc()], [Product.id.desc()]
+
+
+def _fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _sqlite_alternatives(tokens: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for token in tokens:
+        known = db.session.scalar(
+            sa.text("SELECT 1 FROM products_words_vocab WHERE term >= :t AND term < :t || char(1114111) LIMIT 1"),
+            {"t": token},
+        )
+        if known:
+            continue
+        candidates = db.session.scalars(
+            sa.text("SELECT term FROM products_words_vocab WHERE length(term) BETWEEN :lo AND :hi"),
+            {"lo": len(token) - 3, "hi": len(token) + 3},
+        )
+        scored = sorted(
+            ((trigram_similarity(token, term), term) for term in candidates),
+            key=lambda pair: (-pair[0], pair[1]),
+        )
+        found[token] = [term for score, term in scored[:FUZZY_ALTERNATIVES] if score >= SIMILARITY]
+    return found
