@@ -42,7 +42,9 @@ def api_rate_limit() -> str:
 
 def register_api(app: Flask) -> None:
     from api.accounts import admin_auth_bp, auth_bp, user_bp
+    from api.catalog import bp as catalog_bp
     from api.health import bp as health_bp
+    from api.ml import bp as ml_bp
     from api.shopping import cart_bp, coupons_bp, orders_bp, wishlist_bp
     from api.v1 import bp as v1_bp
 
@@ -62,7 +64,18 @@ def register_api(app: Flask) -> None:
     app.extensions["shop_api"] = api
     app.register_blueprint(health_bp)
     # The API authenticates with tokens, not cookies, so CSRF does not apply.
-    for blueprint in (v1_bp, auth_bp, user_bp, admin_auth_bp, cart_bp, wishlist_bp, orders_bp, coupons_bp):
+    for blueprint in (
+        v1_bp,
+        auth_bp,
+        user_bp,
+        admin_auth_bp,
+        cart_bp,
+        wishlist_bp,
+        orders_bp,
+        coupons_bp,
+        catalog_bp,
+        ml_bp,
+    ):
         limiter.limit(api_rate_limit)(blueprint)
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

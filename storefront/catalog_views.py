@@ -1,11 +1,65 @@
-"""Home, category, listing and product pages."""
+"""The shop window: home, listings (all products, categories, skin types, search), product pages,
+search suggestions, and the files search engines read (sitemap.xml, robots.txt).
+
+Listings answer HTMX requests with just the result list (filters and pages swap it and push the
+URL); without JavaScript the same URLs are plain pages and the filter form a plain GET form.
+Product pages for visitors who are not signed in are cached whole (see `_cached_product_page`).
+"""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_from_directory
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.http import http_date, parse_date
+
+from shop.cart import services as cart
 from shop.catalog import services as catalog
+from shop.catalog.models import Category, Product, SkinType
+from shop.catalog.services import ProductFilters, SortKey
+from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
+from shop.i18n import current_locale, localized
 from storefront import bp
+from storefront.htmx import is_htmx_fragment_request, render
+
+LISTING = "storefront/catalog/listing.html"
+PRODUCT = "storefront/catalog/product_detail.html"
+REVIEWS_PER_PAGE = 10
+MAX_PRICE = Decimal("100000")
+SORT_LABELS = {
+    SortKey.RELEVANCE: _l("Best match"),
+    SortKey.NEWEST: _l("Newest"),
+    SortKey.PRICE_ASC: _l("Price: low to high"),
+    SortKey.PRICE_DESC: _l("Price: high to low"),
+    SortKey.RATING: _l("Top rated"),
+    SortKey.BEST_SELLING: _l("Best selling"),
+}
+SKIN_TYPE_BLURBS = {
+    "oily": _l("Shine by midday and visible pores: light, oil-free textures."),
+    "dry": _l("Tight or flaky after cleansing: richer moisture that lasts."),
+    "combination": _l("Oily T-zone, drier cheeks: balance without heaviness."),
+    "sensitive": _l("Easily red or stinging: fragrance-free, soothing formulas."),
+    "normal": _l("Comfortable most days: keep it healthy and protected."),
+    "all": _l("Gentle basics that suit every skin type."),
+}
 
 
 @bp.get("/")
@@ -16,15 +70,118 @@ def home():
         featured=catalog.featured_products(8),
         new_arrivals=catalog.new_arrivals(8),
         best_sellers=catalog.best_sellers(8),
+        skin_types=list(SkinType),
     )
 
 
-@bp.get("/products/<slug>")
-def product_detail(slug: str):
-    product = catalog.get_public_product(slug)
-    if product is None:
+# ---------------------------------------------------------------- listings
+
+
+@dataclass(frozen=True)
+class ListingArgs:
+    filters: ProductFilters
+    sort: SortKey | None
+    page: int
+
+
+def _listing_args(tree: catalog.CategoryTree, *, category: Category | None, skin_type: SkinType | None) -> ListingArgs:
+    """The listing's query string, validated (400 on anything a form of ours cannot send)."""
+    args = request.args
+    page_raw = args.get("page", "1")
+    if not page_raw.isdigit() or int(page_raw) < 1:
+        abort(400)
+    sort = _choice(args.get("sort"), SortKey)
+    if category is None and args.get("category"):
+        category = tree.by_slug.get(args["category"]) or abort(400)
+    if skin_type is None:
+        skin_type = _choice(args.get("skin_type"), SkinType)
+    concerns = tuple(dict.fromkeys(args.getlist("concern")))
+    if any(code not in SKIN_CONCERNS for code in concerns):
+        abort(400)
+    filters = ProductFilters(
+        query=args.get("q", "").strip()[:200],
+        category=category,
+        skin_type=skin_type,
+        concerns=concerns,
+        min_price=_price(args.get("min_price")),
+        max_price=_price(args.get("max_price")),
+        in_stock=_flag(args.get("in_stock")),
+        on_sale=_flag(args.get("on_sale")),
+    )
+    return ListingArgs(filters, sort, int(page_raw))
+
+
+def _choice(raw: str | None, kind):
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        abort(400)
+
+
+def _price(raw: str | None) -> Decimal | None:
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        abort(400)
+    if not value.is_finite() or value < 0 or value > MAX_PRICE:
+        abort(400)
+    return value
+
+
+def _flag(raw: str | None) -> bool:
+    return (raw or "").lower() in ("1", "on", "true", "yes")
+
+
+def _listing(*, heading: str, category: Category | None = None, skin_type: SkinType | None = None, intro=None):
+    tree = catalog.category_tree()
+    parsed = _listing_args(tree, category=category, skin_type=skin_type)
+    result = catalog.list_products(parsed.filters, sort=parsed.sort, page=parsed.page, tree=tree)
+    if result.is_past_the_end:
         abort(404)
-    return render_template("storefront/catalog/product_detail.html", product=product)
+    sorts = [s for s in SortKey if s != SortKey.RELEVANCE or parsed.filters.query]
+    current_sort = parsed.sort or (SortKey.RELEVANCE if parsed.filters.query else SortKey.NEWEST)
+    if current_sort == SortKey.RELEVANCE and not parsed.filters.query:
+        current_sort = SortKey.NEWEST
+    canonical_args = {"lang": current_locale(), **({"page": result.page} if result.page > 1 else {})}
+    return render(
+        LISTING,
+        "results",
+        heading=heading,
+        intro=intro,
+        category=category,
+        fixed_skin_type=skin_type,
+        trail=tree.trail(category) if category else [],
+        subcategories=tree.children(category) if category else tree.roots,
+        tree=tree,
+        filters=parsed.filters,
+        sorts=sorts,
+        sort_labels=SORT_LABELS,
+        current_sort=current_sort,
+        skin_types=list(SkinType),
+        concerns=SKIN_CONCERNS,
+        page=result,
+        page_url=_page_url,
+        canonical=url_for(request.endpoint, **(request.view_args or {}), **canonical_args, _external=True),
+        noindex=bool(parsed.filters.is_filtered or request.args.get("sort")),
+    )
+
+
+def _page_url(number: int) -> str:
+    """This listing (same filters) at another page."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+@bp.get("/shop")
+def search():
+    query = request.args.get("q", "").strip()
+    heading = _("Results for “%(query)s”", query=query) if query else _("All products")
+    return _listing(heading=heading)
 
 
 @bp.get("/categories/<slug>")
@@ -32,14 +189,232 @@ def category(slug: str):
     found = catalog.get_category(slug)
     if found is None:
         abort(404)
-    page = catalog.list_public_products(category=found, page=_page_arg())
-    return render_template("storefront/catalog/listing.html", category=found, page=page, query="")
+    return _listing(heading=localized(found, "name"), category=found, intro=localized(found, "description"))
 
 
-@bp.get("/shop")
-def search():
-    page = catalog.list_public_products(page=_page_arg())
-    return render_template("storefront/catalog/listing.html", category=None, page=page, query=request.args.get("q", ""))
+@bp.get("/skin-types")
+def skin_types():
+    return render_template("storefront/catalog/skin_types.html", skin_types=list(SkinType), blurbs=SKIN_TYPE_BLURBS)
+
+
+@bp.get("/skin-types/<skin_type>")
+def skin_type(skin_type: str):
+    try:
+        chosen = SkinType(skin_type)
+    except ValueError:
+        abort(404)
+    heading = (
+        _("For %(skin_type)s skin", skin_type=skin_type_label(chosen).lower())
+        if chosen != SkinType.ALL
+        else (skin_type_label(chosen))
+    )
+    return _listing(heading=heading, skin_type=chosen, intro=SKIN_TYPE_BLURBS[chosen.value])
+
+
+@bp.get("/search/suggestions")
+def search_suggestions():
+    """The dropdown under the search box (HTMX); without JavaScript, the results page."""
+    query = request.args.get("q", "").strip()[:200]
+    if not is_htmx_fragment_request():
+        return redirect(url_for("storefront.search", q=query or None))
+    suggestions = catalog.suggest(query) if len(query) >= 2 else None
+    response = make_response(render_template("storefront/catalog/_suggestions.html", suggestions=suggestions))
+    response.vary.add("HX-Request")
+    return response
+
+
+# ---------------------------------------------------------------- product pages
+
+# Stands for the visitor's CSRF token in a cached page; filled in for each visitor.
+CSRF_HOLE = "csrf-token-hole-7c1f0e"
+
+
+@bp.get("/products/<slug>")
+def product_detail(slug: str):
+    if _page_is_shared():
+        return _cached_product_page(slug)
+    product = catalog.get_public_product(slug)
+    if product is None:
+        abort(404)
+    return render_template(PRODUCT, **_product_context(product))
+
+
+def _page_is_shared() -> bool:
+    """Whether this visitor sees the same page as any other: not signed in, nothing in the
+    cart, no message waiting, no query string but the language. Such pages are cached whole,
+    with the CSRF token as the one hole filled per visitor."""
+    return (
+        set(request.args) <= {"lang"}
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+        and cart.count(cart.Owner(guest=session)) == 0
+    )
+
+
+def _cached_product_page(slug: str) -> Response:
+    locale = current_locale()
+    entry, generation = catalog.cached_page(slug, locale)
+    if entry is None:
+        product = catalog.get_public_product(slug)
+        if product is None:
+            abort(404)
+        html = render_template(PRODUCT, csrf_token=lambda: CSRF_HOLE, **_product_context(product))
+        entry = {
+            "etag": hashlib.sha1(html.encode(), usedforsecurity=False).hexdigest()[:20],
+            "last_modified": http_date(datetime.now(UTC).replace(microsecond=0)),
+            "html": html,
+        }
+        catalog.store_page(slug, locale, entry, generation)
+    token = generate_csrf()
+    # The page differs per visitor only by the token, so the ETag names the visitor's token.
+    visitor = hashlib.sha1(str(session.get("csrf_token")).encode(), usedforsecurity=False).hexdigest()[:8]
+    etag = f"{entry['etag']}-{visitor}"
+    if _not_modified(etag, entry["last_modified"]):
+        response = Response(status=304)
+    else:
+        response = make_response(entry["html"].replace(CSRF_HOLE, token))
+    response.set_etag(etag, weak=True)
+    response.headers["Last-Modified"] = entry["last_modified"]
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+def _not_modified(etag: str, last_modified: str) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    modified = parse_date(last_modified)
+    return since is not None and modified is not None and modified <= since
+
+
+def _product_context(product: Product) -> dict:
+    tree = catalog.category_tree()
+    primary = tree.by_slug.get(product.category) or next((c for c in product.categories if c.id in tree.by_id), None)
+    summary = catalog.rating_summary(product.id)
+    reviews = catalog.approved_reviews(product.id, per_page=REVIEWS_PER_PAGE)
+    canonical = url_for("storefront.product_detail", slug=product.slug, lang=current_locale(), _external=True)
+    return {
+        "product": product,
+        "trail": tree.trail(primary) if primary else [],
+        "rating": summary,
+        "reviews": reviews,
+        "related": catalog.related_products(product),
+        "canonical": canonical,
+        "json_ld": _product_json_ld(product, summary, canonical),
+    }
+
+
+def _product_json_ld(product: Product, summary: catalog.RatingSummary, url: str) -> dict:
+    """schema.org Product: what search engines show (price, availability, stars)."""
+    images = [i.image_url for i in product.images] or ([product.image_url] if product.image_url else [])
+    if not product.is_in_stock:
+        availability = "https://schema.org/OutOfStock"
+    elif product.track_inventory and product.stock <= 0:
+        availability = "https://schema.org/BackOrder"
+    else:
+        availability = "https://schema.org/InStock"
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": localized(product, "name"),
+        "description": localized(product, "description") or product.short_description or "",
+        "sku": product.sku,
+        "url": url,
+        "image": [request.host_url.rstrip("/") + i if i.startswith("/") else i for i in images],
+        "offers": {
+            "@type": "Offer",
+            "url": url,
+            "price": str(product.price),
+            "priceCurrency": current_app.config["CURRENCY"],
+            "availability": availability,
+        },
+    }
+    if product.brand:
+        data["brand"] = {"@type": "Brand", "name": product.brand}
+    if summary.count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": str(summary.average),
+            "reviewCount": summary.count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+    return data
+
+
+@bp.get("/products/<slug>/reviews")
+def product_reviews(slug: str):
+    """All approved reviews, a page at a time; HTMX gets the next reviews and "more" link."""
+    product = catalog.get_public_product(slug)
+    if product is None:
+        abort(404)
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400)
+    reviews = catalog.approved_reviews(product.id, page=int(raw), per_page=REVIEWS_PER_PAGE)
+    if reviews.is_past_the_end:
+        abort(404)
+    return render(
+        "storefront/catalog/reviews.html",
+        "more_reviews",
+        product=product,
+        reviews=reviews,
+        rating=catalog.rating_summary(product.id),
+    )
+
+
+# ---------------------------------------------------------------- search engines
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """A sitemap index: the shop's pages, then the products, 10,000 a file."""
+    files = [url_for("storefront.sitemap_pages", _external=True)] + [
+        url_for("storefront.sitemap_products", part=part, _external=True)
+        for part in range(1, catalog.sitemap_product_files() + 1)
+    ]
+    return _xml(render_template("storefront/seo/sitemap_index.xml", files=files))
+
+
+@bp.get("/sitemaps/pages.xml")
+def sitemap_pages():
+    tree = catalog.category_tree()
+    urls = [("storefront.home", {}), ("storefront.search", {}), ("storefront.skin_types", {})]
+    urls += [("storefront.category", {"slug": c.slug}) for c in tree.categories]
+    urls += [("storefront.skin_type", {"skin_type": t.value}) for t in SkinType]
+    return _xml(render_template("storefront/seo/sitemap.xml", entries=[(e, v, None) for e, v in urls]))
+
+
+@bp.get("/sitemaps/products-<int:part>.xml")
+def sitemap_products(part: int):
+    if part < 1 or part > catalog.sitemap_product_files():
+        abort(404)
+    entries = [
+        ("storefront.product_detail", {"slug": row.slug}, row.updated_at) for row in catalog.sitemap_products(part)
+    ]
+    return _xml(render_template("storefront/seo/sitemap.xml", entries=entries))
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /account/",
+        "Disallow: /cart",
+        "Disallow: /checkout",
+        "Disallow: /api/",
+        "Disallow: /ml/",
+        "Disallow: /search/",
+        "Allow: /",
+        f"Sitemap: {url_for('storefront.sitemap', _external=True)}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
 @bp.get("/uploads/<path:filename>")
@@ -48,10 +423,3 @@ def uploads(filename: str):
     response = send_from_directory(current_app.config["UPLOAD_PATH"], filename, max_age=86400)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400)
-    return int(raw)
