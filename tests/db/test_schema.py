@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from shop.catalog.search import include_name
+
 SEED_TABLES = {
     "users",
     "user_addresses",
@@ -23,6 +25,8 @@ SEED_TABLES = {
     "wishlists",
 }
 ADDED_TABLES = {"order_status_events", "audit_logs", "alembic_version"}
+# Migration 0005: the PostgreSQL search index (not models; see shop.catalog.search).
+SEARCH_TABLES = {"product_search", "product_search_queue", "search_words"}
 
 SEED_ENUMS = {
     "user_role": ["customer", "admin", "moderator"],
@@ -98,7 +102,7 @@ SEED_UNIQUES = {
 
 def test_every_seed_table_exists_and_nothing_unexpected(db):
     tables = set(sa.inspect(db.engine).get_table_names())
-    assert tables == SEED_TABLES | ADDED_TABLES
+    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES
 
 
 def test_every_seed_enum_exists_with_its_values_in_order(db):
@@ -146,6 +150,13 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_audit_logs_created_at",
         "idx_audit_logs_entity",
         "idx_users_email_verification_token",
+        # migration 0005: listings and search
+        "idx_products_listing",
+        "idx_products_price",
+        "idx_products_rating",
+        "idx_products_units_sold",
+        "idx_product_search_document",
+        "idx_search_words_trgm",
     }
 
 
@@ -180,10 +191,34 @@ def test_money_columns_are_numeric_12_2(db):
     assert floats == 0
 
 
+# The search tables only migrations describe are left out, as migrations/env.py does.
+COMPARE_OPTS = {"compare_type": True, "include_name": include_name}
+
+
 def test_models_and_migrations_do_not_drift_on_postgresql(db):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE_OPTS), db.metadata)
     assert diff == []
+
+
+def test_the_comparison_leaves_out_only_the_search_tables(db):
+    """Without the hook the comparison sees exactly the search tables as "not in the models"."""
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert {op[1].name for op in diff if op[0] == "remove_table"} == SEARCH_TABLES
+    assert {(op[0], op[1].table.name) for op in diff if op[0] != "remove_table"} == {
+        ("remove_index", "product_search"),
+        ("remove_index", "search_words"),
+    }
+
+
+def test_listing_index_covers_every_filter_and_sort_column(db):
+    row = db.session.execute(sa.text("SELECT pg_get_indexdef('idx_products_listing'::regclass)")).scalar_one()
+    assert row == (
+        "CREATE INDEX idx_products_listing ON public.products USING btree (created_at, id) INCLUDE (price, "
+        "compare_at_price, stock, track_inventory, allow_backorders, skin_type, skin_concerns, is_featured, "
+        "rating_avg, rating_count, units_sold) WHERE (status = 'active'::product_status)"
+    )
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"])
@@ -196,5 +231,7 @@ def test_models_and_migrations_do_not_drift_on_sqlite(make_app, tmp_path, dialec
     with application.app_context():
         upgrade()
         with shop_db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), shop_db.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE_OPTS), shop_db.metadata)
+            tables = set(sa.inspect(conn).get_table_names())
     assert diff == []
+    assert {"products_fts", "products_words", "products_words_vocab"} <= tables

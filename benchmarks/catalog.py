@@ -1,0 +1,344 @@
+"""Catalog and search at 100k products on PostgreSQL + Redis.
+
+    .venv/bin/python benchmarks/catalog.py [--scale 100000] [--requests 300] [--seconds 10]
+
+Builds its own database (skincare_bench_catalog, dropped at the end), runs `flask db upgrade` and
+`flask seed --scale N --no-images` (which also counts ratings and sales and builds the search
+documents), then VACUUM ANALYZE (what autovacuum does after a bulk load). Uses Redis db 5
+(BENCH_REDIS_URL), which must be empty, and empties it at the end.
+
+1. Server time, in process (the Flask test client, whole request: routing, session, locale,
+   queries, templates), p50/p95 over --requests requests each:
+   - uncached listing: /shop and category pages (80% of them pages 1-5, 20% any page);
+   - filtered listing: random filter combinations (category, skin type, concerns, price range,
+     in stock, on sale) and sorts;
+   - search: English, Khmer, misspelt and multi-word queries (/shop?q=);
+   - cached product page: 200 product pages, rendered once, then served from the page cache.
+2. Requests/s under gunicorn (gthread, 2 workers x 4 threads) with wrk (2 threads, 16
+   connections, --seconds): the cached product page, then a bare Flask hello-world app run the
+   same way. wrk sends the session cookie of a returning visitor (a cookie-less request would
+   create a new server-side session each time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ADMIN = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+NAME = "skincare_bench_catalog"
+GOALS = {"uncached listing": 50.0, "filtered listing": 50.0, "search": 50.0, "cached product page": 5.0}
+QUERIES = [
+    "serum",
+    "vitamin c serum",
+    "hyaluronik",
+    "niacinamide",
+    "sunscreen spf",
+    "rice toner",
+    "moisturiser for dry skin",
+    "acne",
+    "សេរ៉ូម",
+    "ក្រែម",
+    "ស្បែក",
+    "centella",
+    "jasmine mist",
+    "mekong dew",
+    "retinol",
+]
+HELLO = 'from flask import Flask\napp = Flask(__name__)\n\n\n@app.get("/")\ndef hello():\n    return "Hello, World!"\n'
+# The shop app plus one route that only does what every page must: read (and refresh) the
+# visitor's Redis session for its CSRF token. The floor under any page of the shop.
+SESSION_FLOOR = (
+    "from flask_wtf.csrf import generate_csrf\n"
+    "from wsgi import app\n\n\n"
+    '@app.get("/_bench/session")\n'
+    "def session_floor():\n"
+    "    return generate_csrf()\n"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
+
+
+def prepare(env: dict, scale: int) -> None:
+    flask = str(Path(sys.executable).parent / "flask")
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [flask, "seed", "--scale", str(scale), "--no-images"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith(("Scale data", "Catalog")):
+            print("  " + line)
+    print(f"  flask seed --scale {scale}: {time.perf_counter() - started:.1f} s")
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def measure(client, urls: list[str]) -> list[float]:
+    times = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+    return times
+
+
+def server_times(env: dict, requests: int) -> tuple[dict[str, list[float]], list[str]]:
+    os.environ.update(env)
+    from shop import create_app
+    from shop.catalog import services as catalog
+    from shop.catalog.vocab import SKIN_CONCERNS
+
+    # Request log lines off in process (gunicorn below logs as in production).
+    app = create_app({"LOG_LEVEL": "WARNING"})
+    rng = random.Random(7)
+    with app.app_context():
+        tree = catalog.category_tree()
+        leaves = [c.slug for c in tree.categories if not tree.children(c)]
+        parents = [c.slug for c in tree.roots]
+        pages = {None: catalog.list_products().pages}
+        for category in tree.categories:
+            pages[category.slug] = catalog.list_products(catalog.ProductFilters(category=category), tree=tree).pages
+        slugs = [p.slug for p in catalog.list_products(page=rng.randint(1, 400), per_page=200).items]
+    listing = []
+    for _ in range(requests):
+        slug = rng.choice([None, rng.choice(leaves), rng.choice(parents)])
+        path = "/shop" if slug is None else f"/categories/{slug}"
+        listing.append(f"{path}?page={_page(rng, pages[slug])}")
+    filtered = []
+    for _ in range(requests):
+        args = {"sort": rng.choice(["newest", "price_asc", "price_desc", "rating", "best_selling"])}
+        if rng.random() < 0.6:
+            args["category"] = rng.choice(leaves + parents)
+        if rng.random() < 0.6:
+            args["skin_type"] = rng.choice(["oily", "dry", "combination", "sensitive", "normal"])
+        if rng.random() < 0.5:
+            args["concern"] = rng.choice(SKIN_CONCERNS)
+        if rng.random() < 0.5:
+            low = rng.randint(0, 40)
+            args["min_price"], args["max_price"] = low, low + rng.randint(5, 30)
+        if rng.random() < 0.5:
+            args["in_stock"] = 1
+        if rng.random() < 0.3:
+            args["on_sale"] = 1
+        filtered.append("/shop?" + "&".join(f"{k}={v}" for k, v in args.items()))
+    search = [
+        f"/shop?q={rng.choice(QUERIES)}" + (f"&page={rng.randint(1, 3)}" if rng.random() < 0.3 else "")
+        for _ in range(requests)
+    ]
+    client = app.test_client()
+    for url in listing[:20] + filtered[:20] + search[:20]:  # warm the connection pool and caches
+        client.get(url)
+    results = {
+        "uncached listing": measure(client, listing),
+        "filtered listing": measure(client, filtered),
+        "search": measure(client, search),
+    }
+    product_urls = [f"/products/{slug}" for slug in slugs]
+    measure(client, product_urls)  # render and cache each page once
+    results["cached product page"] = measure(client, [rng.choice(product_urls) for _ in range(requests)])
+    services = {
+        "uncached listing": service_times(app, listing),
+        "filtered listing": service_times(app, filtered),
+        "search": service_times(app, search),
+    }
+    return results, services, product_urls
+
+
+def service_times(app, urls: list[str]) -> list[float]:
+    """The catalog service's part of the same requests (the queries), without the page around it."""
+    from shop.catalog import services as catalog
+    from shop.extensions import db
+    from storefront.catalog_views import _listing_args
+
+    times = []
+    with app.app_context():
+        tree = catalog.category_tree()
+        for url in urls:
+            path = url.split("?")[0]
+            category = tree.by_slug[path.rsplit("/", 1)[1]] if path.startswith("/categories/") else None
+            with app.test_request_context(url):
+                args = _listing_args(tree, category=category, skin_type=None)
+            started = time.perf_counter()
+            catalog.list_products(args.filters, sort=args.sort, page=args.page, tree=tree)
+            times.append((time.perf_counter() - started) * 1000)
+            db.session.rollback()
+    return times
+
+
+def _page(rng: random.Random, pages: int) -> int:
+    """Shoppers mostly read the first pages: 80% of requests go to pages 1-5, 20% anywhere."""
+    return rng.randint(1, min(5, pages)) if rng.random() < 0.8 else rng.randint(1, pages)
+
+
+def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError("wrk saw errors:\n" + output)
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def gunicorn(app: str, env: dict, cwd: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            app,
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            time.sleep(0.1)
+    return process, base
+
+
+def throughput(env: dict, product_url: str, seconds: int) -> dict[str, float]:
+    folder = Path(tempfile.mkdtemp())
+    (folder / "hello.py").write_text(HELLO)
+    (folder / "session_floor.py").write_text(SESSION_FLOOR)
+    rps = {}
+    shop, base = gunicorn("session_floor:app", {**env, "PYTHONPATH": f"{folder}:{ROOT}"}, ROOT)
+    try:
+        with urllib.request.urlopen(base + product_url, timeout=10) as response:  # render, cache, get a session
+            cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        wrk(base + product_url, 2, cookie)  # warm both workers
+        rps["cached product page"] = wrk(base + product_url, seconds, cookie)
+        rps["session floor"] = wrk(base + "/_bench/session", seconds, cookie)
+    finally:
+        shop.terminate()
+        shop.wait(10)
+    hello, base = gunicorn("hello:app", {**os.environ, "PYTHONPATH": str(folder)}, folder)
+    try:
+        wrk(base + "/", 2)
+        rps["hello"] = wrk(base + "/", seconds)
+    finally:
+        hello.terminate()
+        hello.wait(10)
+        shutil.rmtree(folder)
+    return rps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the database (and reuse a kept one)")
+    options = parser.parse_args()
+    store = redis.Redis.from_url(REDIS)
+    if store.dbsize():
+        sys.exit(f"{REDIS} is not empty; point BENCH_REDIS_URL at an empty Redis db.")
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (NAME,)).fetchone()
+        if not (options.keep and exists):
+            conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {NAME}")
+    env = {
+        **os.environ,
+        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{NAME}",
+        "REDIS_URL": REDIS,
+        "FLASK_APP": "wsgi.py",
+        "FLASK_SKIP_DOTENV": "1",
+        "ENV": "development",
+        # The limiter stays on (it counts in Redis on every request) with a limit this load never hits.
+        "RATE_LIMIT_REQUESTS": "100000000",
+    }
+    try:
+        if not (options.keep and exists):
+            print(f"Preparing {options.scale} products on PostgreSQL (skincare_bench_catalog)...")
+            prepare(env, options.scale)
+        print(f"Server time, in process, {options.requests} requests each (ms):")
+        results, services, product_urls = server_times(env, options.requests)
+        ok = True
+        for name, times in results.items():
+            p95 = percentile(times, 95)
+            passed = p95 <= GOALS[name]
+            ok &= passed
+            print(
+                f"  {name:20s} p50 {statistics.median(times):6.1f}  p95 {p95:6.1f}  max {max(times):6.1f}"
+                f"   goal p95 <= {GOALS[name]:g}  {'ok' if passed else 'MISSED'}"
+            )
+            if name in services:
+                queries = services[name]
+                print(
+                    f"    of which the catalog service (queries): p50 {statistics.median(queries):6.1f}"
+                    f"  p95 {percentile(queries, 95):6.1f}"
+                )
+        if shutil.which("wrk") is None:
+            print("wrk is not installed (apt-get install -y wrk): requests/s skipped.")
+            return
+        rps = throughput(env, product_urls[0], options.seconds)
+        ratio = rps["cached product page"] / rps["hello"]
+        ok &= ratio >= 0.5
+        print(f"gunicorn gthread 2x4, wrk -t2 -c16 -d{options.seconds}s (a returning visitor's session cookie):")
+        print(f"  cached product page  {rps['cached product page']:8.0f} req/s")
+        print(f"  Flask hello-world    {rps['hello']:8.0f} req/s")
+        print(f"  ratio {ratio:.2f}   goal >= 0.50  {'ok' if ratio >= 0.5 else 'MISSED'}")
+        print(
+            f"  for reference, a shop route that only reads the session for its CSRF token: "
+            f"{rps['session floor']:.0f} req/s ({rps['session floor'] / rps['hello']:.2f} of hello-world)"
+        )
+        print("All goals met." if ok else "Some goals were missed (see above).")
+    finally:
+        store.flushdb()
+        if not options.keep:
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()

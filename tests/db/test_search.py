@@ -1,0 +1,257 @@
+"""The search index on PostgreSQL (documents, triggers, typo vocabulary) and on SQLite (FTS5),
+and the rating/sales counters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from shop.catalog import search
+from shop.catalog import services as catalog
+from shop.catalog.models import Category, Product, ProductStatus
+from shop.catalog.services import ProductFilters
+from shop.orders.models import OrderStatus
+from shop.reviews.models import ReviewStatus
+from tests.factories import OrderItemFactory, ProductFactory, ReviewFactory
+
+D = Decimal
+
+
+# ---------------------------------------------------------------- text (no database)
+
+
+def test_tokenize_splits_khmer_runs_from_other_words_and_drops_punctuation():
+    tokens = search.tokenize("Vitamin-C សេរ៉ូម\u200bថ្មី! 15ml")
+    assert [(t.text, t.khmer) for t in tokens] == [
+        ("vitamin", False),
+        ("c", False),
+        ("សេរ៉ូមថ្មី", True),  # the zero-width space is invisible, not a word break
+        ("15ml", False),
+    ]
+    assert search.tokenize("!!! ??") == []
+    assert search.parse("   ") is None
+
+
+def test_khmer_clusters_keep_subscripts_and_vowel_signs_together():
+    assert search.khmer_clusters("ស្បែកភ្លឺ") == ["ស្បែ", "ក", "ភ្លឺ"]
+    assert search.khmer_grams("សេរ៉ូម ក") == {"សេរ៉ូ", "រ៉ូម", "ក"}
+
+
+def test_documents_weight_names_and_hold_khmer_bigrams():
+    document = search.build_document(
+        {
+            "name_en": "Rice Toner",
+            "name_kh": "តូណឺរ",
+            "brand": "Mekong Dew",
+            "category": "toners",
+            "skin_concerns": ["dark_spots"],
+            "ingredients": ["Aqua"],
+            "short_description": None,
+            "description_en": "Milky.",
+            "description_kh": "ស្រាល",
+        }
+    )
+    assert document.rank_vector == (
+        "'dark':8B 'dew':6B 'mekong':5B 'rice':1A 'spots':9B 'toner':2A 'toners':7B 'ណឺរ':3A 'តូណឺ':4A"
+    )
+    assert sorted(document.document.split()) == sorted(
+        ["rice", "toner", "mekong", "dew", "toners", "dark", "spots", "aqua", "milky", "តូណឺ", "ណឺរ", "ស្រាល"]
+    )
+    assert document.words == {"rice", "toner", "mekong", "dew", "toners", "dark", "spots", "aqua", "milky"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("hyaluronik", "hyaluronic"), ("serums", "serum"), ("rice", "price"), ("spf", "spf50")]
+)
+def test_python_trigram_similarity_is_pg_trgms(db, a, b):
+    assert search.trigram_similarity(a, b) == pytest.approx(
+        db.session.scalar(sa.text("SELECT similarity(:a, :b)"), {"a": a, "b": b}), abs=1e-6
+    )
+
+
+# ---------------------------------------------------------------- PostgreSQL index upkeep
+
+
+def _state(db, product_id: int) -> tuple:
+    """(queued, active in the index, indexed)"""
+    return tuple(
+        db.session.execute(
+            sa.text(
+                "SELECT EXISTS (SELECT 1 FROM product_search_queue WHERE product_id = :id), "
+                "(SELECT active FROM product_search WHERE product_id = :id), "
+                "EXISTS (SELECT 1 FROM product_search WHERE product_id = :id)"
+            ),
+            {"id": product_id},
+        ).one()
+    )
+
+
+def test_triggers_queue_products_only_when_the_text_changes(db):
+    item = ProductFactory(name_en="Rice Toner")
+    assert _state(db, item.id) == (True, None, False)
+    assert search.reindex_products() == 1
+    assert _state(db, item.id) == (False, True, True)
+
+    db.session.execute(sa.update(Product).where(Product.id == item.id).values(stock=Product.stock - 1))
+    db.session.commit()
+    assert _state(db, item.id) == (False, True, True)  # stock: the document stays
+
+    item.status = ProductStatus.DRAFT
+    db.session.commit()
+    assert _state(db, item.id) == (False, False, True)  # hidden from search at once
+
+    item.description_en = "Now with niacinamide."
+    db.session.commit()
+    assert _state(db, item.id) == (True, False, True)
+
+    db.session.delete(item)
+    db.session.commit()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM product_search")) == 0
+    assert db.session.scalar(sa.text("SELECT count(*) FROM product_search_queue")) == 0
+
+
+def test_a_search_indexes_changed_products_first(db):
+    item = ProductFactory(name_en="Lotus Toner")
+    assert [p.id for p in catalog.list_products(ProductFilters(query="lotus")).items] == [item.id]
+    item.name_en = "Jasmine Mist"
+    db.session.commit()
+    assert catalog.list_products(ProductFilters(query="lotus")).items == []
+    assert [p.id for p in catalog.list_products(ProductFilters(query="jasmine")).items] == [item.id]
+
+
+def test_the_typo_vocabulary_is_filled_when_documents_are_built(db):
+    ProductFactory(name_en="Niacinamide Booster", description_en="Calms redness.")
+    search.reindex_products()
+    words = set(
+        db.session.scalars(
+            sa.text("SELECT word FROM search_words WHERE word IN ('niacinamide', 'booster', 'calms', 'redness')")
+        )
+    )
+    assert words == {"niacinamide", "booster", "calms", "redness"}
+    # A known word's prefix is not a typo; an unknown word gets its nearest known words.
+    assert search.postgresql_tsquery(search.tokenize("niacinam niacinamyde boostr")) == (
+        "('niacinam':*) & ('niacinamyde':* | 'niacinamide') & ('boostr':* | 'booster')"
+    )
+
+
+# ---------------------------------------------------------------- counters
+
+
+def test_refresh_product_stats_counts_approved_reviews_and_live_orders(db):
+    item = ProductFactory()
+    other = ProductFactory()
+    ReviewFactory(product_id=item.id, rating=5)
+    ReviewFactory(product_id=item.id, rating=4)
+    ReviewFactory(product_id=item.id, rating=4)
+    ReviewFactory(product_id=item.id, rating=1, status=ReviewStatus.PENDING)
+    ReviewFactory(product_id=item.id, rating=1, status=ReviewStatus.REJECTED)
+    OrderItemFactory(product=item, quantity=3)
+    OrderItemFactory(product=item, quantity=2, order__status=OrderStatus.DELIVERED)
+    OrderItemFactory(product=item, quantity=9, order__status=OrderStatus.CANCELLED)
+    OrderItemFactory(product=item, quantity=9, order__status=OrderStatus.REFUNDED)
+    assert catalog.refresh_product_stats() == 1  # `other` has nothing to count: not written
+    db.session.commit()
+    db.session.refresh(item)
+    db.session.refresh(other)
+    assert (item.rating_avg, item.rating_count, item.units_sold) == (D("4.33"), 3, 5)
+    assert (other.rating_avg, other.rating_count, other.units_sold) == (D("0.00"), 0, 0)
+    assert catalog.refresh_product_stats([item.id]) == 0  # nothing changed since
+
+
+# ---------------------------------------------------------------- SQLite (the embedded mode): FTS5
+
+
+@pytest.fixture
+def sqlite_app(make_app, tmp_path):
+    from flask_migrate import upgrade
+
+    from shop.extensions import db as shop_db
+
+    application = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'search.db'}")
+    with application.app_context():
+        upgrade()
+        yield application
+        shop_db.session.remove()
+
+
+def _names(query: str, **filters) -> list[str]:
+    return [p.name_en for p in catalog.list_products(ProductFilters(query=query, **filters)).items]
+
+
+def test_sqlite_search_in_english_and_khmer_with_typos(sqlite_app):
+    from shop.extensions import db
+
+    serum = Product(
+        name_en="Vitamin C Serum", name_kh="សេរ៉ូមវីតាមីនសេ", slug="vc", sku="VC", price=D("18.00"), category="serums"
+    )
+    essence = Product(
+        name_en="Hyaluronic Acid Essence", name_kh="អេសសិន", slug="ha", sku="HA", price=D("15.00"), category="essences"
+    )
+    toner = Product(
+        name_en="Rice Toner",
+        name_kh="តូណឺរ",
+        slug="rt",
+        sku="RT",
+        price=D("9.00"),
+        category="toners",
+        description_en="Use before your serum.",
+        skin_concerns=["acne"],
+    )
+    db.session.add_all([serum, essence, toner])
+    db.session.flush()
+    serums = Category(name="Serums", slug="serums")
+    serum.categories.append(serums)
+    draft = Product(
+        name_en="Draft Serum", slug="ds", sku="DS", price=D("9.00"), category="serums", status=ProductStatus.DRAFT
+    )
+    db.session.add_all([serum, essence, toner, draft])
+    db.session.commit()
+
+    assert _names("សេរ៉ូម") == ["Vitamin C Serum"]
+    assert _names("hyaluronik") == ["Hyaluronic Acid Essence"]
+    assert _names("serum") == ["Vitamin C Serum", "Rice Toner"]  # the name match ranks first
+    assert _names("serum", max_price=D("10")) == ["Rice Toner"]
+    assert _names("vitamin c") == ["Vitamin C Serum"]  # "c" is too short for trigrams: a name match
+    assert _names("មុន") == ["Rice Toner"]  # acne, by its Khmer name
+    assert catalog.list_products(ProductFilters(query="serum")).total == 2
+    assert _names("", category=serums) == ["Vitamin C Serum"]
+
+    toner.name_en = "Jasmine Water"
+    db.session.commit()
+    assert _names("rice") == []
+    assert _names("water") == ["Jasmine Water"]
+    db.session.delete(serum)
+    db.session.commit()
+    assert _names("សេរ៉ូម") == []
+
+
+def test_sqlite_listings_and_pages_work_without_a_shared_cache(sqlite_app):
+    from shop.extensions import db
+
+    db.session.add(Product(name_en="Rice Toner", slug="rice-toner", sku="RT", price=D("9.00"), category="toners"))
+    db.session.commit()
+    assert catalog.catalog_cache_enabled() is False
+    client = sqlite_app.test_client()
+    assert "Rice Toner" in client.get("/shop?q=rice").text
+    page = client.get("/products/rice-toner")
+    assert page.status_code == 200
+    assert "ETag" in page.headers
+    assert client.get("/api/v1/products/search?q=toner").get_json()["data"]["total_items"] == 1
+
+
+def test_stop_words_are_dropped_unless_nothing_else_is_left():
+    assert [t.text for t in search.parse("serum for the dry skin").tokens] == ["serum", "dry", "skin"]
+    assert [t.text for t in search.parse("for the").tokens] == ["for", "the"]
+
+
+def test_a_search_matching_more_than_the_rank_limit_is_shown_most_recent_first(db, monkeypatch):
+    named = ProductFactory(name_en="Serum One", description_en="Light.")
+    mentioned = ProductFactory(name_en="Plain Toner", description_en="Use before a serum.")
+    by_rank = catalog.list_products(ProductFilters(query="serum"))
+    assert [p.id for p in by_rank.items] == [named.id, mentioned.id]
+    monkeypatch.setattr(catalog, "RANK_LIMIT", 1)
+    assert [p.id for p in catalog.list_products(ProductFilters(query="serum")).items] == [mentioned.id, named.id]
+    suggestions = catalog.list_products(ProductFilters(query="serum"), per_page=5, with_total=False)
+    assert [p.id for p in suggestions.items] == [mentioned.id, named.id]
