@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
+from admin import menu  # noqa: E402
+
+
+@bp.app_context_processor
+def _admin_menu():
+    return {"admin_menu": menu.visible}
+
+
 from admin import views  # noqa: E402,F401  (registers routes)

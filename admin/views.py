@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import bp
+from admin.access import staff_required
 from shop.accounts import services as accounts
 from storefront.account_forms import LoginForm, submit
 from storefront.auth import render_private, safe_next_url, sign_in, sign_out
-
-
-def staff_required(view):
-    """Staff only: anonymous visitors go to the staff sign-in, customers get 403."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            flash(_("Please sign in with your staff account."), "info")
-            return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.route("/login", methods=["GET", "POST"])
