@@ -155,7 +155,7 @@ class CategoryTreeSchema(CategoryRefSchema):
     children = fields.List(fields.Nested(lambda: CategoryTreeSchema()))
 
 
-def _paginated_schema(name: str, item: type[Schema]) -> type[Schema]:
+def _paginated_schema(name: str, item: type[Schema], **extra: fields.Field) -> type[Schema]:
     return Schema.from_dict(
         {
             "data": fields.List(fields.Nested(item)),
@@ -165,6 +165,7 @@ def _paginated_schema(name: str, item: type[Schema]) -> type[Schema]:
             "total_items": fields.Integer(),
             "has_next_page": fields.Boolean(),
             "has_prev_page": fields.Boolean(),
+            **extra,
         },
         name=name,
     )
@@ -175,7 +176,16 @@ def _envelope(name: str, data: fields.Field) -> type[Schema]:
 
 
 ProductPageEnvelope = _envelope(
-    "ProductPageEnvelope", fields.Nested(_paginated_schema("ProductPage", ProductSummarySchema))
+    "ProductPageEnvelope",
+    fields.Nested(
+        _paginated_schema(
+            "ProductPage",
+            ProductSummarySchema,
+            total_is_estimate=fields.Boolean(
+                metadata={"description": "total_items is an estimate (a search matching a large part of the catalog)"}
+            ),
+        )
+    ),
 )
 ProductListEnvelope = _envelope("ProductListEnvelope", fields.List(fields.Nested(ProductSummarySchema)))
 ProductEnvelope = _envelope("ProductEnvelope", fields.Nested(ProductDetailSchema))
@@ -314,6 +324,7 @@ def _listing(args: dict, filters: ProductFilters, *, cache_as: str | None = None
             return success_response(_localized_page(cached))
     page = catalog.list_products(filters, sort=_sort(args), page=args["page"], per_page=args["limit"])
     data = paginated(page.items, page=page.page, per_page=page.per_page, total=page.total, serialize=product_summary)
+    data["total_is_estimate"] = page.estimated
     if key is not None:
         cache.set(key, data, timeout=catalog.LISTING_TTL)
     return success_response(_localized_page(data))

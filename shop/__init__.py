@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +82,9 @@ def register_extensions(app: Flask) -> None:
     init_mongo(app)
 
     if redis_url:
-        # Server-side sessions in Redis (seed key session:{id}, 24 hours); the cookie holds the id.
-        from flask_session import Session
+        from shop.sessions import init_sessions
 
-        app.config.setdefault("SESSION_TYPE", "redis")
-        app.config.setdefault("SESSION_REDIS", app.extensions["redis"])
-        app.config.setdefault("SESSION_KEY_PREFIX", "session:")
-        app.config.setdefault("SESSION_SERIALIZATION_FORMAT", "json")
-        app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=24))
-        Session(app)
+        init_sessions(app)
 
     login_manager.login_view = "storefront.login"
     login_manager.login_message = _l("Please sign in to see this page.")

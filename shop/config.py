@@ -133,6 +133,10 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Sessions are written when they change; an unchanged one has its expiry pushed back at most
+    # every SESSION_REFRESH_SECONDS (shop/sessions.py), not on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
+    SESSION_REFRESH_SECONDS = 600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -123,7 +123,8 @@ def _clean_stores(request) -> Iterator[None]:
     Rate-limit counts are reset before every test: Flask-Limiter is one object shared by every
     app a test builds, and the last app built chose its storage (memory:// for an embedded app),
     which flushing Redis does not empty."""
-    limiter.reset()
+    if limiter.initialized:  # no app built yet: nothing to reset
+        limiter.reset()
     yield
     if "app" in request.fixturenames:
         application: Flask = request.getfixturevalue("app")

@@ -91,6 +91,7 @@ def test_products_use_the_envelope_and_the_seeds_pagination(client, db):
         "total_items": 1,
         "has_next_page": False,
         "has_prev_page": False,
+        "total_is_estimate": False,
     }
 
 
@@ -136,6 +137,7 @@ def test_pagination_edges(client, db):
         "total_items": 3,
         "has_next_page": False,
         "has_prev_page": True,
+        "total_is_estimate": False,
     }
     too_many = body(client.get("/api/v1/products?limit=1000"), 422)
     assert too_many["error"]["details"] == {"query": {"limit": ["Must be between 1 and 100."]}}

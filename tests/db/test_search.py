@@ -255,3 +255,21 @@ def test_a_search_matching_more_than_the_rank_limit_is_shown_most_recent_first(d
     assert [p.id for p in catalog.list_products(ProductFilters(query="serum")).items] == [mentioned.id, named.id]
     suggestions = catalog.list_products(ProductFilters(query="serum"), per_page=5, with_total=False)
     assert [p.id for p in suggestions.items] == [mentioned.id, named.id]
+
+
+def test_a_search_matching_more_than_the_rank_limit_gets_an_estimated_total(client, db, monkeypatch):
+    serums = [ProductFactory(name_en=f"Serum {n}") for n in range(3)]
+    ProductFactory(name_en="Plain Toner")
+    exact = catalog.list_products(ProductFilters(query="serum"))
+    assert (exact.total, exact.estimated) == (3, False)
+    monkeypatch.setattr(catalog, "RANK_LIMIT", 0)  # any planner estimate (at least 1 row) is past it
+    broad = catalog.list_products(ProductFilters(query="serum"))
+    assert broad.estimated and broad.total >= 1
+    assert {p.id for p in broad.items} == {p.id for p in serums}
+    listing = catalog.list_products(ProductFilters())
+    assert (listing.total, listing.estimated) == (4, False)  # only searches are estimated
+    db.session.commit()
+    body = client.get("/api/v1/products/search?q=serum").get_json()["data"]
+    assert body["total_is_estimate"] is True and body["total_items"] == broad.total
+    assert client.get("/api/v1/products").get_json()["data"]["total_is_estimate"] is False
+    assert "About " in client.get("/shop?q=serum").text
