@@ -77,6 +77,11 @@ def api_visitor(session_id: str | None = None, *, user=None) -> Visitor:
     )
 
 
+def signed_in_visitor() -> Visitor:
+    """The signed-in caller of a token-authenticated endpoint (cart, orders) as a Visitor."""
+    return api_visitor(_header_session_id(), user=current_user)
+
+
 def _header_session_id() -> str | None:
     value = request.headers.get(SESSION_HEADER)
     if value is None:

@@ -8,19 +8,25 @@ or breaks a page. The buffer's thread writes the records in the seed's shapes (`
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from bson import ObjectId
 from flask import current_app
 
+from shop.analytics import metrics
 from shop.catalog.models import Product
 from shop.extensions import db
 from shop.orders.models import Order
+
+log = logging.getLogger("shop.analytics")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class EventType(enum.StrEnum):
@@ -57,6 +63,22 @@ def _submit(record: Pending) -> None:
     current_app.extensions["analytics_buffer"].put(record)
 
 
+def never_raises(func: F) -> F:
+    """Analytics must never break what the shopper is doing: a failure is logged and counted."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            log.exception("analytics: %s failed", func.__name__)
+            metrics.EVENTS_DROPPED.labels("error").inc()
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@never_raises
 def track_event(
     visitor: Visitor,
     event_type: EventType,
@@ -82,13 +104,13 @@ def track_event(
     _submit(Pending("event", visitor, event, at))
 
 
+@never_raises
 def track_purchase(visitor: Visitor, order: Order) -> None:
     """One `purchase` event per line of `order`. Recording the same order twice stores it once
     (the writer skips an order already recorded), so a retried checkout counts once."""
     product_ids = [item.product_id for item in order.items if item.product_id is not None]
-    categories = dict(
-        db.session.execute(sa.select(Product.id, Product.category).where(Product.id.in_(product_ids))).tuples()
-    )
+    rows = db.session.execute(sa.select(Product.id, Product.category).where(Product.id.in_(product_ids)))
+    categories = {product_id: category for product_id, category in rows}
     at = datetime.now(UTC)
     for item in order.items:
         track_event(
@@ -118,10 +140,12 @@ class SearchFilters:
     brands: tuple[str, ...] = ()
 
 
+@never_raises
 def track_search(
     visitor: Visitor, query: str, filters: SearchFilters, results_count: int, clicked: Sequence[int] = ()
-) -> str:
-    """Record a search; returns its id (known before it is written) for `track_search_click`."""
+) -> str | None:
+    """Record a search; returns its id (known before it is written) for `track_search_click`,
+    or None if it could not be recorded."""
     search_id = ObjectId()
     payload = {
         "_id": search_id,
@@ -134,6 +158,7 @@ def track_search(
     return str(search_id)
 
 
+@never_raises
 def track_search_click(visitor: Visitor, search_id: str, product_id: int) -> None:
     """Add `product_id` to the clicked products of one of `visitor`'s searches. An unknown id,
     or a search of another session, changes nothing."""
