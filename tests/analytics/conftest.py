@@ -60,4 +60,4 @@ def shopper(client, db):
 @pytest.fixture
 def staff_headers(client, db):
     AdminFactory(email="boss@example.com")
-    return bearer(login(client, "boss@example.com", PASSWORD, path="/api/v1/admin/auth/login")["access_token"])
+    return bearer(login(client, "boss@example.com", PASSWORD, path="/api/v1/admin/login")["access_token"])
