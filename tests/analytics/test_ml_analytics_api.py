@@ -8,8 +8,8 @@ import pytest
 
 from shop.analytics import tracking
 from shop.analytics.tracking import EventType, SearchFilters, Visitor
-from tests.api.helpers import bearer, login
-from tests.factories import PASSWORD, OrderFactory, OrderItemFactory, ProductFactory, UserFactory
+from tests.api.helpers import bearer
+from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, UserFactory
 
 KM = {"Accept-Language": "km"}
 
@@ -32,7 +32,9 @@ def test_track_event_for_a_guest_with_a_session_id(client, analytics):
 
 def test_track_event_takes_the_user_from_the_token(client, analytics, shopper):
     user, headers = shopper
-    response = client.post("/ml/v1/analytics/track-event", json={"event_type": "page_view", "page_url": "/"}, headers=headers)
+    response = client.post(
+        "/ml/v1/analytics/track-event", json={"event_type": "page_view", "page_url": "/"}, headers=headers
+    )
     assert response.status_code == 202
     [doc] = analytics.user_docs()
     assert (doc["user_id"], doc["session_id"]) == (user.id, f"user:{user.id}")
@@ -218,7 +220,14 @@ def test_product_stats_and_search_trends_are_for_staff(client, analytics, shoppe
     data = trends.get_json()["data"]
     assert data["total_searches"] == 2
     assert data["top_queries"] == [
-        {"query": "toner", "searches": 2, "sessions": 2, "avg_results": 1.5, "zero_results": 1, "click_through_rate": 0.5}
+        {
+            "query": "toner",
+            "searches": 2,
+            "sessions": 2,
+            "avg_results": 1.5,
+            "zero_results": 1,
+            "click_through_rate": 0.5,
+        }
     ]
     assert data["zero_result_queries"] == [{"query": "toner", "searches": 1}]
     assert client.get("/ml/v1/analytics/search-trends", headers=headers).status_code == 403

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal as D
+from decimal import Decimal
 
 from bson import ObjectId
 from bson.decimal128 import Decimal128
@@ -111,7 +111,7 @@ def test_a_search_is_recorded_and_a_result_click_is_added_to_it(client, analytic
 def test_cart_adds_and_purchases_are_recorded_once_per_order(client, analytics):
     user = UserFactory(first_name="Sokha", last_name="Chan")
     home = AddressFactory(user=user)
-    product = ProductFactory(price=D("12.50"), stock=5, category="serums")
+    product = ProductFactory(price=Decimal("12.50"), stock=5, category="serums")
     sign_in(client, user.email)
     add(client, product, 2)
     fields = place_form(review(client, {"address_id": str(home.id)}))
