@@ -45,6 +45,8 @@ def register_api(app: Flask) -> None:
     from api.catalog import bp as catalog_bp
     from api.health import bp as health_bp
     from api.ml import bp as ml_bp
+    from api.ml_analytics import bp as ml_analytics_bp
+    from api.ml_analytics import ops_bp as ml_ops_bp
     from api.shopping import cart_bp, coupons_bp, orders_bp, wishlist_bp
     from api.v1 import bp as v1_bp
 
@@ -63,6 +65,8 @@ def register_api(app: Flask) -> None:
     api = ShopApi(app)
     app.extensions["shop_api"] = api
     app.register_blueprint(health_bp)
+    app.register_blueprint(ml_ops_bp)
+    csrf.exempt(ml_ops_bp)
     # The API authenticates with tokens, not cookies, so CSRF does not apply.
     for blueprint in (
         v1_bp,
@@ -75,6 +79,7 @@ def register_api(app: Flask) -> None:
         coupons_bp,
         catalog_bp,
         ml_bp,
+        ml_analytics_bp,
     ):
         limiter.limit(api_rate_limit)(blueprint)
         api.register_blueprint(blueprint)

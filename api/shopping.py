@@ -12,9 +12,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.envelope import success_response
+from api.ml_analytics import signed_in_visitor
 from api.pagination import PaginationQuery, paginated
 from api.validation import Range
 from shop.accounts import services as accounts
+from shop.analytics import tracking
+from shop.analytics.tracking import EventType
 from shop.cart import services as cart
 from shop.coupons.models import Coupon, CouponStatus
 from shop.errors import ShopError
@@ -145,6 +148,13 @@ def get_cart():
 def add(data):
     """Add a product (quantities add up, capped by stock)."""
     cart.add_item(_owner(), data["product_id"], data["quantity"])
+    tracking.track_event(
+        signed_in_visitor(),
+        EventType.CART_ADD,
+        product_id=data["product_id"],
+        page_url=request.path,
+        metadata={"quantity": data["quantity"]},
+    )
     return success_response(_cart(cart.view(_owner(), email=current_user.email)), _("Added to your cart."))
 
 
@@ -337,6 +347,7 @@ def place(data):
             from_cart_of=from_cart,
         )
     )
+    tracking.track_purchase(signed_in_visitor(), order)
     return success_response(_order(order), _("Thank you! Your order is placed."), 201)
 
 

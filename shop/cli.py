@@ -1,11 +1,14 @@
-"""Flask CLI commands: `flask seed`, `flask seed --scale N`."""
+"""Flask CLI commands: `flask seed`, `flask seed --scale N`, `flask reindex-catalog`,
+`flask metrics rollup [--date YYYY-MM-DD] [--now]`, `flask analytics indexes`."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 
 def register_commands(app: Flask) -> None:
@@ -46,6 +49,38 @@ def register_commands(app: Flask) -> None:
     def reindex_catalog() -> None:
         """Recount ratings and sales, rebuild stale search documents, empty the catalog caches."""
         _refresh_catalog()
+
+    metrics_cli = AppGroup("metrics", help="Daily analytics metrics.")
+
+    @metrics_cli.command("rollup")
+    @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="UTC day (default yesterday).")
+    @click.option("--now", is_flag=True, help="Compute in this process instead of enqueueing the RQ job.")
+    def rollup(day, now: bool) -> None:
+        """Compute performance_metrics for a day (cron runs it just after midnight UTC)."""
+        from shop.analytics.jobs import rollup_day
+        from shop.jobs import enqueue
+
+        chosen = day.date() if day else datetime.now(UTC).date() - timedelta(days=1)
+        if now:
+            rollup_day(chosen.isoformat())
+            click.echo(f"Metrics for {chosen} computed.")
+        else:
+            enqueue(rollup_day, chosen.isoformat())
+            click.echo(f"Metrics rollup for {chosen} enqueued (run at once without Redis).")
+
+    analytics_cli = AppGroup("analytics", help="Analytics events in MongoDB.")
+
+    @analytics_cli.command("indexes")
+    def indexes() -> None:
+        """Create the analytics indexes, with the TTL of ANALYTICS_RAW_TTL_DAYS."""
+        from shop.analytics.store import get_mongo
+        from shop.analytics.writer import ensure_indexes
+
+        ensure_indexes(get_mongo(), app.config["ANALYTICS_RAW_TTL_DAYS"])
+        click.echo(f"Analytics indexes ready (raw events kept {app.config['ANALYTICS_RAW_TTL_DAYS']} days).")
+
+    app.cli.add_command(metrics_cli)
+    app.cli.add_command(analytics_cli)
 
 
 def _refresh_catalog() -> None:

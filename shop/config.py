@@ -100,6 +100,11 @@ class Config:
     REDIS_URL = redis_url()
     MONGO_URI = env("MONGO_URI")
     MONGO_DATABASE = env("MONGO_DATABASE", "skincare_analytics")
+    # Analytics events: raw events expire after ANALYTICS_RAW_TTL_DAYS (the daily rollups stay).
+    ANALYTICS_RAW_TTL_DAYS = int(env("ANALYTICS_RAW_TTL_DAYS", "90"))
+    ANALYTICS_BUFFER_SIZE = int(env("ANALYTICS_BUFFER_SIZE", "10000"))
+    ANALYTICS_BATCH_SIZE = int(env("ANALYTICS_BATCH_SIZE", "500"))
+    ANALYTICS_FLUSH_SECONDS = float(env("ANALYTICS_FLUSH_SECONDS", "2"))
 
     JWT_SECRET_KEY = env("JWT_SECRET", DEFAULT_JWT_SECRET)
     JWT_ACCESS_TOKEN_EXPIRES = parse_duration(env("JWT_EXPIRES_IN", "24h"))

@@ -11,5 +11,6 @@ from storefront import (  # noqa: E402,F401  (registers routes)
     catalog_views,
     checkout_views,
     order_views,
+    tracking,
     wishlist_views,
 )

@@ -20,6 +20,7 @@ from shop.errors import ShopError
 from shop.orders.services import MAX_QUANTITY
 from shop.wishlist import services as wishlist
 from storefront import bp
+from storefront import tracking as track
 from storefront.account_forms import error_status, show_service_error
 from storefront.auth import safe_next_url
 from storefront.htmx import is_htmx_fragment_request, render
@@ -181,6 +182,7 @@ def cart_add():
         quantity = cart.add_item(owner, form.product, form.amount)
     except ShopError as error:
         return _add_failed(str(error.message), error_status(error), back)
+    track.cart_add(form.product, form.amount)
     message = _("Added to your cart.")
     notice = _stock_notice(min(before + form.amount, MAX_QUANTITY), quantity)
     if is_htmx_fragment_request():

@@ -38,6 +38,7 @@ from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.i18n import current_locale, localized
 from storefront import bp
+from storefront import tracking as track
 from storefront.htmx import is_htmx_fragment_request, render
 
 LISTING = "storefront/catalog/listing.html"
@@ -147,6 +148,7 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
     if current_sort == SortKey.RELEVANCE and not parsed.filters.query:
         current_sort = SortKey.NEWEST
     canonical_args = {"lang": current_locale(), **({"page": result.page} if result.page > 1 else {})}
+    search_id = track.search(parsed.filters, result.total)
     return render(
         LISTING,
         "results",
@@ -164,6 +166,7 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
         skin_types=list(SkinType),
         concerns=SKIN_CONCERNS,
         page=result,
+        search_id=search_id,
         page_url=_page_url,
         canonical=url_for(request.endpoint, **(request.view_args or {}), **canonical_args, _external=True),
         noindex=bool(parsed.filters.is_filtered or request.args.get("sort")),
@@ -236,15 +239,17 @@ def product_detail(slug: str):
     product = catalog.get_public_product(slug)
     if product is None:
         abort(404)
+    track.product_view(product.id, product.category)
     return render_template(PRODUCT, **_product_context(product))
 
 
 def _page_is_shared() -> bool:
     """Whether this visitor sees the same page as any other: not signed in, nothing in the
-    cart, no message waiting, no query string but the language. Such pages are cached whole,
+    cart, no message waiting, no query string but the language (and the search that led here,
+    which only the analytics read). Such pages are cached whole,
     with the CSRF token as the one hole filled per visitor."""
     return (
-        set(request.args) <= {"lang"}
+        set(request.args) <= {"lang", "from_search"}
         and not current_user.is_authenticated
         and "_flashes" not in session
         and cart.count(cart.Owner(guest=session)) == 0
@@ -263,8 +268,12 @@ def _cached_product_page(slug: str) -> Response:
             "etag": hashlib.sha1(html.encode(), usedforsecurity=False).hexdigest()[:20],
             "last_modified": http_date(datetime.now(UTC).replace(microsecond=0)),
             "html": html,
+            "product_id": product.id,
+            "category": product.category,
         }
         catalog.store_page(slug, locale, entry, generation)
+    if "product_id" in entry:  # entries cached before analytics lacked it: they expire soon
+        track.product_view(entry["product_id"], entry.get("category"))
     token = generate_csrf()
     # The page differs per visitor only by the token, so the ETag names the visitor's token.
     visitor = hashlib.sha1(str(session.get("csrf_token")).encode(), usedforsecurity=False).hexdigest()[:8]

@@ -25,6 +25,7 @@ from shop.orders import services as orders
 from shop.orders.shipping import methods as shipping_methods
 from shop.orders.shipping import shipping_rate
 from storefront import bp
+from storefront import tracking as track
 from storefront.account_forms import error_status, show_service_error
 from storefront.cart_views import cart_owner, private, shopper_required
 from storefront.htmx import render
@@ -212,6 +213,7 @@ def checkout_place():
         )
     except ShopError as error:
         return _refused(form, error)
+    track.purchase(order)
     if form.new_address and form.save_address.data:
         _save_to_book(address)
     return redirect(url_for("storefront.order_detail", order_id=order.id, placed=1), 303)

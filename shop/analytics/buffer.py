@@ -1,0 +1,159 @@
+"""A bounded in-process buffer of analytics records, written to MongoDB by a background thread.
+
+A request only appends to a queue (never blocks: when the queue is full the record is dropped and
+counted). The thread wakes every `ANALYTICS_FLUSH_SECONDS`, or sooner when a batch is full, and
+writes what is waiting. When MongoDB fails the batch is dropped and counted, and the thread backs
+off; pages and orders never notice. Each process (gunicorn worker, RQ worker) has its own buffer,
+started on its first record, so it also works after a fork.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from pymongo.database import Database
+
+from shop.analytics import metrics
+from shop.analytics.tracking import Pending
+from shop.analytics.writer import ensure_indexes, write_batch
+
+log = logging.getLogger("shop.analytics")
+
+
+class EventBuffer:
+    def __init__(
+        self,
+        mongo: Database,
+        *,
+        capacity: int = 10_000,
+        batch_size: int = 500,
+        interval: float = 2.0,
+        raw_ttl_days: int = 90,
+    ) -> None:
+        self.mongo = mongo
+        self.batch_size = batch_size
+        self.interval = interval
+        self.raw_ttl_days = raw_ttl_days
+        self._queue: queue.Queue[Pending] = queue.Queue(maxsize=capacity)
+        self._write_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._indexed = False
+        self._failing_until = 0.0
+        self.ingested = 0
+        self.dropped = 0
+        self.last_error: str | None = None
+
+    @property
+    def depth(self) -> int:
+        """Records waiting to be written."""
+        return self._queue.qsize()
+
+    def put(self, record: Pending) -> None:
+        """Queue `record` without waiting; a full buffer drops it (counted)."""
+        self._start()
+        try:
+            self._queue.put_nowait(record)
+        except queue.Full:
+            self._drop(1, "buffer_full")
+            return
+        metrics.BUFFER_DEPTH.set(self.depth)
+        if self.depth >= self.batch_size:
+            self._wake.set()
+
+    def flush(self) -> int:
+        """Write everything waiting now, in the caller's thread; returns how many were written."""
+        total = 0
+        while True:
+            batch = self._take(self.batch_size)
+            if not batch:
+                return total
+            total += self._write(batch)
+
+    def _take(self, limit: int) -> list[Pending]:
+        batch: list[Pending] = []
+        while len(batch) < limit:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        metrics.BUFFER_DEPTH.set(self.depth)
+        return batch
+
+    def _write(self, batch: list[Pending]) -> int:
+        with self._write_lock:
+            try:
+                if not self._indexed:
+                    ensure_indexes(self.mongo, self.raw_ttl_days)
+                    self._indexed = True
+                written = write_batch(self.mongo, batch)
+            except Exception as error:  # MongoDB down or refusing: the shop goes on without analytics
+                self.last_error = type(error).__name__
+                self._failing_until = time.monotonic() + min(30.0, self.interval * 5)
+                self._drop(len(batch), "store_error")
+                log.warning(
+                    "analytics batch dropped", extra={"fields": {"records": len(batch), "error": type(error).__name__}}
+                )
+                return 0
+        self.last_error = None
+        for kind, count in written.items():
+            metrics.EVENTS_INGESTED.labels(kind).inc(count)
+        count = sum(written.values())
+        self.ingested += count
+        return count
+
+    def _drop(self, count: int, reason: str) -> None:
+        self.dropped += count
+        metrics.EVENTS_DROPPED.labels(reason).inc(count)
+
+    def _start(self) -> None:
+        if self._thread is not None and self._pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._thread is not None and self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="analytics-buffer", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if time.monotonic() < self._failing_until:
+                continue  # backing off: records wait (or are dropped when the buffer fills)
+            try:
+                self.flush()
+            except Exception:  # never let the thread die
+                log.exception("analytics flush failed")
+
+
+def init_buffer(app, mongo: Database) -> EventBuffer:
+    """The app's buffer, configured from ANALYTICS_* settings; flushed once more at exit."""
+    config = app.config
+    buffer = EventBuffer(
+        mongo,
+        capacity=int(config.get("ANALYTICS_BUFFER_SIZE", 10_000)),
+        batch_size=int(config.get("ANALYTICS_BATCH_SIZE", 500)),
+        interval=float(config.get("ANALYTICS_FLUSH_SECONDS", 2.0)),
+        raw_ttl_days=int(config.get("ANALYTICS_RAW_TTL_DAYS", 90)),
+    )
+    atexit.register(_quietly(buffer.flush))
+    return buffer
+
+
+def _quietly(func: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        with contextlib.suppress(Exception):  # MongoDB may be gone at exit; nothing to tell anyone
+            func()
+
+    return run

@@ -1,0 +1,63 @@
+"""What a visitor's request says about their device: parsed user agent, truncated IP address."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from typing import Any
+
+import user_agents
+
+MAX_USER_AGENT = 512
+
+
+def truncate_ip(address: str | None) -> str | None:
+    """The address with the host part dropped: IPv4 to /24 (last octet zeroed), IPv6 to /48.
+
+    Enough for a rough location, not enough to single out a household. Anything that is not an
+    IP address is dropped.
+    """
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+@lru_cache(maxsize=2048)
+def parse_user_agent(user_agent: str) -> tuple[str, str, str, bool]:
+    """(device_type, browser, os, is_bot); device_type is 'mobile', 'tablet', 'desktop' or 'other'."""
+    parsed = user_agents.parse(user_agent)
+    if parsed.is_tablet:
+        device_type = "tablet"
+    elif parsed.is_mobile:
+        device_type = "mobile"
+    elif parsed.is_pc:
+        device_type = "desktop"
+    else:
+        device_type = "other"
+    return device_type, parsed.browser.family, parsed.os.family, parsed.is_bot
+
+
+def is_bot(user_agent: str | None) -> bool:
+    """Whether the user agent names a crawler (whose visits are not shopper behaviour)."""
+    return bool(user_agent) and parse_user_agent(user_agent[:MAX_USER_AGENT])[3]
+
+
+def device_info(user_agent: str | None, ip_address: str | None) -> dict[str, Any]:
+    """The seed's `device_info` object. We have no geo-IP database, so the location is empty."""
+    agent = (user_agent or "")[:MAX_USER_AGENT]
+    device_type, browser, os_name, _bot = parse_user_agent(agent)
+    return {
+        "user_agent": agent,
+        "ip_address": truncate_ip(ip_address),
+        "device_type": device_type,
+        "browser": browser,
+        "os": os_name,
+        "location": {"country": None, "city": None, "coordinates": []},
+    }
