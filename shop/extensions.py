@@ -1,6 +1,5 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 
-from flask import request
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_jwt_extended import JWTManager
@@ -33,13 +32,5 @@ csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
 limiter = Limiter(key_func=get_remote_address)
-
-
-@limiter.request_filter
-def _page_reads_are_not_limited() -> bool:
-    """Pages and forms carry their limits on POST, so a page view skips the limiter's work; the
-    JSON API keeps its per-client limit on every method."""
-    return request.method in ("GET", "HEAD") and not request.path.startswith(("/api/", "/ml/"))
-
 
 jwt = JWTManager()

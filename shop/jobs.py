@@ -50,7 +50,9 @@ def _flushed(session: Session) -> bool:
 def _dispatch(func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     queue = get_queue()
     if queue is not None:
-        queue.enqueue(func, *args, **kwargs)
+        with queue.connection.pipeline() as pipe:  # one round trip instead of two
+            queue.enqueue(func, *args, pipeline=pipe, **kwargs)
+            pipe.execute()
         return
     # A fresh app context gives the job its own session, as an RQ worker would have; the
     # caller's session has just committed and may not emit SQL inside its commit hook.

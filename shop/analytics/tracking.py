@@ -108,9 +108,18 @@ def track_event(
 def track_purchase(visitor: Visitor, order: Order) -> None:
     """One `purchase` event per line of `order`. Recording the same order twice stores it once
     (the writer skips an order already recorded), so a retried checkout counts once."""
-    product_ids = [item.product_id for item in order.items if item.product_id is not None]
-    rows = db.session.execute(sa.select(Product.id, Product.category).where(Product.id.in_(product_ids)))
-    categories = {product_id: category for product_id, category in rows}
+    categories = {
+        item.product_id: item.product.category
+        for item in order.items
+        if "product" in item.__dict__ and item.product is not None
+    }
+    unknown = [
+        item.product_id for item in order.items if item.product_id is not None and item.product_id not in categories
+    ]
+    if unknown:  # an order read back from the database (the checkout sets each item's product)
+        categories.update(
+            db.session.execute(sa.select(Product.id, Product.category).where(Product.id.in_(unknown))).all()
+        )
     at = datetime.now(UTC)
     for item in order.items:
         track_event(

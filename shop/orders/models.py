@@ -5,12 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.columns import JSONType, Money, UTCDateTime, created_at, pg_enum, updated_at
 from shop.extensions import db
+
+if TYPE_CHECKING:
+    from shop.catalog.models import Product
 
 
 class OrderStatus(enum.StrEnum):
@@ -138,6 +142,9 @@ class OrderItem(db.Model):
     created_at: Mapped[datetime] = created_at()
 
     order: Mapped[Order] = relationship(back_populates="items")
+    # The product as it is now (the row above keeps what was sold). Set at checkout, so what runs
+    # after the commit (analytics) reads it without another query.
+    product: Mapped[Product | None] = relationship()
 
 
 class OrderStatusEvent(db.Model):

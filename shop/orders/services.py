@@ -244,8 +244,9 @@ def place_order(checkout: Checkout) -> Order:
 
 def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     """The transaction itself (place_order retries it on a clash of order numbers)."""
-    if checkout.user_id is not None:
-        # One checkout at a time per shopper: per-user coupon limits cannot be raced.
+    if checkout.user_id is not None and checkout.coupon_code:
+        # One coupon checkout at a time per shopper: per-user coupon limits and first-order-only
+        # coupons cannot be raced. Without a coupon nothing depends on the shopper's other orders.
         db.session.execute(sa.select(User.id).where(User.id == checkout.user_id).with_for_update())
     priced = quote(
         items,
@@ -342,7 +343,7 @@ def _write_order(checkout: Checkout, priced: Quote) -> Order:
         idempotency_key=checkout.idempotency_key,
         items=[
             OrderItem(
-                product_id=line.product.id,
+                product=line.product,
                 product_name=line.product.name_en,
                 product_sku=line.product.sku,
                 quantity=line.quantity,
