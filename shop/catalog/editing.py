@@ -216,7 +216,10 @@ def clean_values(values: Mapping[str, Any], current: Mapping[str, Any] | None = 
         raise ShopError(_l("Choose skin concerns from the list."), field="skin_concerns")
     out["skin_concerns"] = concerns
     out["ingredients"] = _text_list("ingredients", merged.get("ingredients"))
-    out["categories"] = _categories(merged.get("category_ids"))
+    if not merged.get("category_ids") and current is not None and current.get("category"):
+        out["categories"] = None  # filed under a category slug only (older data): left as it is
+    else:
+        out["categories"] = _categories(merged.get("category_ids"))
     return out
 
 
@@ -268,8 +271,9 @@ def apply_values(product: Product, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name != "categories":
             setattr(product, name, value)
-    product.categories = categories
-    product.category = categories[0].slug[:50]
+    if categories is not None:
+        product.categories = categories
+        product.category = categories[0].slug[:50]
     if product.status == ProductStatus.ACTIVE and product.published_at is None:
         product.published_at = utcnow()
 

@@ -41,6 +41,11 @@ class FileTooLarge(ShopError):
     code = "file_too_large"
 
 
+def request_limit() -> int:
+    """The largest request body an upload may come in (the file plus the form around it)."""
+    return current_app.config["MAX_FILE_SIZE"] + 64 * 1024
+
+
 def thumbnail_url(image_url: str) -> str:
     """The small version of a stored photo."""
     return image_url[: -len(".webp")] + "-thumb.webp" if image_url.endswith(".webp") else image_url

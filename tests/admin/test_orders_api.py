@@ -12,14 +12,18 @@ from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, User
 
 def _order(db, **values):
     product = ProductFactory(stock=10, price=Decimal("12.50"))
-    order = OrderFactory(subtotal=Decimal("25.00"), tax_amount=Decimal("2.50"), shipping_amount=Decimal("1.50"), **values)
+    order = OrderFactory(
+        subtotal=Decimal("25.00"), tax_amount=Decimal("2.50"), shipping_amount=Decimal("1.50"), **values
+    )
     OrderItemFactory(order=order, product=product, quantity=2)
     return order, product
 
 
 def test_illegal_transition_is_refused_with_the_reason(client, db, admin_headers):
     order, _ = _order(db, status=OrderStatus.PENDING)
-    response = client.put(f"/api/v1/admin/orders/{order.id}/status", json={"status": "delivered"}, headers=admin_headers)
+    response = client.put(
+        f"/api/v1/admin/orders/{order.id}/status", json={"status": "delivered"}, headers=admin_headers
+    )
     assert response.status_code == 409
     body = response.get_json()
     assert body["message"] == "An order that is pending cannot become delivered."
@@ -52,7 +56,9 @@ def test_legal_transition_is_recorded_in_the_timeline_and_audit_log(client, db, 
 
 def test_staff_cancel_of_a_processing_order_puts_stock_back(client, db, admin_headers):
     order, product = _order(db, status=OrderStatus.PROCESSING)
-    response = client.put(f"/api/v1/admin/orders/{order.id}/status", json={"status": "cancelled"}, headers=admin_headers)
+    response = client.put(
+        f"/api/v1/admin/orders/{order.id}/status", json={"status": "cancelled"}, headers=admin_headers
+    )
     assert response.status_code == 200, response.get_json()
     db.session.expire_all()
     assert db.session.get(Product, product.id).stock == 12
