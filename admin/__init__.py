@@ -12,4 +12,4 @@ def _admin_menu():
     return {"admin_menu": menu.visible}
 
 
-from admin import views  # noqa: E402,F401  (registers routes)
+from admin import analytics_views, category_views, order_views, product_views, views  # noqa: E402,F401  (routes)

@@ -1,16 +1,23 @@
-"""Staff sign-in and the staff landing page (the dashboard of a later issue replaces index)."""
+"""Staff sign-in and the dashboard (the staff landing page)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import bp
-from admin.access import staff_required
+from admin.access import can, staff_required
 from shop.accounts import services as accounts
+from shop.accounts.models import UserRole
+from shop.reporting import analytics, dashboard
+from shop.reporting.periods import today
 from storefront.account_forms import LoginForm, submit
 from storefront.auth import render_private, safe_next_url, sign_in, sign_out
+
+ADMINS = frozenset({UserRole.ADMIN})
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -39,4 +46,15 @@ def logout():
 @bp.get("/")
 @staff_required
 def index():
-    return render_private("admin/index.html")
+    """The dashboard: figures, charts and lists for admins; what concerns them for moderators."""
+    context = {"pending_reviews": dashboard.pending_reviews(), "is_admin": can(ADMINS)}
+    if context["is_admin"]:
+        end = today()
+        context.update(
+            stats=dashboard.all_stats(),
+            sales=analytics.sales(end - timedelta(days=29), end),
+            recent=dashboard.recent_orders(8),
+            top=dashboard.top_products(30, 5),
+            low=dashboard.low_stock(),
+        )
+    return render_private("admin/dashboard.html", **context)

@@ -42,6 +42,10 @@ def api_rate_limit() -> str:
 
 def register_api(app: Flask) -> None:
     from api.accounts import admin_auth_bp, auth_bp, user_bp
+    from api.admin_catalog import categories_bp as admin_categories_bp
+    from api.admin_catalog import products_bp as admin_products_bp
+    from api.admin_orders import bp as admin_orders_bp
+    from api.admin_reports import bp as admin_reports_bp
     from api.catalog import bp as catalog_bp
     from api.health import bp as health_bp
     from api.ml import bp as ml_bp
@@ -73,6 +77,10 @@ def register_api(app: Flask) -> None:
         auth_bp,
         user_bp,
         admin_auth_bp,
+        admin_products_bp,
+        admin_categories_bp,
+        admin_orders_bp,
+        admin_reports_bp,
         cart_bp,
         wishlist_bp,
         orders_bp,

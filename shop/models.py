@@ -5,7 +5,15 @@ from shop.audit.models import AuditLog
 from shop.cart.models import CartItem
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus, SkinType, product_categories
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
-from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
+from shop.orders.models import (
+    FulfillmentStatus,
+    Order,
+    OrderItem,
+    OrderRefund,
+    OrderStatus,
+    OrderStatusEvent,
+    PaymentStatus,
+)
 from shop.reviews.models import Review, ReviewStatus
 from shop.wishlist.models import WishlistItem
 
@@ -21,6 +29,7 @@ __all__ = [
     "Language",
     "Order",
     "OrderItem",
+    "OrderRefund",
     "OrderStatus",
     "OrderStatusEvent",
     "PaymentStatus",

@@ -28,3 +28,20 @@ def send_order_confirmation(order_id: int) -> None:
             render_template("email/order_confirmation.txt", **context),
             render_template("email/order_confirmation.html", **context),
         )
+
+
+def send_shipping_notice(order_id: int) -> None:
+    """'Your order is on its way' with the tracking number, in the shopper's language."""
+    order = db.session.get(Order, order_id)
+    if order is None or not order.tracking_number:
+        return
+    user = db.session.get(User, order.user_id) if order.user_id else None
+    locale = normalize_locale(user.language.value) if user else "en"
+    with force_locale(locale):
+        context = {"order": order, "locale": locale}
+        send_email(
+            order.customer_email,
+            str(_l("Your order %(number)s is on its way", number=order.order_number)),
+            render_template("email/order_shipped.txt", **context),
+            render_template("email/order_shipped.html", **context),
+        )

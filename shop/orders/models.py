@@ -162,3 +162,21 @@ class OrderStatusEvent(db.Model):
     created_at: Mapped[datetime] = created_at()
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+class OrderRefund(db.Model):
+    """Money given back on an order (migration 0007). Their sum never exceeds what was paid."""
+
+    __tablename__ = "order_refunds"
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="positive_refund"),
+        sa.Index("idx_order_refunds_order_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    restocked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at()

@@ -423,16 +423,19 @@ def transition(order: Order, to_status: OrderStatus, *, actor_id: int | None = N
     return order
 
 
-def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = None) -> Order:
+def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = None, by_staff: bool = False) -> Order:
     """Cancel a pending or confirmed order: stock goes back, the coupon use is released and the
-    shopper's stats are corrected. `user_id` limits it to that shopper's own orders."""
+    shopper's stats are corrected. `user_id` limits it to that shopper's own orders. Staff may
+    cancel whatever TRANSITIONS allows (a processing order too), with the reason when not."""
     query = sa.select(Order).where(Order.id == order_id).with_for_update()
     if user_id is not None:
         query = query.where(Order.user_id == user_id)
     order = db.session.scalar(query)
     if order is None:
         raise NotFound()
-    if order.status not in CANCELLABLE:
+    if by_staff:
+        check_transition(order, OrderStatus.CANCELLED)
+    elif order.status not in CANCELLABLE:
         raise IllegalTransition(_l("This order can no longer be cancelled."), field="status")
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
     for item in order.items:

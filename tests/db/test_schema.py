@@ -24,7 +24,7 @@ SEED_TABLES = {
     "coupon_usage",
     "wishlists",
 }
-ADDED_TABLES = {"order_status_events", "audit_logs", "alembic_version"}
+ADDED_TABLES = {"order_status_events", "audit_logs", "order_refunds", "alembic_version"}
 # Migration 0005: the PostgreSQL search index (not models; see shop.catalog.search).
 SEARCH_TABLES = {"product_search", "product_search_queue", "search_words"}
 
@@ -58,6 +58,8 @@ CHECKS = {
     # migration 0002
     ("products", "non_negative_stock"),
     ("coupons", "within_usage_limit"),
+    # migration 0007
+    ("order_refunds", "positive_refund"),
     ("orders", "non_negative_amounts"),
 }
 
@@ -157,6 +159,8 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_products_units_sold",
         "idx_product_search_document",
         "idx_search_words_trgm",
+        # migration 0007: refunds
+        "idx_order_refunds_order_id",
     }
 
 

@@ -1,0 +1,177 @@
+"""Admin pages for orders: the filtered list with a bulk status change, the order with its
+actions (status, payment, fulfilment, ship, refund) and a printable invoice.
+Rules: shop.orders.fulfilment and the status machine of shop.orders.services."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from admin import bp, menu
+from admin.access import admin_required
+from admin.forms import BulkOrdersForm, FulfilmentForm, OrderFilterForm, PaymentForm, RefundForm, ShipForm, StatusForm
+from admin.support import actor, page_number
+from shop.errors import ShopError
+from shop.orders import fulfilment
+from shop.orders.models import OrderStatus, PaymentStatus
+from shop.orders.services import TRANSITIONS
+from storefront.account_forms import show_service_error
+from storefront.auth import render_private
+
+menu.add("admin.orders", _l("Orders"), order=30)
+PER_PAGE = 25
+
+
+@bp.get("/orders")
+@admin_required
+def orders():
+    filters = OrderFilterForm(request.args)
+    items, total, status = [], 0, 200
+    if filters.validate():
+        criteria = fulfilment.OrderFilters(
+            status=OrderStatus(filters.status.data) if filters.status.data else None,
+            payment_status=PaymentStatus(filters.payment_status.data) if filters.payment_status.data else None,
+            date_from=filters.date_from.data,
+            date_to=filters.date_to.data,
+            customer=filters.customer.data or "",
+        )
+        items, total = fulfilment.list_orders(criteria, page=page_number(), per_page=PER_PAGE)
+    else:
+        status = 422
+    return render_private(
+        "admin/orders/list.html", status, filters=filters, items=items, total=total, page=page_number(),
+        pages=max(1, -(-total // PER_PAGE)), bulk=BulkOrdersForm(),
+    )  # fmt: skip
+
+
+@bp.post("/orders/bulk")
+@admin_required
+def orders_bulk():
+    form = BulkOrdersForm()
+    if not form.validate():
+        flash(_("Choose orders and a status."), "error")
+        return redirect(url_for("admin.orders"))
+    ids = [int(i) for i in form.ids.data if i.isdigit()]
+    try:
+        outcomes = fulfilment.bulk_change_status(ids, OrderStatus(form.status.data), actor=actor())
+    except ShopError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.orders"))
+    done = sum(o.ok for o in outcomes)
+    flash(_("%(done)s of %(count)s orders changed.", done=done, count=len(outcomes)), "success" if done else "info")
+    for outcome in outcomes:
+        if not outcome.ok:
+            flash(_("Order #%(id)s: %(reason)s", id=outcome.order_id, reason=outcome.message), "error")
+    return redirect(url_for("admin.orders"))
+
+
+def _detail(order_id: int, status: int = 200, **forms):
+    order = fulfilment.get_order(order_id)
+    refunds = fulfilment.refunds_of(order_id)
+    refunded = sum((r.amount for r in refunds), fulfilment.ZERO)
+    status_form = forms.get("status_form") or StatusForm(formdata=None)
+    status_form.status.choices = [
+        c for c in status_form.status.choices if OrderStatus(c.value) in TRANSITIONS[order.status]
+    ]
+    context = {
+        "order": order,
+        "refunds": refunds,
+        "refunded": refunded,
+        "refundable": order.total - refunded,
+        "status_form": status_form,
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(formdata=None, payment_status=order.payment_status.value),
+        "fulfilment_form": forms.get("fulfilment_form")
+        or FulfilmentForm(formdata=None, fulfillment_status=order.fulfillment_status.value),
+        "ship_form": forms.get("ship_form") or ShipForm(formdata=None),
+        "refund_form": forms.get("refund_form") or RefundForm(formdata=None),
+        "payment_label": fulfilment.payment_label,
+        "fulfilment_label": fulfilment.fulfilment_label,
+    }
+    return render_private("admin/orders/detail.html", status, **context)
+
+
+@bp.get("/orders/<int:order_id>")
+@admin_required
+def order_detail(order_id: int):
+    return _detail(order_id)
+
+
+def _act(order_id: int, form, name: str, action, done_message):
+    """Validate `form`, run the service `action`; on a refusal show the order again with the
+    reason on the form (4xx), else back to the order with a message."""
+    if not form.validate():
+        return _detail(order_id, 422, **{name: form})
+    try:
+        action()
+    except ShopError as error:
+        if error.status == 404:
+            raise
+        show_service_error(form, error)
+        return _detail(order_id, 400 if error.status == 401 else error.status, **{name: form})
+    flash(done_message, "success")
+    return redirect(url_for("admin.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/status")
+@admin_required
+def order_status(order_id: int):
+    form = StatusForm()
+    return _act(
+        order_id, form, "status_form",
+        lambda: fulfilment.change_status(order_id, OrderStatus(form.status.data), actor=actor(), note=form.note.data),
+        _("Order status changed."),
+    )  # fmt: skip
+
+
+@bp.post("/orders/<int:order_id>/payment")
+@admin_required
+def order_payment(order_id: int):
+    form = PaymentForm()
+    return _act(
+        order_id, form, "payment_form",
+        lambda: fulfilment.set_payment_status(order_id, PaymentStatus(form.payment_status.data), actor=actor()),
+        _("Payment status changed."),
+    )  # fmt: skip
+
+
+@bp.post("/orders/<int:order_id>/fulfilment")
+@admin_required
+def order_fulfilment(order_id: int):
+    form = FulfilmentForm()
+    return _act(
+        order_id, form, "fulfilment_form",
+        lambda: fulfilment.set_fulfilment_status(order_id, form.fulfillment_status.data, actor=actor()),
+        _("Fulfilment status changed."),
+    )  # fmt: skip
+
+
+@bp.post("/orders/<int:order_id>/ship")
+@admin_required
+def order_ship(order_id: int):
+    form = ShipForm()
+    return _act(
+        order_id, form, "ship_form",
+        lambda: fulfilment.ship(order_id, form.tracking_number.data, actor=actor()),
+        _("Order shipped."),
+    )  # fmt: skip
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@admin_required
+def order_refund(order_id: int):
+    form = RefundForm()
+    return _act(
+        order_id, form, "refund_form",
+        lambda: fulfilment.refund(order_id, form.amount.data, actor=actor(), restock=form.restock.data,
+                                  reason=form.reason.data),
+        _("Refund recorded."),
+    )  # fmt: skip
+
+
+@bp.get("/orders/<int:order_id>/invoice")
+@admin_required
+def order_invoice(order_id: int):
+    order = fulfilment.get_order(order_id)
+    return render_private("admin/orders/invoice.html", order=order, refunds=fulfilment.refunds_of(order_id))

@@ -1,0 +1,241 @@
+"""Admin pages for products: the table with filters and bulk actions, the product form with
+photos, CSV export and import. Rules: shop.catalog.editing, .images, .transfer."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+from admin import bp, menu
+from admin.access import admin_required
+from admin.forms import ImageForm, ImportForm, ProductBulkForm, ProductFilterForm, ProductForm, ReorderForm
+from admin.support import actor, page_number
+from shop.catalog import category_editing, editing, images, transfer
+from shop.catalog.models import Category, ProductStatus
+from shop.errors import ShopError
+from shop.extensions import db
+from storefront.account_forms import show_service_error, submit
+from storefront.auth import render_private
+
+menu.add("admin.products", _l("Products"), order=20)
+PER_PAGE = 25
+
+
+def _category_choices(blank=None) -> list[SelectChoice]:
+    choices = [SelectChoice("", blank)] if blank is not None else []
+    for node in category_editing.tree():
+        choices.append(SelectChoice(str(node.category.id), "— " * node.depth + node.category.name))
+    return choices
+
+
+@bp.get("/products")
+@admin_required
+def products():
+    filters = ProductFilterForm(request.args)
+    filters.category.choices = _category_choices(_("Any"))
+    status = 200
+    items, total = [], 0
+    if filters.validate():
+        category = (
+            db.session.get(Category, int(filters.category.data)) if (filters.category.data or "").isdigit() else None
+        )
+        items, total = editing.list_products(
+            query=filters.q.data or "",
+            status=ProductStatus(filters.status.data) if filters.status.data else None,
+            category=category,
+            stock=filters.stock.data or None,
+            featured={"yes": True, "no": False}.get(filters.featured.data),
+            page=page_number(),
+            per_page=PER_PAGE,
+        )
+    else:
+        status = 422
+    pages = max(1, -(-total // PER_PAGE))
+    return render_private(
+        "admin/products/list.html", status, filters=filters, items=items, total=total, page=page_number(),
+        pages=pages, bulk=ProductBulkForm(),
+    )  # fmt: skip
+
+
+@bp.post("/products/bulk")
+@admin_required
+def products_bulk():
+    form = ProductBulkForm()
+    if not form.validate():
+        flash(_("Choose products and an action."), "error")
+        return redirect(url_for("admin.products"))
+    ids = [int(i) for i in form.ids.data if i.isdigit()]
+    try:
+        match form.action.data:
+            case "delete":
+                deleted, archived = editing.delete_products(ids, actor=actor())
+                flash(_("%(deleted)s deleted, %(archived)s archived.", deleted=len(deleted), archived=len(archived)),
+                      "success")  # fmt: skip
+            case "price":
+                try:
+                    percent = Decimal(form.percent.data or "")
+                except InvalidOperation:
+                    raise ShopError(_("Enter a percentage from -90 to 500."), field="percent") from None
+                editing.bulk_update(ids, actor=actor(), price_percent=percent)
+                flash(_("Products updated."), "success")
+            case action:
+                changes = {
+                    "activate": {"status": ProductStatus.ACTIVE},
+                    "draft": {"status": ProductStatus.DRAFT},
+                    "archive": {"status": ProductStatus.ARCHIVED},
+                    "feature": {"is_featured": True},
+                    "unfeature": {"is_featured": False},
+                }[action]
+                editing.bulk_update(ids, actor=actor(), **changes)
+                flash(_("Products updated."), "success")
+    except ShopError as error:
+        flash(str(error.message), "error")
+    return redirect(url_for("admin.products"))
+
+
+def _product_form(form: ProductForm) -> ProductForm:
+    form.category_id.choices = _category_choices(_("Choose…"))
+    form.extra_category_ids.choices = _category_choices()
+    return form
+
+
+def _show_error(form: ProductForm, error: ShopError) -> None:
+    if error.field == "category_ids":
+        error.field = "category_id"
+    show_service_error(form, error)
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@admin_required
+def product_new():
+    form = _product_form(ProductForm())
+    if request.method == "GET":
+        form.status.data = ProductStatus.DRAFT.value
+    outcome = submit(form, lambda: editing.create_product(form.values(), actor=actor()))
+    if outcome.done:
+        flash(_("Product saved."), "success")
+        return redirect(url_for("admin.product_edit", product_id=outcome.result.id))
+    return render_private("admin/products/form.html", outcome.status, form=form, product=None)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@admin_required
+def product_edit(product_id: int):
+    product = editing.get_product(product_id)
+    form = _product_form(ProductForm())
+    if request.method == "GET":
+        form.fill(editing.snapshot(product))
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                editing.update_product(product_id, form.values(), actor=actor())
+            except ShopError as error:
+                _show_error(form, error)
+                status = 400 if error.status == 401 else error.status
+            else:
+                flash(_("Product saved."), "success")
+                return redirect(url_for("admin.product_edit", product_id=product_id))
+        else:
+            status = 422
+        product = editing.get_product(product_id)
+    return render_private(
+        "admin/products/form.html", status, form=form, product=product, image_form=ImageForm(), reorder=ReorderForm()
+    )
+
+
+@bp.post("/products/<int:product_id>/images")
+@admin_required
+def product_image_add(product_id: int):
+    request.max_content_length = images.request_limit()
+    form = ImageForm()
+    if form.validate():
+        try:
+            data = images.read_upload(form.image.data.stream)
+            images.add_image(product_id, data, actor=actor(), alt_text=form.alt_text.data or None)
+        except ShopError as error:
+            if error.status == 404:
+                raise
+            form.image.errors = [str(error.message)]
+        else:
+            flash(_("Photo added."), "success")
+            return redirect(url_for("admin.product_edit", product_id=product_id))
+    product = editing.get_product(product_id)
+    edit = _product_form(ProductForm(formdata=None))
+    edit.fill(editing.snapshot(product))
+    return render_private(
+        "admin/products/form.html", 400, form=edit, product=product, image_form=form, reorder=ReorderForm()
+    )
+
+
+@bp.post("/products/<int:product_id>/images/<int:image_id>/delete")
+@admin_required
+def product_image_delete(product_id: int, image_id: int):
+    if not ReorderForm().validate():
+        abort(400)
+    images.delete_image(product_id, image_id, actor=actor())
+    flash(_("Photo removed."), "success")
+    return redirect(url_for("admin.product_edit", product_id=product_id))
+
+
+@bp.post("/products/<int:product_id>/images/reorder")
+@admin_required
+def product_images_reorder(product_id: int):
+    """The new order as comma-separated ids (the up/down buttons send it too)."""
+    form = ReorderForm()
+    if not form.validate():
+        abort(400)
+    try:
+        ids = [int(i) for i in (form.ids.data or "").split(",") if i.strip()]
+        images.reorder_images(product_id, ids, actor=actor())
+    except (ShopError, ValueError) as error:
+        flash(str(getattr(error, "message", _("List each of the product's images once."))), "error")
+    return redirect(url_for("admin.product_edit", product_id=product_id))
+
+
+@bp.post("/products/<int:product_id>/delete")
+@admin_required
+def product_delete(product_id: int):
+    if not ReorderForm().validate():
+        abort(400)
+    deleted, _archived = editing.delete_products([product_id], actor=actor())
+    flash(_("Product deleted.") if deleted else _("The product was ordered before, so it was archived."), "success")
+    return redirect(url_for("admin.products"))
+
+
+@bp.get("/products/export.csv")
+@admin_required
+def products_export():
+    response = Response("".join(transfer.export_rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=products.csv"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/products/import", methods=["GET", "POST"])
+@admin_required
+def products_import():
+    request.max_content_length = transfer.MAX_BYTES + 64 * 1024
+    form = ImportForm()
+    errors, status = [], 200
+    if form.is_submitted():
+        if not form.validate():
+            status = 422
+        else:
+            try:
+                result = transfer.import_csv(form.file.data.read(), actor=actor())
+            except transfer.ImportRefused as refused:
+                errors, status = refused.errors, 422
+                form.form_errors.append(str(refused.message))
+            except ShopError as error:
+                form.file.errors = [str(error.message)]
+                status = error.status
+            else:
+                flash(_("Imported: %(created)s new, %(updated)s updated.", created=result.created,
+                        updated=result.updated), "success")  # fmt: skip
+                return redirect(url_for("admin.products"))
+    return render_private("admin/products/import.html", status, form=form, errors=errors)

@@ -1,0 +1,297 @@
+"""Staff JSON for products and categories: /api/v1/admin/products*, /api/v1/admin/categories*.
+
+Admins only (admin_token_required). The rules are shop.catalog.editing, .images and
+.category_editing, the same the admin pages call.
+"""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.admin_access import admin_token_required
+from api.admin_support import MoneyField, actor, money
+from api.envelope import success_response
+from api.pagination import PaginationQuery, paginated
+from api.validation import Range
+from shop.catalog import category_editing as categories
+from shop.catalog import editing, images
+from shop.catalog.models import Category, Product, ProductStatus, SkinType
+from shop.catalog.vocab import SKIN_CONCERNS
+from shop.errors import ShopError
+from shop.extensions import db
+
+products_bp = Blueprint("admin_products", __name__, url_prefix="/api/v1/admin/products", description="Staff: products")
+categories_bp = Blueprint(
+    "admin_categories", __name__, url_prefix="/api/v1/admin/categories", description="Staff: categories"
+)
+
+STATUSES = [s.value for s in ProductStatus]
+IDS = fields.List(fields.Integer(validate=Range(min=1)), required=True, validate=validate.Length(min=1, max=500))
+
+
+def product_data(product: Product, *, detail: bool = True) -> dict:
+    data = {"id": product.id, **editing.snapshot(product), "image_url": product.image_url}
+    data["created_at"] = product.created_at.isoformat() if product.created_at else None
+    data["updated_at"] = product.updated_at.isoformat() if product.updated_at else None
+    data["url"] = url_for("storefront.product_detail", slug=product.slug)
+    if detail:
+        data["images"] = [
+            {
+                "id": i.id,
+                "url": i.image_url,
+                "thumbnail_url": images.thumbnail_url(i.image_url),
+                "alt_text": i.alt_text,
+                "is_primary": i.is_primary,
+                "sort_order": i.sort_order,
+            }
+            for i in product.images
+        ]
+    return data
+
+
+# ---------------------------------------------------------------- products
+
+
+class AdminProductQuery(PaginationQuery):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    category = fields.Integer(load_default=None, validate=Range(min=1))
+    stock = fields.String(load_default=None, validate=validate.OneOf(["out", "low", "in"]))
+    featured = fields.Boolean(load_default=None)
+
+
+class ProductIn(Schema):
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    name_kh = fields.String(allow_none=True, validate=validate.Length(max=255))
+    slug = fields.String(allow_none=True, validate=validate.Length(max=255))
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    barcode = fields.String(allow_none=True, validate=validate.Length(max=100))
+    brand = fields.String(allow_none=True, validate=validate.Length(max=100))
+    size = fields.String(allow_none=True, validate=validate.Length(max=50))
+    short_description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    description_en = fields.String(allow_none=True, validate=validate.Length(max=20000))
+    description_kh = fields.String(allow_none=True, validate=validate.Length(max=20000))
+    usage_instructions = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    meta_title = fields.String(allow_none=True, validate=validate.Length(max=255))
+    meta_description = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    price = MoneyField(required=True)
+    compare_at_price = MoneyField(allow_none=True)
+    cost_price = MoneyField(allow_none=True)
+    stock = fields.Integer(validate=Range(min=0, max=editing.MAX_STOCK))
+    track_inventory = fields.Boolean()
+    allow_backorders = fields.Boolean()
+    is_featured = fields.Boolean()
+    skin_type = fields.String(validate=validate.OneOf([s.value for s in SkinType]))
+    skin_concerns = fields.List(fields.String(validate=validate.OneOf(SKIN_CONCERNS)), allow_none=True)
+    ingredients = fields.List(fields.String(validate=validate.Length(max=200)), allow_none=True)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    category_ids = fields.List(fields.Integer(validate=Range(min=1)), required=True, validate=validate.Length(min=1))
+
+
+class ProductUpdateIn(ProductIn):
+    """The fields to change (any of ProductIn's)."""
+
+
+class ProductBulkUpdateIn(Schema):
+    ids = IDS
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    is_featured = fields.Boolean()
+    price_percent = fields.Decimal(places=2, validate=Range(min=-90, max=500))
+
+
+class ProductBulkDeleteIn(Schema):
+    ids = IDS
+
+
+@products_bp.get("")
+@admin_token_required
+@products_bp.arguments(AdminProductQuery, location="query")
+def list_products(query):
+    """Every product (drafts and archived too), newest first, with filters."""
+    category = db.session.get(Category, query["category"]) if query["category"] else None
+    if query["category"] and category is None:
+        raise ShopError(_("Choose a category that exists."), field="category")
+    items, total = editing.list_products(
+        query=query["search"] or "",
+        status=ProductStatus(query["status"]) if query["status"] else None,
+        category=category,
+        stock=query["stock"],
+        featured=query["featured"],
+        page=query["page"],
+        per_page=query["limit"],
+    )
+    body = paginated(
+        items,
+        page=query["page"],
+        per_page=query["limit"],
+        total=total,
+        serialize=lambda p: product_data(p, detail=False),
+    )
+    return success_response(body)
+
+
+@products_bp.post("")
+@admin_token_required
+@products_bp.arguments(ProductIn)
+def create_product(data):
+    """Add a product (a draft unless `status` says otherwise)."""
+    product = editing.create_product(data, actor=actor())
+    return success_response(product_data(editing.get_product(product.id)), _("Product saved."), 201)
+
+
+@products_bp.get("/<int:product_id>")
+@admin_token_required
+def get_product(product_id: int):
+    """One product with its photos."""
+    return success_response(product_data(editing.get_product(product_id)))
+
+
+@products_bp.put("/<int:product_id>")
+@admin_token_required
+@products_bp.arguments(ProductUpdateIn(partial=True))
+def update_product(data, product_id: int):
+    """Change the fields sent; the others stay as they are."""
+    editing.update_product(product_id, data, actor=actor())
+    return success_response(product_data(editing.get_product(product_id)), _("Product saved."))
+
+
+@products_bp.delete("/<int:product_id>")
+@admin_token_required
+def delete_product(product_id: int):
+    """Delete a product; one that was ever ordered is archived instead."""
+    deleted, archived = editing.delete_products([product_id], actor=actor())
+    message = _("Product deleted.") if deleted else _("The product was ordered before, so it was archived.")
+    return success_response({"deleted": deleted, "archived": archived}, message)
+
+
+@products_bp.post("/bulk-update")
+@admin_token_required
+@products_bp.arguments(ProductBulkUpdateIn)
+def bulk_update(data):
+    """Set the status and/or featured flag, or change prices by a percentage; all or none."""
+    changed = editing.bulk_update(
+        data["ids"],
+        actor=actor(),
+        status=data.get("status"),
+        is_featured=data.get("is_featured"),
+        price_percent=data.get("price_percent"),
+    )
+    return success_response(
+        [
+            {"id": p.id, "status": p.status.value, "is_featured": p.is_featured, "price": money(p.price)}
+            for p in changed
+        ],
+        _("Products updated."),
+    )
+
+
+@products_bp.post("/bulk-delete")
+@admin_token_required
+@products_bp.arguments(ProductBulkDeleteIn)
+def bulk_delete(data):
+    """Delete products; those ordered before are archived instead."""
+    deleted, archived = editing.delete_products(data["ids"], actor=actor())
+    return success_response({"deleted": deleted, "archived": archived}, _("Products deleted or archived."))
+
+
+@products_bp.post("/<int:product_id>/images")
+@admin_token_required
+def add_image(product_id: int):
+    """Upload a photo (multipart field `image`; JPEG, PNG or WebP, at most MAX_FILE_SIZE)."""
+    request.max_content_length = images.request_limit()
+    upload = request.files.get("image")
+    if upload is None or not upload.filename:
+        raise ShopError(_("Choose an image file."), field="image")
+    alt_text = (request.form.get("alt_text") or "").strip() or None
+    entry = images.add_image(product_id, images.read_upload(upload.stream), actor=actor(), alt_text=alt_text)
+    return success_response(
+        {"id": entry.id, "url": entry.image_url, "thumbnail_url": images.thumbnail_url(entry.image_url)},
+        _("Photo added."),
+        201,
+    )
+
+
+@products_bp.delete("/<int:product_id>/images/<int:image_id>")
+@admin_token_required
+def delete_image(product_id: int, image_id: int):
+    """Remove a photo."""
+    images.delete_image(product_id, image_id, actor=actor())
+    return success_response(None, _("Photo removed."))
+
+
+# ---------------------------------------------------------------- categories
+
+
+class CategoryIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name_kh = fields.String(allow_none=True, validate=validate.Length(max=100))
+    slug = fields.String(allow_none=True, validate=validate.Length(max=50))
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    description_kh = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    parent_id = fields.Integer(allow_none=True, validate=Range(min=1))
+    is_active = fields.Boolean()
+
+
+class CategoryUpdateIn(CategoryIn):
+    """The fields to change (any of CategoryIn's)."""
+
+
+class CategoryReorderIn(Schema):
+    ids = IDS
+
+
+def category_data(category: Category, **extra) -> dict:
+    return {"id": category.id, **categories.snapshot(category), **extra}
+
+
+@categories_bp.get("")
+@admin_token_required
+def list_categories():
+    """The whole tree, depth first, with each category's depth and product count."""
+    return success_response(
+        [category_data(n.category, depth=n.depth, products=n.products, children=n.children) for n in categories.tree()]
+    )
+
+
+@categories_bp.post("")
+@admin_token_required
+@categories_bp.arguments(CategoryIn)
+def create_category(data):
+    """Add a category (last among its siblings)."""
+    category = categories.create_category(data, actor=actor())
+    return success_response(category_data(category), _("Category saved."), 201)
+
+
+@categories_bp.get("/<int:category_id>")
+@admin_token_required
+def get_category(category_id: int):
+    """One category."""
+    return success_response(category_data(categories.get_category(category_id)))
+
+
+@categories_bp.put("/<int:category_id>")
+@admin_token_required
+@categories_bp.arguments(CategoryUpdateIn(partial=True))
+def update_category(data, category_id: int):
+    """Change the fields sent."""
+    category = categories.update_category(category_id, data, actor=actor())
+    return success_response(category_data(category), _("Category saved."))
+
+
+@categories_bp.delete("/<int:category_id>")
+@admin_token_required
+def delete_category(category_id: int):
+    """Delete a category without subcategories or products (409 with the reason otherwise)."""
+    categories.delete_category(category_id, actor=actor())
+    return success_response(None, _("Category deleted."))
+
+
+@categories_bp.post("/reorder")
+@admin_token_required
+@categories_bp.arguments(CategoryReorderIn)
+def reorder(data):
+    """Put all the children of one parent in the order of `ids`."""
+    ordered = categories.reorder(data["ids"], actor=actor())
+    return success_response([category_data(c) for c in ordered], _("Order saved."))

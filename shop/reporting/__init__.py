@@ -1,0 +1,1 @@
+"""Reports for the staff: the dashboard figures and the analytics pages."""
