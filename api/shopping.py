@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -376,6 +377,32 @@ def cancel(order_id: int):
     """Cancel a pending or confirmed order: stock and the coupon use are given back."""
     order = orders.cancel_order(order_id, user_id=current_user.id)
     return success_response(_order(order), _("Your order is cancelled."))
+
+
+@orders_bp.post("/<int:order_id>/reorder")
+@jwt_required()
+def reorder(order_id: int):
+    """Order again: the order's products go into the cart at today's prices, as far as stock
+    goes. The answer is the cart, and which items could not be added or not in full."""
+    order = orders.get_order_for_user(current_user.id, order_id)
+    outcome = cart.add_order_items(_owner(), order)
+    view = cart.view(_owner(), email=current_user.email)
+    data = {
+        "cart": _cart(view),
+        "added": [{"product_id": item.product_id, "quantity": quantity} for item, quantity in outcome.added],
+        "short": [
+            {"product_id": item.product_id, "wanted": item.quantity, "quantity": quantity}
+            for item, quantity in outcome.short
+        ],
+        "not_available": [{"product_id": item.product_id, "name": item.product_name} for item in outcome.refused],
+    }
+    if not outcome.added:
+        message = _("None of these products can be bought now.")
+    else:
+        message = ngettext(
+            "%(num)s product was added to your cart.", "%(num)s products were added to your cart.", len(outcome.added)
+        )
+    return success_response(data, message)
 
 
 # ---------------------------------------------------------------- coupons

@@ -112,22 +112,13 @@ def order_reorder(order_id: int):
     """The order's products into the cart again (what is still sold, as far as stock goes)."""
     order = orders.get_order_for_user(current_user.id, order_id)
     products = _products(order)
-    owner = cart_owner()
-    added, refused, short = 0, [], []
-    for item in order.items:
-        name = _item_name(item, products)
-        if item.product_id is None:
-            refused.append(name)
-            continue
-        before = {b.product_id: b.quantity for b in cart.basket(owner)}.get(item.product_id, 0)
-        try:
-            quantity = cart.add_item(owner, item.product_id, item.quantity)
-        except ShopError:
-            refused.append(name)
-            continue
-        added += 1
-        if quantity < min(before + item.quantity, orders.MAX_QUANTITY):
-            short.append(_("Only %(count)s of %(name)s left in stock.", count=quantity, name=name))
+    outcome = cart.add_order_items(cart_owner(), order)
+    added = len(outcome.added)
+    short = [
+        _("Only %(count)s of %(name)s left in stock.", count=quantity, name=_item_name(item, products))
+        for item, quantity in outcome.short
+    ]
+    refused = [_item_name(item, products) for item in outcome.refused]
     if added:
         flash(
             ngettext("%(num)s product was added to your cart.", "%(num)s products were added to your cart.", added),

@@ -29,6 +29,7 @@ from shop.extensions import db
 from shop.i18n import localized, money
 from shop.money import to_money
 from shop.orders import services as orders
+from shop.orders.models import Order
 from shop.redis_client import get_redis
 
 CACHE_TTL = 7 * 24 * 3600
@@ -236,6 +237,37 @@ def add_item(owner: Owner, product_id: int, quantity: int = 1) -> int:
     capped = _cap(product, wanted)
     _write(owner, product_id, capped, price if price is not None else product.price)
     return capped
+
+
+@dataclass
+class OrderAgain:
+    """What putting a past order's items back into the cart did, item by item."""
+
+    added: list = field(default_factory=list)  # (order item, quantity now in the cart)
+    short: list = field(default_factory=list)  # (order item, quantity now in the cart): less than wanted
+    refused: list = field(default_factory=list)  # order items no longer sold or out of stock
+
+
+def add_order_items(owner: Owner, order: Order) -> OrderAgain:
+    """Put a past order's products into the cart again, at today's prices, as far as stock goes.
+
+    Products no longer sold or out of stock are reported, not added; nothing else is refused.
+    """
+    outcome = OrderAgain()
+    for item in order.items:
+        if item.product_id is None:
+            outcome.refused.append(item)
+            continue
+        before = _stored(owner).get(item.product_id, (0, None))[0]
+        try:
+            quantity = add_item(owner, item.product_id, item.quantity)
+        except ShopError:
+            outcome.refused.append(item)
+            continue
+        outcome.added.append((item, quantity))
+        if quantity < min(before + item.quantity, orders.MAX_QUANTITY):
+            outcome.short.append((item, quantity))
+    return outcome
 
 
 def set_quantity(owner: Owner, product_id: int, quantity: int) -> int:

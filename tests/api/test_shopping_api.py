@@ -8,10 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 from shop.cart.models import CartItem
-from shop.catalog.models import Product
+from shop.catalog.models import Product, ProductStatus
 from shop.orders.models import Order
 from tests.api.helpers import bearer, login
-from tests.factories import PASSWORD, AddressFactory, CouponFactory, ProductFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    AddressFactory,
+    CouponFactory,
+    OrderFactory,
+    OrderItemFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 D = Decimal
 ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101"}
@@ -154,6 +162,41 @@ def test_orders_history_detail_cancel_and_someone_elses_order(client, db, shoppe
     assert db.session.get(Product, product.id).stock == 3
     again = client.post(f"/api/v1/orders/{order_id}/cancel", headers=headers)
     assert again.status_code == 409
+
+
+def test_order_again_fills_the_cart_and_reports_what_could_not_be_added(client, db, shopper):
+    user, headers = shopper
+    serum = ProductFactory(name_en="Glow Serum", stock=10)
+    toner = ProductFactory(name_en="Old Toner", stock=10)
+    balm = ProductFactory(name_en="Lip Balm", stock=10)
+    order = OrderFactory(user=user)
+    OrderItemFactory(order=order, product=serum, quantity=2)
+    OrderItemFactory(order=order, product=toner, quantity=1)
+    OrderItemFactory(order=order, product=balm, quantity=5)
+    db.session.get(Product, toner.id).status = ProductStatus.ARCHIVED
+    db.session.get(Product, balm.id).stock = 3
+    db.session.commit()
+
+    response = client.post(f"/api/v1/orders/{order.id}/reorder", headers=headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["message"] == "2 products were added to your cart."
+    data = body["data"]
+    assert data["added"] == [{"product_id": serum.id, "quantity": 2}, {"product_id": balm.id, "quantity": 3}]
+    assert data["short"] == [{"product_id": balm.id, "wanted": 5, "quantity": 3}]
+    assert data["not_available"] == [{"product_id": toner.id, "name": "Old Toner"}]
+    assert {(i["product_id"], i["quantity"]) for i in data["cart"]["items"]} == {(serum.id, 2), (balm.id, 3)}
+    assert _count(db, CartItem, CartItem.user_id == user.id) == 2
+
+    UserFactory(email="other@example.com")
+    other = bearer(login(client, "other@example.com", PASSWORD)["access_token"])
+    assert client.post(f"/api/v1/orders/{order.id}/reorder", headers=other).status_code == 404
+    assert client.post(f"/api/v1/orders/{order.id}/reorder").status_code == 401
+    nothing = OrderFactory(user=user)
+    OrderItemFactory(order=nothing, product=toner, quantity=1)
+    db.session.commit()
+    refused = client.post(f"/api/v1/orders/{nothing.id}/reorder?lang=km", headers=headers).get_json()
+    assert refused["data"]["added"] == [] and refused["message"] != "None of these products can be bought now."
 
 
 def test_wishlist(client, db, shopper):
