@@ -67,14 +67,24 @@ with app.app_context():
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str, body=None, headers=None):
-    conn.request(
-        method,
-        path,
-        body=json.dumps(body) if body is not None else None,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    response = conn.getresponse()
-    return response.status, json.loads(response.read() or b"null")
+    """One request on the client's keep-alive connection. gunicorn closes a connection idle for
+    2 s (a client waiting for the others to sign in): then it reconnects and sends again, which
+    is safe because every order carries its Idempotency-Key."""
+    for attempt in (1, 2):
+        try:
+            conn.request(
+                method,
+                path,
+                body=json.dumps(body) if body is not None else None,
+                headers={"Content-Type": "application/json", **(headers or {})},
+            )
+            response = conn.getresponse()
+            return response.status, json.loads(response.read() or b"null")
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            conn.close()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def client(
