@@ -14,7 +14,7 @@ from shop.orders.models import (
     OrderStatusEvent,
     PaymentStatus,
 )
-from shop.reviews.models import Review, ReviewStatus
+from shop.reviews.models import Review, ReviewHelpfulVote, ReviewStatus
 from shop.wishlist.models import WishlistItem
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "ProductImage",
     "ProductStatus",
     "Review",
+    "ReviewHelpfulVote",
     "ReviewStatus",
     "SkinType",
     "User",

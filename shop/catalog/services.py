@@ -646,6 +646,17 @@ def invalidate_catalog_cache(*, product_ids: Iterable[int] = (), categories: boo
     if categories:
         cache.delete(CATEGORIES_KEY)
         _delete_matching("api:product:*")
+    _next_generation()
+
+
+def invalidate_product_pages() -> None:
+    """Forget the cached product pages only (for what only those pages show, such as a review's
+    helpful count): a new page generation. Call after commit."""
+    if catalog_cache_enabled():
+        _next_generation()
+
+
+def _next_generation() -> None:
     cache.cache.inc(GENERATION_KEY)
     with _local_lock:
         _local["checked"] = float("-inf")  # this process sees the new generation at once

@@ -17,7 +17,7 @@ from shop.extensions import db
 from shop.money import to_money
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.reporting.periods import since
-from shop.reviews.models import Review, ReviewStatus
+from shop.reviews import services as reviews
 
 NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 COUNTED = Order.status.not_in(NOT_COUNTED)
@@ -94,5 +94,4 @@ def low_stock(threshold: int = LOW_STOCK, limit: int = 10) -> list[Product]:
 
 def pending_reviews() -> int:
     """Reviews waiting for a moderator."""
-    query = sa.select(sa.func.count()).select_from(Review).where(Review.status == ReviewStatus.PENDING)
-    return db.session.scalar(query) or 0
+    return reviews.pending_count()

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.columns import created_at, pg_enum, updated_at
 from shop.extensions import db
@@ -51,3 +51,26 @@ class Review(db.Model):
     helpful_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+    # Not loaded unless asked for (selectinload in the listings that show them).
+    product = relationship("Product", lazy="select", viewonly=True)
+    user = relationship("User", lazy="select", viewonly=True)
+
+
+class ReviewHelpfulVote(db.Model):
+    """One shopper found one review helpful (migration 0008; the seed only has the counter).
+
+    The unique pair makes "once per user" the database's rule; reviews.helpful_count is kept in
+    step by an atomic increment in the same transaction.
+    """
+
+    __tablename__ = "review_helpful_votes"
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "user_id", name="uq_review_helpful_votes_review_id_user_id"),
+        sa.Index("idx_review_helpful_votes_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = created_at()

@@ -24,7 +24,7 @@ SEED_TABLES = {
     "coupon_usage",
     "wishlists",
 }
-ADDED_TABLES = {"order_status_events", "audit_logs", "order_refunds", "alembic_version"}
+ADDED_TABLES = {"order_status_events", "audit_logs", "order_refunds", "review_helpful_votes", "alembic_version"}
 # Migration 0005: the PostgreSQL search index (not models; see shop.catalog.search).
 SEARCH_TABLES = {"product_search", "product_search_queue", "search_words"}
 
@@ -161,6 +161,8 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_search_words_trgm",
         # migration 0007: refunds
         "idx_order_refunds_order_id",
+        # migration 0008: helpful votes
+        "idx_review_helpful_votes_user_id",
     }
 
 
