@@ -44,13 +44,17 @@ def register_api(app: Flask) -> None:
     from api.accounts import admin_auth_bp, auth_bp, user_bp
     from api.admin_catalog import categories_bp as admin_categories_bp
     from api.admin_catalog import products_bp as admin_products_bp
+    from api.admin_coupons import bp as admin_coupons_bp
+    from api.admin_customers import bp as admin_customers_bp
     from api.admin_orders import bp as admin_orders_bp
     from api.admin_reports import bp as admin_reports_bp
+    from api.admin_reviews import bp as admin_reviews_bp
     from api.catalog import bp as catalog_bp
     from api.health import bp as health_bp
     from api.ml import bp as ml_bp
     from api.ml_analytics import bp as ml_analytics_bp
     from api.ml_analytics import ops_bp as ml_ops_bp
+    from api.reviews import bp as reviews_bp
     from api.shopping import cart_bp, coupons_bp, orders_bp, wishlist_bp
     from api.v1 import bp as v1_bp
 
@@ -88,6 +92,10 @@ def register_api(app: Flask) -> None:
         catalog_bp,
         ml_bp,
         ml_analytics_bp,
+        reviews_bp,
+        admin_reviews_bp,
+        admin_customers_bp,
+        admin_coupons_bp,
     ):
         limiter.limit(api_rate_limit)(blueprint)
         api.register_blueprint(blueprint)

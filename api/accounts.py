@@ -9,13 +9,13 @@ from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 
+from api.admin_access import staff_token_required
 from api.envelope import success_response
 from api.tokens import ROTATED, issue_tokens, revoke, revoke_encoded
 from api.validation import _m
 from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES, GENDERS, User
 from shop.catalog.models import SkinType
-from shop.errors import Forbidden
 from shop.i18n import to_db_language
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-up, sign-in and tokens")
@@ -311,8 +311,8 @@ def admin_login(data):
 
 
 @admin_auth_bp.post("/logout")
+@staff_token_required
 @admin_auth_bp.arguments(LogoutIn)
-@jwt_required()
 def admin_logout(data):
     """Revoke this staff token (and the refresh token, when given)."""
     revoke(get_jwt())
@@ -322,9 +322,7 @@ def admin_logout(data):
 
 
 @admin_auth_bp.get("/me")
-@jwt_required()
+@staff_token_required
 def admin_me():
     """The signed-in staff member."""
-    if not current_user.is_staff:
-        raise Forbidden()
     return success_response(_user(current_user))
