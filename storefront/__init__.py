@@ -11,6 +11,7 @@ from storefront import (  # noqa: E402,F401  (registers routes)
     catalog_views,
     checkout_views,
     order_views,
+    review_views,
     tracking,
     wishlist_views,
 )

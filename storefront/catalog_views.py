@@ -40,6 +40,7 @@ from shop.i18n import current_locale, localized
 from storefront import bp
 from storefront import tracking as track
 from storefront.htmx import is_htmx_fragment_request, render
+from storefront.review_views import my_review_context
 
 LISTING = "storefront/catalog/listing.html"
 PRODUCT = "storefront/catalog/product_detail.html"
@@ -311,6 +312,7 @@ def _product_context(product: Product) -> dict:
         "related": catalog.related_products(product),
         "canonical": canonical,
         "json_ld": _product_json_ld(product, summary, canonical),
+        **my_review_context(product),
     }
 
 
