@@ -12,4 +12,13 @@ def _admin_menu():
     return {"admin_menu": menu.visible}
 
 
-from admin import analytics_views, category_views, order_views, product_views, views  # noqa: E402,F401  (routes)
+from admin import (  # noqa: E402,F401  (registers routes)
+    analytics_views,
+    category_views,
+    coupons_views,
+    customers_views,
+    order_views,
+    product_views,
+    reviews_views,
+    views,
+)

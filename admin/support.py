@@ -1,11 +1,14 @@
-"""Small pieces the admin pages share: who is acting, service errors on forms."""
+"""Small pieces the admin pages share: who is acting, the page number and filters of a listing,
+HTMX toasts, going back to the listing a form was posted from."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import abort, g, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from shop.audit.actors import Actor
+from storefront.auth import safe_next_url
+from storefront.cart_views import private
 
 
 def actor() -> Actor:
@@ -17,3 +20,41 @@ def page_number() -> int:
     """?page=, at least 1 (anything else is page 1)."""
     value = request.args.get("page", "1")
     return max(1, int(value)) if value.isdigit() and len(value) < 7 else 1
+
+
+def whole_number_arg(name: str, *, high: int = 2**31 - 1) -> int | None:
+    """An optional whole-number filter from 1 to `high` (400 when it is anything else)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        abort(400)
+    return int(raw)
+
+
+def choice_arg(name: str, kind):
+    """An optional filter that must be one of an enum's values (400 otherwise)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        abort(400)
+
+
+def back(default: str):
+    """303 to the form's `next` (a path on this site) or to `default`."""
+    return redirect(safe_next_url(request.form.get("next")) or default, 303)
+
+
+def toast_html(message: str, category: str = "success") -> str:
+    """A message for an HTMX answer, sent out of band into the layout's #toasts."""
+    return render_template("admin/_toast.html", message=message, category=category)
+
+
+def htmx_error(message: str, status: int):
+    """An HTMX answer to a refused action: a toast, and nothing else swapped."""
+    response = private(make_response(toast_html(message, "error")), status)
+    response.headers["HX-Reswap"] = "none"
+    return response

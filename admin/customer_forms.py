@@ -1,0 +1,13 @@
+"""Forms of the customer pages. The account rules (a free, valid email; listed choices) are
+shop.accounts.customers'; these check the shape of the input, with translatable messages."""
+
+from __future__ import annotations
+
+from storefront.account_forms import ProfileForm, _email_field
+
+
+class CustomerForm(ProfileForm):
+    email = _email_field()
+
+    def changes(self) -> dict:
+        return {**super().changes(), "email": self.email.data}
