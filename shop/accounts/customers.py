@@ -27,11 +27,13 @@ from flask_babel import lazy_gettext as _l
 from shop.accounts import services as accounts
 from shop.accounts.models import GENDERS, Language, User, UserAddress, UserRole
 from shop.audit.actors import Actor
+from shop.audit.services import plain
 from shop.cart.models import CartItem
 from shop.catalog.models import SkinType
 from shop.catalog.services import Page
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
+from shop.like import ESCAPE, contains
 from shop.orders.models import Order
 from shop.orders.services import forget_cached_cart
 from shop.reviews.models import Review
@@ -64,12 +66,12 @@ def list_customers(filters: CustomerFilters = CustomerFilters(), *, page: int = 
         conditions.append(User.is_active.is_(filters.status == CustomerStatus.ACTIVE))
     text = filters.query.strip()
     if text:
-        pattern = f"%{_escape_like(text)}%"
+        pattern = contains(text)
         full_name = sa.func.coalesce(User.first_name, "") + " " + sa.func.coalesce(User.last_name, "")
         matches = [
-            User.email.ilike(pattern, escape="\\"),
-            full_name.ilike(pattern, escape="\\"),
-            User.phone.ilike(pattern, escape="\\"),
+            User.email.ilike(pattern, escape=ESCAPE),
+            full_name.ilike(pattern, escape=ESCAPE),
+            User.phone.ilike(pattern, escape=ESCAPE),
         ]
         # Phone numbers as typed: with or without spaces and dashes, and "012 ..." for "+855 12 ...".
         digits = "".join(c for c in text if c.isdigit())
@@ -87,10 +89,6 @@ def list_customers(filters: CustomerFilters = CustomerFilters(), *, page: int = 
         .limit(per_page)
     )
     return Page(list(db.session.scalars(query)), page, per_page, total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_customer(user_id: int, *, lock: bool = False) -> User:
@@ -137,7 +135,7 @@ def update_customer(user_id: int, changes: dict[str, Any], *, actor: Actor) -> U
     for name, value in values.items():
         old = getattr(user, name)
         if old != value:
-            before[name], after[name] = _plain(old), _plain(value)
+            before[name], after[name] = plain(old), plain(value)
             setattr(user, name, value)
     if "email" in after:
         user.email_verified, user.email_verified_at = False, None
@@ -156,15 +154,6 @@ def _choice(kind: type[enum.Enum], value: str, field: str):
         return kind(value)
     except ValueError:
         raise ShopError(_l("Choose one of the listed options."), field=field) from None
-
-
-def _plain(value: Any) -> Any:
-    """A value as the audit log's JSON keeps it."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def suspend_customer(user_id: int, *, actor: Actor) -> User:
@@ -246,7 +235,7 @@ def _address_snapshot(address: UserAddress) -> dict[str, Any]:
 def add_user_address(user_id: int, data: dict[str, Any], *, actor: Actor) -> UserAddress:
     """Add an address to a user's book (the same rules as the shopper's own book)."""
     user = _user(user_id)
-    actor.record("customer.address_add", "user", user.id, before=None, after={k: _plain(v) for k, v in data.items()})
+    actor.record("customer.address_add", "user", user.id, before=None, after={k: plain(v) for k, v in data.items()})
     return _audited(lambda: accounts.add_address(user.id, data))
 
 
@@ -254,7 +243,7 @@ def update_user_address(user_id: int, address_id: int, data: dict[str, Any], *, 
     user = _user(user_id)
     address = accounts.get_address(user.id, address_id)
     before = _address_snapshot(address)
-    changed = {k: _plain(v) for k, v in data.items() if before.get(k) != v}
+    changed = {k: plain(v) for k, v in data.items() if before.get(k) != v}
     actor.record(
         "customer.address_update", "user_address", address.id, before={k: before.get(k) for k in changed}, after=changed
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from shop.audit.models import AuditLog
@@ -33,3 +36,17 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def plain(value: Any) -> Any:
+    """A value as the audit log's JSON keeps it: enums by value, money as "12.50", dates and
+    times in ISO 8601, sequences as lists."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value

@@ -25,6 +25,7 @@ from shop.catalog.vocab import SKIN_CONCERNS
 from shop.columns import utcnow
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
+from shop.like import ESCAPE, contains
 from shop.money import to_money
 from shop.orders.models import OrderItem
 
@@ -114,9 +115,9 @@ def list_products(
     if text:
         # Not the storefront's search: its index holds only active products, and staff look
         # for drafts and archived ones too. A substring of the names, brand or SKU.
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains(text)
         columns = (Product.name_en, Product.name_kh, Product.sku, Product.brand)
-        conditions.append(sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns)))
+        conditions.append(sa.or_(*(sa.func.lower(c).like(pattern, escape=ESCAPE) for c in columns)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Product).where(*conditions)) or 0
     rows = db.session.scalars(
         sa.select(Product)

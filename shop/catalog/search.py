@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql
 
 from shop.catalog.models import Product
 from shop.extensions import db
+from shop.like import ESCAPE, contains
 
 log = logging.getLogger("shop.catalog.search")
 
@@ -524,9 +525,9 @@ def _apply_sqlite(
         groups.append("(" + " OR ".join(_fts_phrase(a) for a in dict.fromkeys(alternatives)) + ")")
     for token in tokens:
         if len(token.text) < 3:  # too short for trigrams: a substring of the names
-            pattern = "%" + token.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = contains(token.text)
             stmt = stmt.where(
-                sa.or_(*(c.ilike(pattern, escape="\\") for c in (Product.name_en, Product.name_kh, Product.brand)))
+                sa.or_(*(c.ilike(pattern, escape=ESCAPE) for c in (Product.name_en, Product.name_kh, Product.brand)))
             )
     if not groups:
         return stmt, [Product.id.desc()], [Product.id.desc()]

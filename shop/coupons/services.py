@@ -7,7 +7,6 @@ usage atomically at order time (the database refuses used_count > usage_limit).
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,12 +20,14 @@ from flask_babel.speaklater import LazyString
 
 from shop.accounts.models import User
 from shop.audit.actors import Actor
+from shop.audit.services import plain
 from shop.catalog.models import Category, Product, product_categories
 from shop.catalog.services import Page
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import money
+from shop.like import ESCAPE, contains
 from shop.money import percent_of, to_money
 from shop.orders.models import Order, OrderStatus
 
@@ -380,19 +381,7 @@ def _category_slugs(value) -> list[str] | None:
 
 def coupon_snapshot(coupon: Coupon) -> dict[str, Any]:
     """A coupon's fields as the audit log's JSON keeps them."""
-    return {name: _plain(getattr(coupon, name)) for name in (*COUPON_FIELDS, "used_count")}
-
-
-def _plain(value):
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return list(value)
-    return value
+    return {name: plain(getattr(coupon, name)) for name in (*COUPON_FIELDS, "used_count")}
 
 
 def get_coupon(coupon_id: int, *, lock: bool = False) -> Coupon:
@@ -513,9 +502,8 @@ def list_coupons(filters: CouponFilters = CouponFilters(), *, page: int = 1, per
     if filters.type is not None:
         conditions.append(Coupon.type == filters.type)
     if filters.query.strip():
-        text = filters.query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{text}%"
-        conditions.append(sa.or_(Coupon.code.ilike(pattern, escape="\\"), Coupon.name.ilike(pattern, escape="\\")))
+        pattern = contains(filters.query.strip())
+        conditions.append(sa.or_(Coupon.code.ilike(pattern, escape=ESCAPE), Coupon.name.ilike(pattern, escape=ESCAPE)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Coupon).where(*conditions)) or 0
     query = (
         sa.select(Coupon)

@@ -24,6 +24,7 @@ from shop.catalog.models import Product
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.jobs import enqueue
+from shop.like import ESCAPE, contains
 from shop.money import to_money
 from shop.orders import jobs
 from shop.orders import services as orders
@@ -94,12 +95,12 @@ def list_orders(filters: OrderFilters, *, page: int = 1, per_page: int = 25) -> 
         conditions.append(Order.created_at < _local_midnight(filters.date_to + timedelta(days=1)))
     text = filters.customer.strip().lower()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains(text)
         conditions.append(
             sa.or_(
-                sa.func.lower(Order.customer_email).like(pattern, escape="\\"),
-                sa.func.lower(Order.customer_name).like(pattern, escape="\\"),
-                sa.func.lower(Order.order_number).like(pattern, escape="\\"),
+                sa.func.lower(Order.customer_email).like(pattern, escape=ESCAPE),
+                sa.func.lower(Order.customer_name).like(pattern, escape=ESCAPE),
+                sa.func.lower(Order.order_number).like(pattern, escape=ESCAPE),
             )
         )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(*conditions)) or 0

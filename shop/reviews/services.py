@@ -35,6 +35,7 @@ from shop.catalog.models import Product
 from shop.catalog.services import Page
 from shop.errors import Conflict, Forbidden, NotFound, ShopError
 from shop.extensions import db
+from shop.like import ESCAPE, contains
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.reviews.models import Review, ReviewHelpfulVote, ReviewStatus
 
@@ -284,16 +285,16 @@ def list_reviews(filters: ReviewFilters = ReviewFilters(), *, page: int = 1, per
     if filters.user_id is not None:
         conditions.append(Review.user_id == filters.user_id)
     if filters.query.strip():
-        pattern = f"%{_escape_like(filters.query.strip())}%"
+        pattern = contains(filters.query.strip())
         products = sa.select(Product.id).where(
-            sa.or_(Product.name_en.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\"))
+            sa.or_(Product.name_en.ilike(pattern, escape=ESCAPE), Product.sku.ilike(pattern, escape=ESCAPE))
         )
         conditions.append(
             sa.or_(
-                Review.title.ilike(pattern, escape="\\"),
-                Review.comment.ilike(pattern, escape="\\"),
-                Review.customer_name.ilike(pattern, escape="\\"),
-                Review.customer_email.ilike(pattern, escape="\\"),
+                Review.title.ilike(pattern, escape=ESCAPE),
+                Review.comment.ilike(pattern, escape=ESCAPE),
+                Review.customer_name.ilike(pattern, escape=ESCAPE),
+                Review.customer_email.ilike(pattern, escape=ESCAPE),
                 Review.product_id.in_(products),
             )
         )
@@ -307,10 +308,6 @@ def list_reviews(filters: ReviewFilters = ReviewFilters(), *, page: int = 1, per
         .limit(per_page)
     )
     return Page(list(db.session.scalars(query)), page, per_page, total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def pending_count() -> int:
