@@ -14,7 +14,7 @@ from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
 from api.envelope import success_response
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range
 from shop.coupons import services as coupons
 from shop.coupons.models import Coupon, CouponStatus, CouponType
@@ -119,9 +119,7 @@ def list_coupons(query):
         type=CouponType(query["type"]) if query["type"] else None,
     )
     page = coupons.list_coupons(filters, page=query["page"], per_page=query["limit"])
-    return success_response(
-        paginated(page.items, page=page.page, per_page=page.per_page, total=page.total, serialize=coupon_json)
-    )
+    return success_response(paginated_page(page, coupon_json))
 
 
 @bp.post("")
@@ -189,12 +187,9 @@ def usage(query, coupon_id: int):
     """Who used the coupon, on which order, for how much; newest first."""
     page = coupons.coupon_usage(coupon_id, page=query["page"], per_page=query["limit"])
     return success_response(
-        paginated(
-            page.items,
-            page=page.page,
-            per_page=page.per_page,
-            total=page.total,
-            serialize=lambda u: {
+        paginated_page(
+            page,
+            lambda u: {
                 "id": u.id,
                 "used_at": u.used_at.isoformat() if u.used_at else None,
                 "discount_amount": _money(u.discount_amount),

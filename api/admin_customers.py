@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import fields, validate
 
-from api.accounts import LANGUAGES, NAME, PHONE, AddressIn, AddressOut, AddressPatchIn, Email, UserOut, _language
+from api.accounts import AddressIn, AddressOut, AddressPatchIn, Email, ProfileIn, UserOut
 from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
 from api.envelope import success_response
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated, paginated_page
 from api.reviews import review_json
 from api.shopping import _order
 from shop.accounts import customers
-from shop.accounts.models import GENDERS
-from shop.catalog.models import SkinType
 from shop.orders import services as orders
 from shop.reviews import services as reviews
 
@@ -32,21 +30,10 @@ class CustomerListQuery(PaginationQuery):
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in customers.CustomerStatus]))
 
 
-class AdminCustomerIn(Schema):
-    first_name = fields.String(allow_none=True, validate=NAME)
-    last_name = fields.String(allow_none=True, validate=NAME)
-    email = Email(validate=validate.Length(max=255))
-    phone = fields.String(allow_none=True, validate=PHONE)
-    date_of_birth = fields.Date(allow_none=True)
-    gender = fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
-    skin_type = fields.String(validate=validate.OneOf([s.value for s in SkinType]))
-    language = fields.String(validate=validate.OneOf(LANGUAGES))
+class AdminCustomerIn(ProfileIn):
+    """The profile fields, and the email."""
 
-    @post_load
-    def _normalize(self, data, **_kwargs):
-        if "language" in data:
-            data["language"] = _language(data["language"])
-        return data
+    email = Email(validate=validate.Length(max=255))
 
 
 def customer_json(user) -> dict:
@@ -66,9 +53,7 @@ def list_customers(query):
         status=customers.CustomerStatus(query["status"]) if query["status"] else None,
     )
     page = customers.list_customers(filters, page=query["page"], per_page=query["limit"])
-    return success_response(
-        paginated(page.items, page=page.page, per_page=page.per_page, total=page.total, serialize=customer_json)
-    )
+    return success_response(paginated_page(page, customer_json))
 
 
 @bp.get("/customers/<int:user_id>")
@@ -142,12 +127,9 @@ def customer_reviews(query, user_id: int):
     customers.get_customer(user_id)
     page = reviews.list_user_reviews(user_id, page=query["page"], per_page=query["limit"])
     return success_response(
-        paginated(
-            page.items,
-            page=page.page,
-            per_page=page.per_page,
-            total=page.total,
-            serialize=lambda r: review_json(r, with_product=True),
+        paginated_page(
+            page,
+            lambda r: review_json(r, with_product=True),
         )
     )
 

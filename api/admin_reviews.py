@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from api.admin_access import staff_token_required
 from api.admin_support import actor
 from api.envelope import success_response
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
 from api.reviews import review_json
 from api.validation import Range
 from shop.reviews import services as reviews
@@ -64,7 +64,7 @@ def list_reviews(query):
         query=query["search"] or "",
     )
     page = reviews.list_reviews(filters, page=query["page"], per_page=query["limit"])
-    body = paginated(page.items, page=page.page, per_page=page.per_page, total=page.total, serialize=_staff_json)
+    body = paginated_page(page, _staff_json)
     return success_response({**body, "pending_count": reviews.pending_count()})
 
 

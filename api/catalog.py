@@ -19,7 +19,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from api.envelope import success_response
-from api.pagination import MAX_LIMIT, PaginationQuery, paginated
+from api.pagination import MAX_LIMIT, PaginationQuery, paginated_page
 from api.validation import Range, _m
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
@@ -323,7 +323,7 @@ def _listing(args: dict, filters: ProductFilters, *, cache_as: str | None = None
         if cached is not None:
             return success_response(_localized_page(cached))
     page = catalog.list_products(filters, sort=_sort(args), page=args["page"], per_page=args["limit"])
-    data = paginated(page.items, page=page.page, per_page=page.per_page, total=page.total, serialize=product_summary)
+    data = paginated_page(page, product_summary)
     data["total_is_estimate"] = page.estimated
     if key is not None:
         cache.set(key, data, timeout=catalog.LISTING_TTL)
@@ -405,12 +405,9 @@ def product_reviews(args, product_id: int):
     """A public product's approved reviews, newest first."""
     page = catalog.approved_reviews(_public_product_id(product_id), page=args["page"], per_page=args["limit"])
     return success_response(
-        paginated(
-            page.items,
-            page=page.page,
-            per_page=page.per_page,
-            total=page.total,
-            serialize=lambda r: {
+        paginated_page(
+            page,
+            lambda r: {
                 "id": r.id,
                 "rating": r.rating,
                 "title": r.title,

@@ -29,7 +29,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.admin_access import staff_token_required
 from api.catalog import SKIN_TYPES, SearchQuery, _filters, _localize, _sort, product_summary
 from api.envelope import success_response
-from api.pagination import paginated
+from api.pagination import paginated_page
 from api.validation import Range, _m
 from shop.accounts.models import STAFF_ROLES
 from shop.analytics import insights, metrics, tracking
@@ -263,7 +263,7 @@ def search_products(data):
     user = _signed_in_user()
     filters = _filters(data, query=data["q"])
     page = catalog.list_products(filters, sort=_sort(data), page=data["page"], per_page=data["limit"])
-    result = paginated(page.items, page=page.page, per_page=page.per_page, total=page.total, serialize=product_summary)
+    result = paginated_page(page, product_summary)
     result["data"] = [_localize(item) for item in result["data"]]
     session_id = data["session_id"] or _header_session_id()
     if session_id is not None or user is not None:

@@ -44,3 +44,8 @@ def paginated(
         "has_next_page": page < total_pages,
         "has_prev_page": page > 1,
     }
+
+
+def paginated_page(result: Any, serialize: Callable[[Any], Any] = lambda item: item) -> dict[str, Any]:
+    """`paginated` for a service's Page (items, page, per_page, total)."""
+    return paginated(result.items, page=result.page, per_page=result.per_page, total=result.total, serialize=serialize)

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.envelope import success_response
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range, _m
 from shop.reviews import services as reviews
 from shop.reviews.models import Review
@@ -99,11 +99,8 @@ def helpful(review_id: int):
 def mine(query):
     """Your reviews with their moderation status, newest first."""
     page = reviews.list_user_reviews(current_user.id, page=query["page"], per_page=query["limit"])
-    body = paginated(
-        page.items,
-        page=page.page,
-        per_page=page.per_page,
-        total=page.total,
-        serialize=lambda r: review_json(r, with_product=True),
+    body = paginated_page(
+        page,
+        lambda r: review_json(r, with_product=True),
     )
     return success_response(body)

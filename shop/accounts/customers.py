@@ -30,7 +30,7 @@ from shop.audit.actors import Actor
 from shop.audit.services import plain
 from shop.cart.models import CartItem
 from shop.catalog.models import SkinType
-from shop.catalog.services import Page
+from shop.catalog.services import Page, paginate
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.like import ESCAPE, contains
@@ -60,7 +60,6 @@ class CustomerFilters:
 
 def list_customers(filters: CustomerFilters = CustomerFilters(), *, page: int = 1, per_page: int = 20) -> Page:
     """Customers (not staff, not deleted) matching the filters, newest first."""
-    page = max(1, page)
     conditions = [_CUSTOMER]
     if filters.status is not None:
         conditions.append(User.is_active.is_(filters.status == CustomerStatus.ACTIVE))
@@ -80,15 +79,8 @@ def list_customers(filters: CustomerFilters = CustomerFilters(), *, page: int = 
             bare_phone = sa.func.replace(sa.func.replace(User.phone, " ", ""), "-", "")
             matches.append(bare_phone.like(f"%{digits}%"))
         conditions.append(sa.or_(*matches))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(*conditions)) or 0
-    query = (
-        sa.select(User)
-        .where(*conditions)
-        .order_by(User.created_at.desc(), User.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return Page(list(db.session.scalars(query)), page, per_page, total)
+    query = sa.select(User).where(*conditions).order_by(User.created_at.desc(), User.id.desc())
+    return paginate(query, page=page, per_page=per_page)
 
 
 def get_customer(user_id: int, *, lock: bool = False) -> User:

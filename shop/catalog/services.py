@@ -97,6 +97,15 @@ class Page:
         return self.page > self.pages
 
 
+def paginate(query: sa.Select, *, page: int, per_page: int, options: Sequence = ()) -> Page:
+    """One page of what `query` selects (in its order), and how many rows it selects in all.
+    `options` (loader options) apply to the page's rows only, not to the count."""
+    page = max(1, page)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.scalars(query.options(*options).offset((page - 1) * per_page).limit(per_page))
+    return Page(list(rows), page, per_page, total)
+
+
 class SortKey(enum.StrEnum):
     RELEVANCE = "relevance"
     NEWEST = "newest"
@@ -439,16 +448,12 @@ def rating_summary(product_id: int) -> RatingSummary:
 
 def approved_reviews(product_id: int, *, page: int = 1, per_page: int = 10) -> Page:
     """A product's approved reviews, newest first."""
-    condition = sa.and_(Review.product_id == product_id, Review.status == ReviewStatus.APPROVED)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(condition)) or 0
     query = (
         sa.select(Review)
-        .where(condition)
+        .where(Review.product_id == product_id, Review.status == ReviewStatus.APPROVED)
         .order_by(Review.created_at.desc(), Review.id.desc())
-        .offset((max(1, page) - 1) * per_page)
-        .limit(per_page)
     )
-    return Page(list(db.session.scalars(query)), max(1, page), per_page, total)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def related_products(product: Product, limit: int = RELATED_LIMIT) -> list[Product]:

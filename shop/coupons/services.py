@@ -22,7 +22,7 @@ from shop.accounts.models import User
 from shop.audit.actors import Actor
 from shop.audit.services import plain
 from shop.catalog.models import Category, Product, product_categories
-from shop.catalog.services import Page
+from shop.catalog.services import Page, paginate
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
@@ -495,7 +495,6 @@ class CouponFilters:
 
 def list_coupons(filters: CouponFilters = CouponFilters(), *, page: int = 1, per_page: int = 20) -> Page:
     """Coupons matching the filters, newest first."""
-    page = max(1, page)
     conditions = []
     if filters.status is not None:
         conditions.append(Coupon.status == filters.status)
@@ -504,15 +503,8 @@ def list_coupons(filters: CouponFilters = CouponFilters(), *, page: int = 1, per
     if filters.query.strip():
         pattern = contains(filters.query.strip())
         conditions.append(sa.or_(Coupon.code.ilike(pattern, escape=ESCAPE), Coupon.name.ilike(pattern, escape=ESCAPE)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Coupon).where(*conditions)) or 0
-    query = (
-        sa.select(Coupon)
-        .where(*conditions)
-        .order_by(Coupon.created_at.desc(), Coupon.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return Page(list(db.session.scalars(query)), page, per_page, total)
+    query = sa.select(Coupon).where(*conditions).order_by(Coupon.created_at.desc(), Coupon.id.desc())
+    return paginate(query, page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)

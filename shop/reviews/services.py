@@ -32,7 +32,7 @@ from sqlalchemy.orm import selectinload
 from shop.audit.actors import Actor
 from shop.catalog import services as catalog
 from shop.catalog.models import Product
-from shop.catalog.services import Page
+from shop.catalog.services import Page, paginate
 from shop.errors import Conflict, Forbidden, NotFound, ShopError
 from shop.extensions import db
 from shop.like import ESCAPE, contains
@@ -274,7 +274,6 @@ class ReviewFilters:
 
 def list_reviews(filters: ReviewFilters = ReviewFilters(), *, page: int = 1, per_page: int = 20) -> Page:
     """Reviews matching `filters`, one page, newest first, with product and reviewer loaded."""
-    page = max(1, page)
     conditions = []
     if filters.status is not None:
         conditions.append(Review.status == filters.status)
@@ -298,16 +297,10 @@ def list_reviews(filters: ReviewFilters = ReviewFilters(), *, page: int = 1, per
                 Review.product_id.in_(products),
             )
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(*conditions)) or 0
-    query = (
-        sa.select(Review)
-        .where(*conditions)
-        .options(selectinload(Review.product), selectinload(Review.user))
-        .order_by(Review.created_at.desc(), Review.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    query = sa.select(Review).where(*conditions).order_by(Review.created_at.desc(), Review.id.desc())
+    return paginate(
+        query, page=page, per_page=per_page, options=(selectinload(Review.product), selectinload(Review.user))
     )
-    return Page(list(db.session.scalars(query)), page, per_page, total)
 
 
 def pending_count() -> int:
