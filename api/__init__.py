@@ -45,6 +45,8 @@ def register_api(app: Flask) -> None:
     from api.catalog import bp as catalog_bp
     from api.health import bp as health_bp
     from api.ml import bp as ml_bp
+    from api.ml_recommendations import bp as ml_recommendations_bp
+    from api.recommendations import bp as recommendations_bp
     from api.shopping import cart_bp, coupons_bp, orders_bp, wishlist_bp
     from api.v1 import bp as v1_bp
 
@@ -75,6 +77,8 @@ def register_api(app: Flask) -> None:
         coupons_bp,
         catalog_bp,
         ml_bp,
+        ml_recommendations_bp,
+        recommendations_bp,
     ):
         limiter.limit(api_rate_limit)(blueprint)
         api.register_blueprint(blueprint)

@@ -11,5 +11,7 @@ from storefront import (  # noqa: E402,F401  (registers routes)
     catalog_views,
     checkout_views,
     order_views,
+    recommendation_views,
+    skin_views,
     wishlist_views,
 )

@@ -47,7 +47,7 @@ def analyze(answers: dict[str, Any], user_id: int | None = None) -> Analysis:
     saved on the user and the analysis stored, and their recommendations are regenerated."""
     errors = validate_answers(answers)
     if errors:
-        raise ShopError(_l("Please answer every question."), **{"fields": errors})
+        raise ShopError(_l("Please answer every question."), field=next(iter(errors)))
     profile = profile_from_answers(answers)
     routine = build_routine(profile)
     analysis = Analysis(profile, routine)
