@@ -155,7 +155,7 @@ def test_home_loads_recommended_for_you_only_for_signed_in_shoppers(client, db):
 
 def test_product_page_shows_bought_together_and_similar_and_the_cache_follows_training(app, client, db):
     cleanser = ProductFactory(name_en="Cleanser", category="cleansers")
-    twin = ProductFactory(name_en="Cleanser Twin", category="cleansers")
+    ProductFactory(name_en="Cleanser Twin", category="cleansers")
     toner = ProductFactory(name_en="Toner", category="toners")
     before = client.get(f"/products/{cleanser.slug}").text  # cached for guests
     assert 'id="pd-similar"' in before and 'id="pd-bought-together"' not in before
