@@ -107,8 +107,9 @@ def test_popular_counts_recent_weighted_interactions_and_trending_is_velocity():
 
 def test_hybrid_blends_every_recommender_and_names_the_strongest_reason():
     blended = blend({"collaborative": [(1, 2.0), (2, 1.0)], "popular": [(3, 10.0), (1, 5.0)]})
-    assert [pid for pid, _score, _reason in blended] == [1, 2, 3]
-    assert blended[0][2] == "collaborative" and blended[2][2] == "popular"
+    # 1: 0.3 + 0.25 * 0.5; 3: 0.25; 2: 0.3 * 0.5
+    assert [pid for pid, _score, _reason in blended] == [1, 3, 2]
+    assert [reason for _pid, _score, reason in blended] == ["collaborative", "popular", "collaborative"]
 
 
 def test_score_users_gives_skin_profiles_matching_products_without_avoided_ingredients():
