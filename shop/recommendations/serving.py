@@ -152,8 +152,11 @@ def similar(product_id: int, kind: str = "content_based", limit: int = 8) -> lis
     items = [(s["product_id"], s["score"], reason) for s in document["similar_products"]] if document else []
     if not items and kind == "content_based":
         product = db.session.get(Product, product_id)
-        if product is not None:
-            items = [(p.id, 0.0, reason) for p in catalog.related_products(product, limit=MAX_LIMIT)]
+        if product is None:
+            return []
+        # Related products are already active: only stock is left to check, without a query.
+        related = catalog.related_products(product, limit=MAX_LIMIT)
+        return [Recommendation(p, 0.0, reason) for p in related if p.is_in_stock][:limit]
     return apply_rules(items, user_id=None, limit=limit, exclude=[product_id])
 
 
