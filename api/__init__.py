@@ -54,6 +54,8 @@ def register_api(app: Flask) -> None:
     from api.ml import bp as ml_bp
     from api.ml_analytics import bp as ml_analytics_bp
     from api.ml_analytics import ops_bp as ml_ops_bp
+    from api.ml_recommendations import bp as ml_recommendations_bp
+    from api.recommendations import bp as recommendations_bp
     from api.reviews import bp as reviews_bp
     from api.shopping import cart_bp, coupons_bp, orders_bp, wishlist_bp
     from api.v1 import bp as v1_bp
@@ -96,6 +98,8 @@ def register_api(app: Flask) -> None:
         admin_reviews_bp,
         admin_customers_bp,
         admin_coupons_bp,
+        ml_recommendations_bp,
+        recommendations_bp,
     ):
         limiter.limit(api_rate_limit)(blueprint)
         api.register_blueprint(blueprint)

@@ -45,6 +45,27 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Moderator login: moderator@skincare.example / {DEMO_PASSWORDS['moderator']}")
         click.echo(f"Customers:       any @example.com demo customer / {DEMO_PASSWORDS['customer']}")
 
+    @app.cli.group("recommend")
+    def recommend() -> None:
+        """Recommendations: train the models and store every list."""
+
+    @recommend.command("train")
+    @click.option("--enqueue", is_flag=True, help="Queue the training as an RQ job instead of running it here.")
+    def recommend_train(enqueue: bool) -> None:
+        """Train on all interactions and store neighbours, popular/trending and users' lists."""
+        from shop.jobs import enqueue as enqueue_job
+        from shop.recommendations.jobs import train_recommendations
+
+        if enqueue:
+            enqueue_job(train_recommendations)
+            click.echo("Recommendation training queued.")
+            return
+        result = train_recommendations()
+        click.echo(
+            f"Recommendations: {result['products']} products, {result['interactions']} interactions, "
+            f"{result['users']} users; trained in {result['training_seconds']} s, {result['seconds']} s in all."
+        )
+
     @app.cli.command("reindex-catalog")
     def reindex_catalog() -> None:
         """Recount ratings and sales, rebuild stale search documents, empty the catalog caches."""

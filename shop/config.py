@@ -127,6 +127,12 @@ class Config:
     RATE_LIMIT_REQUESTS = int(env("RATE_LIMIT_REQUESTS", "100"))
     RATE_LIMIT_WINDOW = parse_duration(env("RATE_LIMIT_WINDOW", "60s"))
     ML_SERVICE_URL = env("ML_SERVICE_URL")
+    RECOMMENDATION_MODEL_VERSION = env("RECOMMENDATION_MODEL_VERSION", "1.0")
+    SKIN_ANALYSIS_MODEL_VERSION = env("SKIN_ANALYSIS_MODEL_VERSION", "1.0")
+    # A consumable the shopper bought is recommended again this many days after the purchase.
+    RECOMMEND_REBUY_DAYS = int(env("RECOMMEND_REBUY_DAYS", "60"))
+    # Stored recommendations expire (MongoDB TTL index) this long after training.
+    RECOMMEND_TTL = parse_duration(env("RECOMMEND_TTL", "48h"))
     # How many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*.
     TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
 

@@ -11,7 +11,9 @@ from storefront import (  # noqa: E402,F401  (registers routes)
     catalog_views,
     checkout_views,
     order_views,
+    recommendation_views,
     review_views,
+    skin_views,
     tracking,
     wishlist_views,
 )

@@ -18,6 +18,7 @@ from flask_login import current_user
 from shop.cart import services as cart
 from shop.errors import ShopError
 from shop.orders.services import MAX_QUANTITY
+from shop.skin.conflicts import find_conflicts
 from shop.wishlist import services as wishlist
 from storefront import bp
 from storefront import tracking as track
@@ -142,6 +143,7 @@ def _cart_page(status: int = 200, *, coupon_form=None, line_errors=None, message
         stale_coupon=view.coupon_error is not None,
         status_message=message,
         fragment=is_htmx_fragment_request(),
+        conflicts=find_conflicts([line.product for line in view.lines]),
     )
     return private(response, status)
 

@@ -37,6 +37,7 @@ from shop.catalog.models import Category, Product, SkinType
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.i18n import current_locale, localized
+from shop.recommendations import serving as recommendations
 from storefront import bp
 from storefront import tracking as track
 from storefront.htmx import is_htmx_fragment_request, render
@@ -309,7 +310,10 @@ def _product_context(product: Product) -> dict:
         "trail": tree.trail(primary) if primary else [],
         "rating": summary,
         "reviews": reviews,
-        "related": catalog.related_products(product),
+        # Per product, the same for every visitor: safe in the cached page (a new model starts
+        # a new page generation, see shop.recommendations.jobs).
+        "similar": [r.product for r in recommendations.similar(product.id, "content_based")],
+        "bought_together": [r.product for r in recommendations.similar(product.id, "collaborative")],
         "canonical": canonical,
         "json_ld": _product_json_ld(product, summary, canonical),
         **my_review_context(product),

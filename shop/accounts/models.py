@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.models import SkinType
-from shop.columns import Money, UTCDateTime, created_at, pg_enum, updated_at
+from shop.columns import Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
 from shop.extensions import db
 
 
@@ -114,6 +114,10 @@ class User(UserMixin, db.Model):
     auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Added by migration 0004: the coupon on the signed-in shopper's cart.
     cart_coupon_code: Mapped[str | None] = mapped_column(sa.String(50))
+    # Added by migration 0009: the skin profile from the skin analysis (concern codes from
+    # shop.catalog.vocab, ingredient groups from shop.skin.conflicts).
+    skin_concerns: Mapped[list[str] | None] = mapped_column(TextArray)
+    avoided_ingredients: Mapped[list[str] | None] = mapped_column(TextArray)
 
     addresses: Mapped[list[UserAddress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

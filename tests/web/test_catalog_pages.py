@@ -330,7 +330,7 @@ def test_product_page_shows_everything(client, db):
     assert "Spam spam" not in page and "Rude" not in page
     assert '<span class="rating-summary__number">4.50</span>' in page
     assert "2 reviews" in page
-    related = re.search(r'<h2 id="pd-related">.*?</section>', page, re.S).group(0)
+    related = re.search(r'<h2 id="pd-similar">.*?</section>', page, re.S).group(0)
     assert names(related) == ["Other Serum"]
     crumbs = re.search(r'<nav class="breadcrumbs".*?</nav>', page, re.S).group(0)
     assert re.findall(r">([^<>]+)</(?:a|span)>", crumbs) == ["Home", "Serums", "Glow Serum"]

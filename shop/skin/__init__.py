@@ -1,0 +1,1 @@
+"""Skin analysis: the questionnaire, the routine built from it, and ingredient conflicts."""
