@@ -34,6 +34,12 @@ JOB_DURATION = Histogram(
     registry=REGISTRY,
     buckets=(0.05, 0.1, 0.5, 1, 5, 15, 60, 300),
 )
+READS_FAILED = Counter(
+    "analytics_store_reads_failed",
+    "Page-time reads of MongoDB that failed or were skipped while it was unreachable, by reader.",
+    ["reader"],
+    registry=REGISTRY,
+)
 LAST_ROLLUP = Gauge(
     "analytics_last_rollup_timestamp_seconds",
     "When the last daily metrics rollup finished (Unix time).",

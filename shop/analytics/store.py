@@ -3,8 +3,21 @@ process's analytics event buffer that writes to it."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Flask, current_app
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger("shop.analytics")
+T = TypeVar("T")
+# After a failed read, pages skip MongoDB for this long instead of each waiting for a timeout.
+READ_PAUSE_SECONDS = 30.0
+_reads_lock = threading.Lock()
 
 # Short timeouts: analytics must never hold a page hostage (a URI may set its own).
 _TIMEOUTS = {"serverSelectionTimeoutMS": 1500, "connectTimeoutMS": 1500, "socketTimeoutMS": 5000}
@@ -25,6 +38,7 @@ def init_mongo(app: Flask) -> None:
         client = mongomock.MongoClient(tz_aware=True)
     database = client[app.config["MONGO_DATABASE"]]
     app.extensions["mongo"] = database
+    app.extensions["mongo_reads"] = {"paused_until": 0.0}  # see read_or
     app.extensions["analytics_buffer"] = init_buffer(app, database)
 
 
@@ -36,3 +50,22 @@ def get_mongo() -> Database:
 def flush_events() -> int:
     """Write the current app's waiting analytics records now (the CLI and tests use it)."""
     return current_app.extensions["analytics_buffer"].flush()
+
+
+def read_or(default: T, read: Callable[[], T], *, reader: str) -> T:
+    """`read()` for a page, or `default` when MongoDB is unreachable: a page never fails or waits
+    on analytics. After a failure, reads are skipped for READ_PAUSE_SECONDS (counted as failed)."""
+    from shop.analytics.metrics import READS_FAILED
+
+    reads = current_app.extensions["mongo_reads"]
+    if time.monotonic() < reads["paused_until"]:
+        READS_FAILED.labels(reader).inc()
+        return default
+    try:
+        return read()
+    except PyMongoError as error:
+        with _reads_lock:
+            reads["paused_until"] = time.monotonic() + READ_PAUSE_SECONDS
+        READS_FAILED.labels(reader).inc()
+        log.warning("MongoDB read for %s failed, pages skip it for %.0f s: %s", reader, READ_PAUSE_SECONDS, error)
+        return default

@@ -23,7 +23,7 @@ from typing import Any
 from pymongo import ASCENDING, ReplaceOne
 from pymongo.collection import Collection
 
-from shop.analytics.store import get_mongo
+from shop.analytics.store import get_mongo, read_or
 from shop.columns import utcnow
 
 RECOMMENDATIONS = "product_recommendations"
@@ -122,17 +122,16 @@ def drop_older_than(moment: datetime) -> None:
 
 
 def user_list(user_id: int | None, kind: str) -> dict[str, Any] | None:
-    """A live (not expired) product_recommendations document."""
-    return recommendations().find_one(
-        {"user_id": user_id, "recommendation_type": kind, "expires_at": {"$gt": utcnow()}}
-    )
+    """A live (not expired) product_recommendations document; None also when MongoDB is down
+    (the callers fall back to what the catalog knows)."""
+    query = {"user_id": user_id, "recommendation_type": kind, "expires_at": {"$gt": utcnow()}}
+    return read_or(None, lambda: recommendations().find_one(query), reader="recommendations")
 
 
 def similar_list(product_id: int, kind: str) -> dict[str, Any] | None:
-    """A live product_similarities document."""
-    return similarities().find_one(
-        {"product_id": product_id, "recommendation_type": kind, "expires_at": {"$gt": utcnow()}}
-    )
+    """A live product_similarities document; None also when MongoDB is down."""
+    query = {"product_id": product_id, "recommendation_type": kind, "expires_at": {"$gt": utcnow()}}
+    return read_or(None, lambda: similarities().find_one(query), reader="similar_products")
 
 
 def similar_lists(product_ids: Iterable[int], kind: str) -> dict[int, list[tuple[int, float]]]:
