@@ -1,7 +1,8 @@
 """Writing buffered records to MongoDB in the seed's shapes, and the collections' indexes.
 
 `user_analytics`: one document per user (null for guests), session and UTC day, whose `events`
-grow with `$push`; `created_at` is the first event's time, `updated_at` the last write's.
+grow with `$push` (a new document is started after EVENTS_PER_DOCUMENT events); `created_at` is
+the first event's time, `updated_at` the last write's.
 A day per document keeps documents small and lets the TTL index expire raw events by age.
 `search_analytics`: one document per search; clicks are added to `clicked_products`.
 """
@@ -23,6 +24,9 @@ from shop.analytics.tracking import EventType, Pending, SearchFilters
 USER_ANALYTICS = "user_analytics"
 SEARCH_ANALYTICS = "search_analytics"
 PERFORMANCE_METRICS = "performance_metrics"
+# Events per user_analytics document at most (about; one write may add a few more): a document
+# must stay far below MongoDB's 16 MB, and rewriting a long array on each $push gets slow.
+EVENTS_PER_DOCUMENT = 500
 _OPTIONS_CONFLICT = (85, 86)  # IndexOptionsConflict, IndexKeySpecsConflict
 
 
@@ -88,7 +92,13 @@ def _write_events(mongo: Database, records: list[Pending]) -> int:
         start = datetime.combine(day, time.min, tzinfo=UTC)
         first = group[0]
         mongo[USER_ANALYTICS].update_one(
-            {"user_id": user_id, "session_id": session_id, "created_at": {"$gte": start, "$lt": start + timedelta(1)}},
+            {
+                "user_id": user_id,
+                "session_id": session_id,
+                "created_at": {"$gte": start, "$lt": start + timedelta(1)},
+                # A full document (a busy session, a bot) is left alone: the next one starts.
+                f"events.{EVENTS_PER_DOCUMENT - 1}": {"$exists": False},
+            },
             {
                 "$push": {"events": {"$each": [r.payload for r in group]}},
                 "$setOnInsert": {
