@@ -8,7 +8,6 @@ changes nothing costs one Redis read instead of a read and a write.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from flask import Flask, session
 
@@ -22,7 +21,6 @@ def init_sessions(app: Flask) -> None:
     app.config.setdefault("SESSION_REDIS", app.extensions["redis"])
     app.config.setdefault("SESSION_KEY_PREFIX", "session:")
     app.config.setdefault("SESSION_SERIALIZATION_FORMAT", "json")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=24))
     Session(app)
     app.before_request(_slide_expiry)
 
