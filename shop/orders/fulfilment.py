@@ -30,6 +30,7 @@ from shop.orders import jobs
 from shop.orders import services as orders
 from shop.orders.models import FulfillmentStatus, Order, OrderRefund, OrderStatus, PaymentStatus
 from shop.reporting.periods import shop_timezone
+from shop.reviews import services as reviews
 
 ZERO = Decimal("0.00")
 # Set by hand; the refunded ones follow the refunds, and shipped/delivered follow the status.
@@ -204,7 +205,11 @@ def _change_status(order_id: int, to_status: OrderStatus, actor: Actor, note: st
         return order
     orders.transition(order, to_status, actor_id=actor.id, note=note)
     actor.record("order.status", "order", order.id, before=before, after=_state(order))
-    return _finish(order, recount=False)
+    verified = reviews.mark_verified_purchases(order) if to_status == OrderStatus.DELIVERED else 0
+    _finish(order, recount=False)
+    if verified:
+        catalog.invalidate_product_pages()  # the pages show the badge
+    return order
 
 
 def set_payment_status(order_id: int, status: PaymentStatus, *, actor: Actor) -> Order:

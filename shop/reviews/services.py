@@ -131,6 +131,19 @@ def has_purchased(user_id: int, product_id: int) -> bool:
     return db.session.scalar(query) is not None
 
 
+def mark_verified_purchases(order: Order) -> int:
+    """A delivered order makes its shopper's reviews of its products verified purchases (reviews
+    written before the parcel arrived). Returns how many changed; the caller commits."""
+    product_ids = [item.product_id for item in order.items if item.product_id is not None]
+    if order.user_id is None or not product_ids:
+        return 0
+    return db.session.execute(
+        sa.update(Review)
+        .where(Review.user_id == order.user_id, Review.product_id.in_(product_ids), ~Review.is_verified_purchase)
+        .values(is_verified_purchase=True)
+    ).rowcount
+
+
 def review_for_product(user_id: int, product_id: int) -> Review | None:
     """The shopper's review of this product, whatever its status."""
     return db.session.scalar(sa.select(Review).where(Review.user_id == user_id, Review.product_id == product_id))

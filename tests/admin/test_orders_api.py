@@ -7,7 +7,8 @@ from decimal import Decimal
 from shop.audit.models import AuditLog
 from shop.catalog.models import Product
 from shop.orders.models import OrderRefund, OrderStatus, PaymentStatus
-from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, UserFactory
+from shop.reviews.models import Review
+from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, ReviewFactory, UserFactory
 
 
 def _order(db, **values):
@@ -182,3 +183,24 @@ def test_moderators_and_anonymous_are_refused(client, db, moderator_headers):
     order, _ = _order(db)
     assert client.get(f"/api/v1/admin/orders/{order.id}").status_code == 401
     assert client.get(f"/api/v1/admin/orders/{order.id}", headers=moderator_headers).status_code == 403
+
+
+def test_delivery_makes_the_shoppers_earlier_reviews_verified_purchases(client, db, admin_headers):
+    shopper = UserFactory()
+    order, product = _order(db, status=OrderStatus.SHIPPED, user=shopper)
+    other = ProductFactory()
+    mine = ReviewFactory(product_id=product.id, user_id=shopper.id, is_verified_purchase=False)
+    elsewhere = ReviewFactory(product_id=other.id, user_id=shopper.id, is_verified_purchase=False)
+    someone_else = ReviewFactory(product_id=product.id, is_verified_purchase=False)
+    db.session.commit()
+    page = client.get(f"/products/{product.slug}")
+    assert "Verified purchase" not in page.text
+
+    response = client.put(
+        f"/api/v1/admin/orders/{order.id}/status", json={"status": "delivered"}, headers=admin_headers
+    )
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    verified = {r.id: r.is_verified_purchase for r in db.session.query(Review)}
+    assert verified == {mine.id: True, elsewhere.id: False, someone_else.id: False}
+    assert "Verified purchase" in client.get(f"/products/{product.slug}").text  # the cached page too
