@@ -1,5 +1,5 @@
 """Reviews on product pages: the signed-in shopper writes, edits and deletes their own review,
-and marks other shoppers' reviews helpful.
+and marks other shoppers' reviews helpful; "My reviews" in the account lists them all.
 
 Every action is a plain form POST that redirects back to the product page (no JavaScript
 needed); with HTMX the same URL answers with the "your review" section (or the helpful button)
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, has_request_context, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from shop.catalog import services as catalog
 from shop.errors import ShopError
@@ -19,6 +19,7 @@ from shop.reviews import services as reviews
 from shop.reviews.models import Review
 from storefront import bp
 from storefront.account_forms import error_status, show_service_error
+from storefront.auth import render_private
 from storefront.cart_views import back_to, private, shopper_required, sign_in_first, toast
 from storefront.htmx import is_htmx_fragment_request
 from storefront.review_forms import ReviewForm
@@ -26,6 +27,7 @@ from storefront.shopping_forms import ActionForm
 
 SECTION = "storefront/reviews/_mine.html"
 EDIT_PAGE = "storefront/reviews/edit.html"
+MY_REVIEWS_PER_PAGE = 10
 
 
 def _product_page(slug: str, **_view_args) -> str:
@@ -175,3 +177,16 @@ def _review_globals() -> dict:
     if not has_request_context() or request.blueprint not in (None, "storefront"):
         return {}
     return {"helpful_votes": helpful_votes}
+
+
+@bp.get("/account/reviews")
+@login_required
+def my_reviews():
+    """The shopper's reviews, newest first, with their moderation status."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400)
+    page = reviews.list_user_reviews(current_user.id, page=int(raw), per_page=MY_REVIEWS_PER_PAGE)
+    if page.is_past_the_end:
+        abort(404)
+    return render_private("storefront/account/reviews.html", page=page)

@@ -176,3 +176,35 @@ def test_a_helpful_vote_refreshes_the_cached_product_page(client, db, app):
     sign_in(client, reader.email)
     client.post(f"/reviews/{review.id}/helpful", data={"csrf_token": _token(client, product)})
     assert "(1)</span>" in visitor.get(f"/products/{product.slug}").text
+
+
+def test_my_reviews_lists_the_shoppers_own_reviews_with_their_status(client, db):
+    shopper = UserFactory(email="writer@example.com")
+    serum = ProductFactory(name_en="Glow Serum")
+    toner = ProductFactory(name_en="Rice Toner")
+    balm = ProductFactory(name_en="Lip Balm")
+    ReviewFactory(product_id=serum.id, user_id=shopper.id, title="Lovely", status=ReviewStatus.APPROVED)
+    ReviewFactory(product_id=toner.id, user_id=shopper.id, title="Waiting", status=ReviewStatus.PENDING)
+    ReviewFactory(product_id=balm.id, title="Someone else's", status=ReviewStatus.APPROVED)
+    db.session.commit()
+    assert client.get("/account/reviews").status_code == 302  # sign in first
+
+    sign_in(client, "writer@example.com")
+    page = client.get("/account/reviews")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "Lovely" in text and "Waiting" in text and "Someone else's" not in text
+    items = re.findall(r'<li class="review" id="review-\d+">.*?</li>', text, re.S)
+    assert [("Rice Toner" in i, "Waiting for moderation" in i) for i in items] == [(True, True), (False, False)]
+    assert "Published" in items[1] and f'href="/products/{serum.slug}#my-review"' in items[1]
+    assert client.get("/account/reviews?page=0").status_code == 400
+    assert client.get("/account/reviews?page=9").status_code == 404
+
+
+def test_my_reviews_when_there_are_none(app, client, db):
+    UserFactory(email="quiet@example.com")
+    db.session.commit()
+    sign_in(client, "quiet@example.com")
+    assert "You have not written a review yet." in client.get("/account/reviews").text
+    khmer_page = client.get("/account/reviews?lang=km").text
+    assert html.escape(khmer(app, "My reviews")) in khmer_page
