@@ -7,7 +7,7 @@ from decimal import Decimal
 from shop.audit.models import AuditLog
 from shop.catalog.models import Product
 from shop.orders.models import OrderRefund, OrderStatus, PaymentStatus
-from shop.reviews.models import Review
+from shop.reviews.models import Review, ReviewStatus
 from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, ReviewFactory, UserFactory
 
 
@@ -204,3 +204,13 @@ def test_delivery_makes_the_shoppers_earlier_reviews_verified_purchases(client, 
     verified = {r.id: r.is_verified_purchase for r in db.session.query(Review)}
     assert verified == {mine.id: True, elsewhere.id: False, someone_else.id: False}
     assert "Verified purchase" in client.get(f"/products/{product.slug}").text  # the cached page too
+
+
+def test_dashboard_stats_give_a_moderator_only_the_reviews_waiting(client, db, moderator_headers, admin_headers):
+    ReviewFactory(status=ReviewStatus.PENDING)
+    db.session.commit()
+    moderator = client.get("/api/v1/admin/dashboard/stats", headers=moderator_headers)
+    assert moderator.status_code == 200
+    assert moderator.get_json()["data"] == {"pending_reviews": 1}
+    admin = client.get("/api/v1/admin/dashboard/stats", headers=admin_headers).get_json()["data"]
+    assert admin["pending_reviews"] == 1 and [p["days"] for p in admin["periods"]] == [1, 7, 30]
