@@ -5,10 +5,13 @@ The database stores the seed's language codes (`en`, `kh`); Babel knows Khmer as
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from babel import numbers
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 SUPPORTED_LOCALES = ("en", "km")
@@ -77,4 +80,11 @@ def money(value: Any, currency: str | None = None) -> str:
     """Format a Decimal amount for display in the current locale."""
     if value is None:
         return ""
-    return format_currency(value, currency or current_app.config["CURRENCY"])
+    return _formatted_money(Decimal(value), currency or current_app.config["CURRENCY"], current_locale())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_money(value: Decimal, currency: str, locale: str) -> str:
+    # A listing formats dozens of prices, most of them the same few: Babel's formatting is the
+    # slow part, and its result depends on nothing else.
+    return numbers.format_currency(value, currency, locale=locale)
