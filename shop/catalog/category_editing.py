@@ -20,6 +20,7 @@ from shop.catalog.editing import SLUG, slugify
 from shop.catalog.models import Category, Product, product_categories
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
+from shop.transactions import all_or_nothing
 
 SLUG_MAX = 50  # products.category, which holds the primary category's slug, is 50 long
 
@@ -128,17 +129,9 @@ def _commit(product_ids: Sequence[int] = ()) -> None:
     catalog.invalidate_catalog_cache(product_ids=product_ids, categories=True)
 
 
-def _guarded(action):
-    try:
-        return action()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 def create_category(values: Mapping[str, Any], *, actor: Actor) -> Category:
     """Add a category, last among its siblings."""
-    return _guarded(lambda: _create(values, actor))
+    return all_or_nothing(lambda: _create(values, actor))
 
 
 def _create(values: Mapping[str, Any], actor: Actor) -> Category:
@@ -158,7 +151,7 @@ def _create(values: Mapping[str, Any], actor: Actor) -> Category:
 
 def update_category(category_id: int, values: Mapping[str, Any], *, actor: Actor) -> Category:
     """Change a category; a new slug re-files the products whose primary category it is."""
-    return _guarded(lambda: _update(category_id, values, actor))
+    return all_or_nothing(lambda: _update(category_id, values, actor))
 
 
 def _update(category_id: int, values: Mapping[str, Any], actor: Actor) -> Category:
@@ -180,7 +173,7 @@ def _update(category_id: int, values: Mapping[str, Any], actor: Actor) -> Catego
 
 def delete_category(category_id: int, *, actor: Actor) -> None:
     """Delete a category that has no subcategories and no products; otherwise say why not."""
-    _guarded(lambda: _delete(category_id, actor))
+    all_or_nothing(lambda: _delete(category_id, actor))
 
 
 def _delete(category_id: int, actor: Actor) -> None:
@@ -201,7 +194,7 @@ def _delete(category_id: int, actor: Actor) -> None:
 
 def reorder(category_ids: Sequence[int], *, actor: Actor) -> list[Category]:
     """Put sibling categories (one parent's children, all of them) in this order."""
-    return _guarded(lambda: _reorder(category_ids, actor))
+    return all_or_nothing(lambda: _reorder(category_ids, actor))
 
 
 def _reorder(category_ids: Sequence[int], actor: Actor) -> list[Category]:

@@ -28,6 +28,7 @@ from shop.extensions import db
 from shop.like import ESCAPE, contains
 from shop.money import to_money
 from shop.orders.models import OrderItem
+from shop.transactions import all_or_nothing
 
 MAX_BULK = 500
 MAX_PRICE = Decimal("100000")
@@ -288,20 +289,12 @@ def _commit(product_ids: Sequence[int], *, categories: bool = False) -> None:
     catalog.invalidate_catalog_cache(product_ids=product_ids, categories=categories)
 
 
-def _guarded(action):
-    try:
-        return action()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 # ---------------------------------------------------------------- changes
 
 
 def create_product(values: Mapping[str, Any], *, actor: Actor) -> Product:
     """Add a product from checked values (a draft unless a status is given)."""
-    return _guarded(lambda: _create(values, actor))
+    return all_or_nothing(lambda: _create(values, actor))
 
 
 def _create(values: Mapping[str, Any], actor: Actor) -> Product:
@@ -318,7 +311,7 @@ def _create(values: Mapping[str, Any], actor: Actor) -> Product:
 
 def update_product(product_id: int, values: Mapping[str, Any], *, actor: Actor) -> Product:
     """Change the given fields of a product (the others stay); the row is locked meanwhile."""
-    return _guarded(lambda: _update(product_id, values, actor))
+    return all_or_nothing(lambda: _update(product_id, values, actor))
 
 
 def _update(product_id: int, values: Mapping[str, Any], actor: Actor) -> Product:
@@ -339,7 +332,7 @@ def _update(product_id: int, values: Mapping[str, Any], actor: Actor) -> Product
 def delete_products(product_ids: Sequence[int], *, actor: Actor) -> tuple[list[int], list[int]]:
     """Delete products, except those somebody ordered: they are archived instead (order lines
     keep pointing at them). Returns (deleted ids, archived ids)."""
-    return _guarded(lambda: _delete(product_ids, actor))
+    return all_or_nothing(lambda: _delete(product_ids, actor))
 
 
 def _delete(product_ids: Sequence[int], actor: Actor) -> tuple[list[int], list[int]]:
@@ -390,7 +383,7 @@ def bulk_update(
     """Change the status, the featured flag and/or the price (by a percentage, -90 to +500,
     rounded half-up to the cent) of many products at once: all of them or none. A price change
     that would not stay below a product's compare-at price is refused, naming the product."""
-    return _guarded(lambda: _bulk_update(product_ids, actor, status, is_featured, price_percent))
+    return all_or_nothing(lambda: _bulk_update(product_ids, actor, status, is_featured, price_percent))
 
 
 def _bulk_update(product_ids, actor, status, is_featured, price_percent) -> list[Product]:

@@ -31,6 +31,7 @@ from shop.orders import services as orders
 from shop.orders.models import FulfillmentStatus, Order, OrderRefund, OrderStatus, PaymentStatus
 from shop.reporting.periods import shop_timezone
 from shop.reviews import services as reviews
+from shop.transactions import all_or_nothing
 
 ZERO = Decimal("0.00")
 # Set by hand; the refunded ones follow the refunds, and shipped/delivered follow the status.
@@ -169,22 +170,13 @@ def _finish(order: Order, *, recount: bool) -> Order:
     return order
 
 
-def _guarded(action):
-    """Run `action`; on any error roll the whole change back (nothing is half written)."""
-    try:
-        return action()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 # ---------------------------------------------------------------- status
 
 
 def change_status(order_id: int, to_status: OrderStatus, *, actor: Actor, note: str | None = None) -> Order:
     """Move an order along TRANSITIONS. Cancelling gives stock and the coupon use back; shipping
     needs a tracking number (`ship`) and refunding needs money given back (`refund`)."""
-    return _guarded(lambda: _change_status(order_id, OrderStatus(to_status), actor, note))
+    return all_or_nothing(lambda: _change_status(order_id, OrderStatus(to_status), actor, note))
 
 
 def _change_status(order_id: int, to_status: OrderStatus, actor: Actor, note: str | None) -> Order:
@@ -215,7 +207,7 @@ def _change_status(order_id: int, to_status: OrderStatus, actor: Actor, note: st
 def set_payment_status(order_id: int, status: PaymentStatus, *, actor: Actor) -> Order:
     """Record a payment status by hand (pending, paid, partially paid, failed). The refunded
     statuses follow the refunds and are refused here."""
-    return _guarded(lambda: _set_payment_status(order_id, PaymentStatus(status), actor))
+    return all_or_nothing(lambda: _set_payment_status(order_id, PaymentStatus(status), actor))
 
 
 def _set_payment_status(order_id: int, status: PaymentStatus, actor: Actor) -> Order:
@@ -233,7 +225,7 @@ def _set_payment_status(order_id: int, status: PaymentStatus, actor: Actor) -> O
 def set_fulfilment_status(order_id: int, status: FulfillmentStatus, *, actor: Actor) -> Order:
     """Record how far packing got (unfulfilled, partly, fulfilled) on an open order. Shipped and
     delivered follow the order status."""
-    return _guarded(lambda: _set_fulfilment_status(order_id, FulfillmentStatus(status), actor))
+    return all_or_nothing(lambda: _set_fulfilment_status(order_id, FulfillmentStatus(status), actor))
 
 
 def _set_fulfilment_status(order_id: int, status: FulfillmentStatus, actor: Actor) -> Order:
@@ -257,7 +249,7 @@ def _set_fulfilment_status(order_id: int, status: FulfillmentStatus, actor: Acto
 def ship(order_id: int, tracking_number: str, *, actor: Actor) -> Order:
     """Mark a processing order shipped with its tracking number; the shopper is emailed (in
     their language) once it commits."""
-    return _guarded(lambda: _ship(order_id, tracking_number, actor))
+    return all_or_nothing(lambda: _ship(order_id, tracking_number, actor))
 
 
 def _ship(order_id: int, tracking_number: str, actor: Actor) -> Order:
@@ -297,7 +289,7 @@ def refund(
     already refunded. `restock` puts every item back in stock (once per order; not for a
     cancelled order, whose stock already went back). Refunding everything of a delivered order
     moves it to refunded."""
-    return _guarded(lambda: _refund(order_id, amount, actor, restock, reason))
+    return all_or_nothing(lambda: _refund(order_id, amount, actor, restock, reason))
 
 
 def _refund(order_id: int, amount: Decimal, actor: Actor, restock: bool, reason: str | None) -> OrderRefund:
