@@ -41,6 +41,7 @@ from shop.recommendations import serving as recommendations
 from storefront import bp
 from storefront import tracking as track
 from storefront.htmx import is_htmx_fragment_request, render
+from storefront.query import page_arg
 from storefront.review_views import my_review_context
 
 LISTING = "storefront/catalog/listing.html"
@@ -90,9 +91,7 @@ class ListingArgs:
 def _listing_args(tree: catalog.CategoryTree, *, category: Category | None, skin_type: SkinType | None) -> ListingArgs:
     """The listing's query string, validated (400 on anything a form of ours cannot send)."""
     args = request.args
-    page_raw = args.get("page", "1")
-    if not page_raw.isdigit() or int(page_raw) < 1:
-        abort(400)
+    page = page_arg()
     sort = _choice(args.get("sort"), SortKey)
     if category is None and args.get("category"):
         category = tree.by_slug.get(args["category"]) or abort(400)
@@ -111,7 +110,7 @@ def _listing_args(tree: catalog.CategoryTree, *, category: Category | None, skin
         in_stock=_flag(args.get("in_stock")),
         on_sale=_flag(args.get("on_sale")),
     )
-    return ListingArgs(filters, sort, int(page_raw))
+    return ListingArgs(filters, sort, page)
 
 
 def _choice(raw: str | None, kind):
@@ -364,10 +363,7 @@ def product_reviews(slug: str):
     product = catalog.get_public_product(slug)
     if product is None:
         abort(404)
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400)
-    reviews = catalog.approved_reviews(product.id, page=int(raw), per_page=REVIEWS_PER_PAGE)
+    reviews = catalog.approved_reviews(product.id, page=page_arg(), per_page=REVIEWS_PER_PAGE)
     if reviews.is_past_the_end:
         abort(404)
     return render(

@@ -20,6 +20,7 @@ from shop.orders.shipping import methods as shipping_methods
 from storefront import bp
 from storefront.account_forms import error_status
 from storefront.cart_views import CART_CHANGED, cart_owner, private, shopper_required
+from storefront.query import page_arg
 from storefront.shopping_forms import ActionForm
 
 PER_PAGE = 10
@@ -46,10 +47,7 @@ def _item_name(item, products: dict[int, Product]) -> str:
 @bp.get("/orders", endpoint="orders")
 @login_required
 def orders_page():
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400)
-    page = int(raw)
+    page = page_arg()
     items, total = orders.list_orders_for_user(current_user.id, page=page, per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:

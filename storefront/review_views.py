@@ -22,6 +22,7 @@ from storefront.account_forms import error_status, show_service_error
 from storefront.auth import render_private
 from storefront.cart_views import back_to, private, shopper_required, sign_in_first, toast
 from storefront.htmx import is_htmx_fragment_request
+from storefront.query import page_arg
 from storefront.review_forms import ReviewForm
 from storefront.shopping_forms import ActionForm
 
@@ -183,10 +184,7 @@ def _review_globals() -> dict:
 @login_required
 def my_reviews():
     """The shopper's reviews, newest first, with their moderation status."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400)
-    page = reviews.list_user_reviews(current_user.id, page=int(raw), per_page=MY_REVIEWS_PER_PAGE)
+    page = reviews.list_user_reviews(current_user.id, page=page_arg(), per_page=MY_REVIEWS_PER_PAGE)
     if page.is_past_the_end:
         abort(404)
     return render_private("storefront/account/reviews.html", page=page)
