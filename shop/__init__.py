@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -34,12 +34,6 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         app.config.from_object(config_from_env())
         app.config.update(config or {})
 
-    if app.config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_PATH"]).mkdir(parents=True, exist_ok=True)
 
@@ -49,6 +43,11 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
+    if app.config.get("TRUSTED_PROXIES"):  # outermost: every layer sees the client's address and scheme
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     log_startup_choices(app)
     return app
 
@@ -58,7 +57,7 @@ def register_extensions(app: Flask) -> None:
     from shop.accounts.models import User
     from shop.analytics.store import init_mongo
     from shop.extensions import babel, cache, csrf, db, jwt, limiter, login_manager, migrate
-    from shop.i18n import select_locale
+    from shop.i18n import init_locale_cookie, select_locale
     from shop.redis_client import init_redis
 
     redis_url = app.config.get("REDIS_URL")
@@ -78,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    init_locale_cookie(app)
     cache.init_app(app)
     limiter.init_app(app)
     jwt.init_app(app)
@@ -88,6 +88,13 @@ def register_extensions(app: Flask) -> None:
         from shop.sessions import init_sessions
 
         init_sessions(app)
+
+    @limiter.request_filter
+    def _page_views_are_not_limited() -> bool:
+        """The shop window's pages (GET) declare no limit, but Flask-Limiter would work that out on
+        every page view (a tenth of a cached page's time). The limits guard sign-up, sign-in,
+        emails and the API. A guard test fails if a storefront page declares a limit."""
+        return request.method in ("GET", "HEAD") and request.blueprint == "storefront"
 
     login_manager.login_view = "storefront.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -119,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from admin import bp as admin_bp
     from api import register_api
     from storefront import bp as storefront_bp
+    from storefront import shared_pages
     from storefront.errors import register_error_handlers
     from storefront.templating import register_template_helpers
 
@@ -127,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    shared_pages.install(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -151,7 +151,6 @@ class Config:
     SESSION_REFRESH_SECONDS = 600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    WTF_CSRF_TIME_LIMIT = None
     JSON_SORT_KEYS = False
 
     # flask-smorest / OpenAPI
@@ -167,7 +166,6 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    WTF_CSRF_ENABLED = True
     SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL") or "sqlite://"
     REDIS_URL = env("TEST_REDIS_URL")
     MONGO_URI = None

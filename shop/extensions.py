@@ -8,9 +8,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from shop.csrf import CSRFProtect
 
 # Stable constraint names, so migrations can name what they alter on PostgreSQL and SQLite.
 NAMING_CONVENTION = {

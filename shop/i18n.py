@@ -5,17 +5,20 @@ The database stores the seed's language codes (`en`, `kh`); Babel knows Khmer as
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from babel import numbers
-from flask import current_app, has_request_context, request, session
+from babel import Locale, numbers
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 SUPPORTED_LOCALES = ("en", "km")
 DEFAULT_LOCALE = "en"
+LANG_COOKIE = "lang"
+LANG_COOKIE_AGE = 365 * 24 * 3600
 _ALIASES = {"kh": "km", "km": "km", "en": "en", "km-kh": "km", "km_kh": "km", "en-us": "en", "en-gb": "en"}
 
 
@@ -31,31 +34,81 @@ def to_db_language(locale: str) -> str:
     return "kh" if normalize_locale(locale) == "km" else "en"
 
 
-def select_locale() -> str:
-    """?lang= (remembered in the session for pages), the session, the user's preference,
-    then Accept-Language."""
+@cache
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """?lang= (remembered in a cookie for pages), the cookie, the user's preference, then
+    Accept-Language. A cookie rather than the session: choosing a language must not cost an
+    anonymous visitor a server-side session. Returns a Babel Locale, parsed once per code:
+    Flask-Babel would parse the code on every request."""
+    return _babel_locale(_selected_code())
+
+
+def _selected_code() -> str:
     if not has_request_context():
         return DEFAULT_LOCALE
     asked = normalize_locale(request.args.get("lang"))
-    if asked:
-        if not _is_api_request():
-            session["lang"] = asked
-        return asked
-    if not _is_api_request():
-        remembered = normalize_locale(session.get("lang"))
-        if remembered:
-            return remembered
-    user = current_user if current_app.login_manager else None
-    if user is not None and getattr(user, "is_authenticated", False):
-        preferred = normalize_locale(getattr(user.language, "value", user.language))
-        if preferred:
-            return preferred
-    header = request.accept_languages
-    for value, _quality in header:
+    page = not _is_api_request()
+    if asked and page:
+        remember_locale(asked)
+
+    def preferred() -> str | None:
+        user = current_user if current_app.login_manager else None
+        if user is not None and getattr(user, "is_authenticated", False):
+            return getattr(user.language, "value", user.language)
+        return None
+
+    remembered = request.cookies.get(LANG_COOKIE) if page else None
+    return choose_locale(asked, remembered, preferred, lambda: request.accept_languages)
+
+
+def choose_locale(
+    asked: str | None,
+    remembered: str | None,
+    preferred: Callable[[], str | None],
+    accepted: Callable[[], Iterable[tuple[str, float]]],
+) -> str:
+    """?lang= (`asked`), the language cookie (`remembered`), the signed-in user's preference,
+    then Accept-Language ((value, quality) pairs, best first), then English. The last two are
+    callables, called only when needed (the preference loads the user)."""
+    for code in (asked, remembered):
+        if normalize_locale(code):
+            return normalize_locale(code)
+    chosen = normalize_locale(preferred())
+    if chosen:
+        return chosen
+    for value, _quality in accepted():
         code = normalize_locale(value) or normalize_locale(value.split("-")[0])
         if code:
             return code
     return DEFAULT_LOCALE
+
+
+def remember_locale(locale: str | None) -> None:
+    """Keep `locale` for this browser's next pages (sent as a cookie with the response)."""
+    locale = normalize_locale(locale)
+    if locale and locale != request.cookies.get(LANG_COOKIE):
+        g.remember_locale = locale
+
+
+def init_locale_cookie(app: Flask) -> None:
+    app.after_request(_send_locale_cookie)
+
+
+def _send_locale_cookie(response: Response) -> Response:
+    locale = g.get("remember_locale")
+    if locale:
+        set_locale_cookie(response, locale, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+def set_locale_cookie(response: Response, locale: str, *, secure: bool) -> None:
+    response.set_cookie(
+        LANG_COOKIE, locale, max_age=LANG_COOKIE_AGE, path="/", secure=secure, httponly=True, samesite="Lax"
+    )
 
 
 def _is_api_request() -> bool:

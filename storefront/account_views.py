@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, session, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES
 from shop.extensions import limiter
-from shop.i18n import normalize_locale
+from shop.i18n import remember_locale
 from storefront import bp
 from storefront.account_forms import AddressForm, ChangePasswordForm, ProfileForm, submit
 from storefront.auth import remembered, render_private, sign_in
@@ -50,7 +50,7 @@ def profile():
     outcome = submit(form, lambda: accounts.update_profile(_me(), form.changes()))
     if outcome.done:
         # The pages follow the language just chosen.
-        session["lang"] = normalize_locale(outcome.result.language.value)
+        remember_locale(outcome.result.language.value)
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("storefront.profile"))
     return render_private("storefront/account/profile.html", outcome.status, outcome.headers, form=form)

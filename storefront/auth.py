@@ -9,27 +9,26 @@ from urllib.parse import urlsplit
 from flask import current_app, make_response, render_template, request, session
 from flask_login import login_user, logout_user
 
+from shop import browser
 from shop.accounts.models import User
 from shop.cart import services as cart
 
 REMEMBER_FOR = timedelta(days=30)
-# What survives a sign-in or sign-out: the visitor's chosen language, nothing else.
-KEPT_SESSION_KEYS = ("lang",)
 
 
 def _rotate_session() -> None:
     """A new session for a new identity, against session fixation.
 
     Server-side sessions (Flask-Session in Redis) get a new id and the old record is deleted;
-    cookie sessions are emptied (the signed cookie then changes). Either way only the language
-    choice is carried over; the CSRF token is not, so forms opened before are refused.
+    cookie sessions are emptied (the signed cookie then changes). The browser id is renewed too,
+    so the CSRF token changes and forms opened before are refused. The language is a cookie of
+    its own and stays.
     """
-    kept = {key: session[key] for key in KEPT_SESSION_KEYS if key in session}
     interface = current_app.session_interface
     if hasattr(interface, "regenerate"):
         interface.regenerate(session)
     session.clear()
-    session.update(kept)
+    browser.renew()
 
 
 def sign_in(user: User, remember: bool = False) -> None:

@@ -28,9 +28,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
-from werkzeug.http import http_date, parse_date
+from werkzeug.http import http_date
 
+from shop import csrf
 from shop.cart import services as cart
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
@@ -43,6 +43,7 @@ from storefront import tracking as track
 from storefront.htmx import is_htmx_fragment_request, render
 from storefront.query import page_arg
 from storefront.review_views import my_review_context
+from storefront.shared_pages import CSRF_HOLE, page_response
 
 LISTING = "storefront/catalog/listing.html"
 PRODUCT = "storefront/catalog/product_detail.html"
@@ -229,9 +230,6 @@ def search_suggestions():
 
 # ---------------------------------------------------------------- product pages
 
-# Stands for the visitor's CSRF token in a cached page; filled in for each visitor.
-CSRF_HOLE = "csrf-token-hole-7c1f0e"
-
 
 @bp.get("/products/<slug>")
 def product_detail(slug: str):
@@ -247,8 +245,9 @@ def product_detail(slug: str):
 def _page_is_shared() -> bool:
     """Whether this visitor sees the same page as any other: not signed in, nothing in the
     cart, no message waiting, no query string but the language (and the search that led here,
-    which only the analytics read). Such pages are cached whole,
-    with the CSRF token as the one hole filled per visitor."""
+    which only the analytics read). Such pages are cached whole, with the CSRF token as the
+    one hole filled per visitor. Visitors without a session get them before Flask
+    (storefront.shared_pages)."""
     return (
         set(request.args) <= {"lang", "from_search"}
         and not current_user.is_authenticated
@@ -275,27 +274,7 @@ def _cached_product_page(slug: str) -> Response:
         catalog.store_page(slug, locale, entry, generation)
     if "product_id" in entry:  # entries cached before analytics lacked it: they expire soon
         track.product_view(entry["product_id"], entry.get("category"))
-    token = generate_csrf()
-    # The page differs per visitor only by the token, so the ETag names the visitor's token.
-    visitor = hashlib.sha1(str(session.get("csrf_token")).encode(), usedforsecurity=False).hexdigest()[:8]
-    etag = f"{entry['etag']}-{visitor}"
-    if _not_modified(etag, entry["last_modified"]):
-        response = Response(status=304)
-    else:
-        response = make_response(entry["html"].replace(CSRF_HOLE, token))
-    response.set_etag(etag, weak=True)
-    response.headers["Last-Modified"] = entry["last_modified"]
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.update(("Cookie", "Accept-Language"))
-    return response
-
-
-def _not_modified(etag: str, last_modified: str) -> bool:
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag)
-    since = request.if_modified_since
-    modified = parse_date(last_modified)
-    return since is not None and modified is not None and modified <= since
+    return page_response(entry, csrf.token(), request.if_none_match, request.if_modified_since)
 
 
 def _product_context(product: Product) -> dict:

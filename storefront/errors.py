@@ -47,14 +47,16 @@ def wants_json() -> bool:
 
 def handle_http_exception(error: HTTPException):
     code = error.code or 500
+    # An error that says more than its status (a refused CSRF token) carries a translatable message.
+    message = getattr(error, "message", None) or MESSAGES.get(code, error.description)
     if wants_json():
         messages = (getattr(error, "data", None) or {}).get("messages")
-        return error_response(str(MESSAGES.get(code, error.description)), code, details=translate_messages(messages))
+        return error_response(str(message), code, details=translate_messages(messages))
     response = render_template(
         "errors/error.html",
         code=code,
         title=TITLES.get(code, error.name),
-        message=MESSAGES.get(code, error.description),
+        message=message,
     )
     return response, code
 

@@ -8,12 +8,13 @@ Crawlers are not recorded. Recording only queues a record (see shop.analytics.bu
 
 from __future__ import annotations
 
+import hashlib
 import re
-import uuid
 
-from flask import request, session
+from flask import g, request
 from flask_login import current_user
 
+from shop import browser
 from shop.analytics import tracking
 from shop.analytics.device import is_bot
 from shop.analytics.tracking import EventType, SearchFilters, Visitor
@@ -22,28 +23,43 @@ from shop.orders.models import Order
 from storefront import bp
 from storefront.htmx import is_htmx_fragment_request
 
-SESSION_KEY = "analytics_sid"
-LAST_SEARCH_KEY = "analytics_search"
+LAST_SEARCH_COOKIE = "last_search"
 SEARCH_ID = re.compile(r"^[0-9a-f]{24}$")
 # Fragments that are parts of a page already counted, not pages of their own.
 NOT_PAGES = {"storefront.search_suggestions", "storefront.product_reviews"}
 
 
+ANALYTICS = "analytics"
+
+
 def visitor() -> Visitor:
-    """The shopper of this request; a guest gets an analytics session id in their session."""
-    session_id = session.get(SESSION_KEY)
-    if session_id is None:
-        session_id = session[SESSION_KEY] = uuid.uuid4().hex
+    """The shopper of this request. The analytics session id is derived from the browser's id
+    cookie (shop.browser), so recording a visit never creates a server-side session."""
     return Visitor(
-        session_id=session_id,
+        session_id=browser.derived(ANALYTICS)[:32],
         user_id=current_user.id if current_user.is_authenticated else None,
         user_agent=request.user_agent.string,
         ip_address=request.remote_addr,
     )
 
 
+def guest_visitor(key: str | bytes, browser_id: str, user_agent: str, ip_address: str | None) -> Visitor:
+    """visitor() for a guest, outside a Flask request (storefront.shared_pages)."""
+    return Visitor(
+        session_id=browser.sign(key, ANALYTICS, browser_id)[:32], user_agent=user_agent, ip_address=ip_address
+    )
+
+
 def _recorded() -> bool:
     return not is_bot(request.user_agent.string)
+
+
+@bp.after_request
+def _remember_search(response):
+    last = g.get("last_search")
+    if last:
+        response.set_cookie(LAST_SEARCH_COOKIE, last, path="/", httponly=True, samesite="Lax")
+    return response
 
 
 @bp.after_request
@@ -55,25 +71,30 @@ def _page_view(response):
         and not (request.endpoint in NOT_PAGES and is_htmx_fragment_request())
         and _recorded()
     ):
-        page_url = request.full_path.rstrip("?")[:2000]
-        tracking.track_event(visitor(), EventType.PAGE_VIEW, page_url=page_url)
+        record_page_view(visitor(), request.full_path)
     return response
+
+
+def record_page_view(who: Visitor, full_path: str) -> None:
+    tracking.track_event(who, EventType.PAGE_VIEW, page_url=full_path.rstrip("?")[:2000])
 
 
 def product_view(product_id: int, category: str | None) -> None:
     """A product page was seen; a click on the search it came from is recorded too."""
-    if not _recorded():
-        return
-    who = visitor()
-    tracking.track_event(who, EventType.PRODUCT_VIEW, product_id=product_id, category=category, page_url=request.path)
-    search_id = request.args.get("from_search", "")
-    if SEARCH_ID.match(search_id):
-        tracking.track_search_click(who, search_id, product_id)
+    if _recorded():
+        record_product_view(visitor(), product_id, category, request.path, request.args.get("from_search", ""))
+
+
+def record_product_view(who: Visitor, product_id: int, category: str | None, path: str, from_search: str) -> None:
+    tracking.track_event(who, EventType.PRODUCT_VIEW, product_id=product_id, category=category, page_url=path)
+    if SEARCH_ID.match(from_search):
+        tracking.track_search_click(who, from_search, product_id)
 
 
 def search(filters: ProductFilters, results_count: int) -> str | None:
-    """Record a search from the shop's search page; the same search again in this session (another
-    page of results, another sort) keeps its id. Returns the id for result links."""
+    """Record a search from the shop's search page; the same search again right after (another
+    page of results, another sort) keeps its id, remembered in a cookie. Returns the id for
+    result links."""
     if not filters.query or not _recorded():
         return None
     key = "|".join(
@@ -86,9 +107,10 @@ def search(filters: ProductFilters, results_count: int) -> str | None:
             filters.max_price,
         )
     )
-    last = session.get(LAST_SEARCH_KEY) or {}
-    if last.get("key") == key:
-        return last["id"]
+    fingerprint = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
+    last_fingerprint, _, last_id = request.cookies.get(LAST_SEARCH_COOKIE, "").partition(".")
+    if last_fingerprint == fingerprint and SEARCH_ID.match(last_id):
+        return last_id
     search_id = tracking.track_search(
         visitor(),
         filters.query,
@@ -100,7 +122,9 @@ def search(filters: ProductFilters, results_count: int) -> str | None:
         ),
         results_count,
     )
-    session[LAST_SEARCH_KEY] = {"key": key, "id": search_id}
+    if search_id:
+        # A cookie, not the session: searching must not cost a visitor a server-side session.
+        g.last_search = f"{fingerprint}.{search_id}"
     return search_id
 
 

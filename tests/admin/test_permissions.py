@@ -88,7 +88,7 @@ def unguarded(app: Flask) -> list[str]:
 
 @pytest.fixture
 def guarded_app(make_app, database_url, db):
-    return make_app(SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False)
+    return make_app(SQLALCHEMY_DATABASE_URI=database_url, CSRF_ENABLED=False)
 
 
 def test_the_matrix_finds_the_staff_routes(guarded_app):

@@ -91,3 +91,22 @@ def test_api_500_is_json_and_does_not_leak_the_exception(error_client):
     body = response.get_json()
     assert body["success"] is False
     assert "unexpected failure" not in response.text
+
+
+def test_no_storefront_page_declares_a_rate_limit(app):
+    """Storefront GETs skip the limiter (shop.create_app): a limit declared on one would never
+    apply. The limits the storefront declares are on POST only."""
+    from flask_limiter.util import get_qualified_name
+
+    from shop.extensions import limiter
+
+    storefront = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("storefront.")]
+    declared = 0
+    for rule in storefront:
+        name = get_qualified_name(app.view_functions[rule.endpoint])
+        for limit in limiter.limit_manager.decorated_limits(name):
+            declared += 1
+            assert limit.methods and not {"get", "head"} & {m.lower() for m in limit.methods}, rule.rule
+    assert limiter.limit_manager.blueprint_limits(app, "storefront") == []
+    assert limiter.limit_manager.default_limits == limiter.limit_manager.application_limits == []
+    assert declared >= 4  # sign-up, the two email forms, password change: the guard sees them
