@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from api import register_api
     from storefront import bp as storefront_bp
     from storefront import shared_pages
+    from storefront.cards import register_cards
     from storefront.errors import register_error_handlers
     from storefront.templating import register_template_helpers
 
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    register_cards(app)
     shared_pages.install(app)
 
 

@@ -449,7 +449,8 @@ def test_product_page_is_cached_until_the_catalog_changes(client, db, app):
 
 
 def test_cached_product_pages_carry_each_visitors_own_csrf_token(app, db):
-    item = product("Glow Serum")
+    item = product("Glow Serum", category="serums")
+    product("Rice Serum", category="serums")  # a related product: its card has forms too
     tokens = []
     for _ in range(2):
         visitor = app.test_client()
@@ -459,6 +460,8 @@ def test_cached_product_pages_carry_each_visitors_own_csrf_token(app, db):
         token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
         assert "csrf-token-hole" not in page
         assert token == home_token  # this visitor's own, which the shop accepts
+        assert "Rice Serum" in page
+        assert set(re.findall(r'name="csrf_token" value="([^"]+)"', page)) == {token}  # related products' cards too
         tokens.append(token)
     assert tokens[0] != tokens[1]
 
