@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -86,6 +87,16 @@ LISTING_INCLUDE = [
     "rating_count",
     "units_sold",
 ]
+
+
+def on_sale_condition(columns: Any) -> sa.ColumnElement[bool]:
+    """Product.is_on_sale in SQL, over `columns` (Product, or product_facets.c)."""
+    return sa.and_(columns.compare_at_price.is_not(None), columns.compare_at_price > columns.price)
+
+
+def in_stock_condition(columns: Any) -> sa.ColumnElement[bool]:
+    """Product.is_in_stock in SQL, over `columns` (Product, or product_facets.c)."""
+    return sa.or_(sa.not_(columns.track_inventory), columns.allow_backorders, columns.stock > 0)
 
 
 class Product(db.Model):
@@ -208,7 +219,7 @@ class Product(db.Model):
     @is_on_sale.inplace.expression
     @classmethod
     def _is_on_sale_expression(cls) -> sa.ColumnElement[bool]:
-        return sa.and_(cls.compare_at_price.is_not(None), cls.compare_at_price > cls.price)
+        return on_sale_condition(cls)
 
     @hybrid_property
     def is_in_stock(self) -> bool:
@@ -218,7 +229,7 @@ class Product(db.Model):
     @is_in_stock.inplace.expression
     @classmethod
     def _is_in_stock_expression(cls) -> sa.ColumnElement[bool]:
-        return sa.or_(sa.not_(cls.track_inventory), cls.allow_backorders, cls.stock > 0)
+        return in_stock_condition(cls)
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.sku}>"

@@ -77,6 +77,7 @@ SEARCHED_COLUMNS = (
 # and tests/db/test_schema.py) leaves them out.
 DATABASE_ONLY_TABLES = frozenset(
     {
+        "product_facets",
         "product_search",
         "product_search_queue",
         "search_words",
@@ -386,18 +387,19 @@ class TextSearch:
     tokens: tuple[Token, ...]
 
     def apply(
-        self, stmt: sa.Select, *, standalone: bool = False
+        self, stmt: sa.Select, *, id_column: sa.ColumnElement | None = None, standalone: bool = False
     ) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
-        """`stmt` (a select of Product.id from public products) narrowed to the matches, the
-        ORDER BY for relevance (best rank, then the most recently added) and the one for the most
-        recently added first.
+        """`stmt` (a select of the ids of public products, `id_column`: Product.id by default)
+        narrowed to the matches, the ORDER BY for relevance (best rank, then the most recently
+        added) and the one for the most recently added first.
 
         With `standalone` (no other filter and relevance order), PostgreSQL answers from
         product_search alone, without touching products.
         """
+        id_column = Product.id if id_column is None else id_column
         if is_postgresql():
-            return _apply_postgresql(stmt, self.tokens, standalone=standalone)
-        return _apply_sqlite(stmt, self.tokens)
+            return _apply_postgresql(stmt, self.tokens, id_column, standalone=standalone)
+        return _apply_sqlite(stmt, self.tokens, id_column)
 
 
 # English words that say nothing about a product; dropped unless the query has nothing else.
@@ -448,7 +450,7 @@ product_search = sa.table(
 
 
 def _apply_postgresql(
-    stmt: sa.Select, tokens: tuple[Token, ...], *, standalone: bool
+    stmt: sa.Select, tokens: tuple[Token, ...], id_column: sa.ColumnElement, *, standalone: bool
 ) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
     _reindex_stale()
     tsquery = sa.cast(sa.literal(postgresql_tsquery(tokens)), postgresql.TSQUERY)
@@ -457,8 +459,8 @@ def _apply_postgresql(
     if standalone:
         newest = [product_search.c.product_id.desc()]
         return sa.select(product_search.c.product_id).where(matches), [rank, *newest], newest
-    joined = stmt.join(product_search, product_search.c.product_id == Product.id).where(matches)
-    return joined, [rank, Product.id.desc()], [Product.id.desc()]
+    joined = stmt.join(product_search, product_search.c.product_id == id_column).where(matches)
+    return joined, [rank, id_column.desc()], [id_column.desc()]
 
 
 def postgresql_tsquery(tokens: Iterable[Token]) -> str:
@@ -515,7 +517,7 @@ _BM25 = "bm25(products_fts, 10.0, 10.0, 5.0, 3.0, 3.0, 2.0, 1.0, 1.0, 1.0)"
 
 
 def _apply_sqlite(
-    stmt: sa.Select, tokens: tuple[Token, ...]
+    stmt: sa.Select, tokens: tuple[Token, ...], id_column: sa.ColumnElement
 ) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
     long_tokens = [t.text for t in tokens if len(t.text) >= 3]
     fuzzy = _sqlite_alternatives([t for t in long_tokens if not KHMER_RUN.fullmatch(t) and len(t) >= 4])
@@ -530,15 +532,15 @@ def _apply_sqlite(
                 sa.or_(*(c.ilike(pattern, escape=ESCAPE) for c in (Product.name_en, Product.name_kh, Product.brand)))
             )
     if not groups:
-        return stmt, [Product.id.desc()], [Product.id.desc()]
+        return stmt, [id_column.desc()], [id_column.desc()]
     matches = (
         sa.select(sa.literal_column("rowid").label("product_id"), sa.literal_column(_BM25).label("score"))
         .select_from(sa.table("products_fts"))
         .where(sa.literal_column("products_fts").op("MATCH")(" AND ".join(groups)))
         .subquery("matches")
     )
-    stmt = stmt.join(matches, matches.c.product_id == Product.id)
-    return stmt, [matches.c.score.asc(), Product.id.desc()], [Product.id.desc()]
+    stmt = stmt.join(matches, matches.c.product_id == id_column)
+    return stmt, [matches.c.score.asc(), id_column.desc()], [id_column.desc()]
 
 
 def _fts_phrase(text: str) -> str:

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from cachelib.redis import RedisCache
@@ -25,8 +26,16 @@ from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from shop.catalog import search
-from shop.catalog.models import Category, Product, ProductStatus, SkinType, product_categories
+from shop.catalog import facets, search
+from shop.catalog.models import (
+    Category,
+    Product,
+    ProductStatus,
+    SkinType,
+    in_stock_condition,
+    on_sale_condition,
+    product_categories,
+)
 from shop.extensions import cache, db
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.reviews.models import Review, ReviewStatus
@@ -115,13 +124,17 @@ class SortKey(enum.StrEnum):
     BEST_SELLING = "best_selling"
 
 
-_ORDER = {
-    SortKey.NEWEST: (Product.created_at.desc(), Product.id.desc()),
-    SortKey.PRICE_ASC: (Product.price.asc(), Product.id.asc()),
-    SortKey.PRICE_DESC: (Product.price.desc(), Product.id.desc()),
-    SortKey.RATING: (Product.rating_avg.desc(), Product.rating_count.desc(), Product.id.desc()),
-    SortKey.BEST_SELLING: (Product.units_sold.desc(), Product.id.desc()),
-}
+def _order(sort: SortKey | None, columns: Any = Product) -> tuple[sa.UnaryExpression, ...]:
+    """The ORDER BY of a sort (newest first by default), over `columns` (Product, or
+    product_facets.c)."""
+    c = columns
+    orders = {
+        SortKey.PRICE_ASC: (c.price.asc(), c.id.asc()),
+        SortKey.PRICE_DESC: (c.price.desc(), c.id.desc()),
+        SortKey.RATING: (c.rating_avg.desc(), c.rating_count.desc(), c.id.desc()),
+        SortKey.BEST_SELLING: (c.units_sold.desc(), c.id.desc()),
+    }
+    return orders.get(sort, (c.created_at.desc(), c.id.desc()))
 
 
 @dataclass(frozen=True)
@@ -231,13 +244,16 @@ def list_products(
     a filtered listing with few matches is counted and sorted in the same query.
     """
     page = max(1, page)
-    conditions = _conditions(filters, tree)
-    ids = sa.select(Product.id).where(PUBLIC, *conditions)
-    order = _ORDER.get(sort, _ORDER[SortKey.NEWEST])
+    columns = _listing_columns()
+    conditions = _conditions(filters, tree, columns)
+    ids = sa.select(columns.id).where(*conditions)
+    if columns is Product:
+        ids = ids.where(PUBLIC)
+    order = _order(sort, columns)
     text = search.parse(filters.query)
     by_relevance = text is not None and sort in (None, SortKey.RELEVANCE)
     if text is not None:
-        ids, relevance, newest = text.apply(ids, standalone=by_relevance and not conditions)
+        ids, relevance, newest = text.apply(ids, id_column=columns.id, standalone=by_relevance and not conditions)
         if by_relevance:
             order = relevance
     offset = (page - 1) * per_page
@@ -258,6 +274,8 @@ def list_products(
             if rows:
                 page_ids = [row[0] for row in rows]
                 return Page(products_by_ids(page_ids), page, per_page, rows[0].total)
+            if offset == 0:  # nothing matches: no need to count it again
+                return Page([], page, per_page, 0)
     if with_total and total < 0:
         total = _count(ids)
     if with_total and offset >= total:
@@ -315,38 +333,47 @@ def _more_than(ids: sa.Select, limit: int, total: int) -> bool:
     return (db.session.scalar(bounded) or 0) > limit
 
 
-def _conditions(filters: ProductFilters, tree: CategoryTree | None) -> list[sa.ColumnElement]:
+def _listing_columns() -> Any:
+    """Where listings read: product_facets on PostgreSQL (only public products), else products."""
+    return facets.product_facets.c if db.engine.dialect.name == "postgresql" else Product
+
+
+def _conditions(filters: ProductFilters, tree: CategoryTree | None, columns: Any = Product) -> list[sa.ColumnElement]:
+    c = columns
     conditions: list[sa.ColumnElement] = []
     if filters.category is not None:
         ids = (tree or category_tree()).subtree_ids(filters.category)
-        linked = sa.select(product_categories.c.product_id).where(product_categories.c.category_id.in_(ids))
-        conditions.append(Product.id.in_(linked))
+        if c is Product:
+            linked = sa.select(product_categories.c.product_id).where(product_categories.c.category_id.in_(ids))
+            conditions.append(Product.id.in_(linked))
+        else:
+            conditions.append(facets.in_categories(ids))
     if filters.skin_type is not None:
-        conditions.append(suits_skin_type(filters.skin_type))
+        conditions.append(suits_skin_type(filters.skin_type, c))
     if filters.concerns:
-        conditions.append(_has_any_concern(filters.concerns))
+        conditions.append(_has_any_concern(filters.concerns, c))
     if filters.min_price is not None:
-        conditions.append(Product.price >= filters.min_price)
+        conditions.append(c.price >= filters.min_price)
     if filters.max_price is not None:
-        conditions.append(Product.price <= filters.max_price)
+        conditions.append(c.price <= filters.max_price)
     if filters.in_stock:
-        conditions.append(Product.is_in_stock)
+        conditions.append(in_stock_condition(c))
     if filters.on_sale:
-        conditions.append(Product.is_on_sale)
+        conditions.append(on_sale_condition(c))
     return conditions
 
 
-def suits_skin_type(skin_type: SkinType) -> sa.ColumnElement[bool]:
+def suits_skin_type(skin_type: SkinType, columns: Any = Product) -> sa.ColumnElement[bool]:
     """Products for that skin type, and products for every skin type ("all" means only those)."""
     if skin_type == SkinType.ALL:
-        return Product.skin_type == SkinType.ALL
-    return Product.skin_type.in_([skin_type, SkinType.ALL])
+        return columns.skin_type == SkinType.ALL
+    return columns.skin_type.in_([skin_type, SkinType.ALL])
 
 
-def _has_any_concern(codes: Sequence[str]) -> sa.ColumnElement[bool]:
+def _has_any_concern(codes: Sequence[str], columns: Any = Product) -> sa.ColumnElement[bool]:
     if db.engine.dialect.name == "postgresql":
-        return Product.skin_concerns.op("&&")(sa.literal(list(codes), type_=postgresql.ARRAY(sa.Text)))
-    each = sa.func.json_each(Product.skin_concerns).table_valued("value")
+        return columns.skin_concerns.op("&&")(sa.literal(list(codes), type_=postgresql.ARRAY(sa.Text)))
+    each = sa.func.json_each(columns.skin_concerns).table_valued("value")
     return sa.exists(sa.select(1).select_from(each).where(each.c.value.in_(list(codes))))
 
 
@@ -371,12 +398,12 @@ def featured_products(limit: int = 8) -> list[Product]:
 
 def new_arrivals(limit: int = 8) -> list[Product]:
     """The most recently added active products."""
-    return _cards(sa.select(Product).where(PUBLIC).order_by(*_ORDER[SortKey.NEWEST]), limit)
+    return _cards(sa.select(Product).where(PUBLIC).order_by(*_order(SortKey.NEWEST)), limit)
 
 
 def best_sellers(limit: int = 8) -> list[Product]:
     """Active products that sold, most units first (orders not cancelled or refunded)."""
-    query = sa.select(Product).where(PUBLIC, Product.units_sold > 0).order_by(*_ORDER[SortKey.BEST_SELLING])
+    query = sa.select(Product).where(PUBLIC, Product.units_sold > 0).order_by(*_order(SortKey.BEST_SELLING))
     return _cards(query, limit)
 
 

@@ -27,6 +27,7 @@ SEED_TABLES = {
 ADDED_TABLES = {"order_status_events", "audit_logs", "order_refunds", "review_helpful_votes", "alembic_version"}
 # Migration 0005: the PostgreSQL search index (not models; see shop.catalog.search).
 SEARCH_TABLES = {"product_search", "product_search_queue", "search_words"}
+LISTING_TABLES = {"product_facets"}  # migration 0010
 
 SEED_ENUMS = {
     "user_role": ["customer", "admin", "moderator"],
@@ -104,7 +105,7 @@ SEED_UNIQUES = {
 
 def test_every_seed_table_exists_and_nothing_unexpected(db):
     tables = set(sa.inspect(db.engine).get_table_names())
-    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES
+    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES | LISTING_TABLES
 
 
 def test_every_seed_enum_exists_with_its_values_in_order(db):
@@ -163,6 +164,14 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_order_refunds_order_id",
         # migration 0008: helpful votes
         "idx_review_helpful_votes_user_id",
+        # migration 0010: listing facets
+        "idx_product_facets_categories",
+        "idx_product_facets_concerns",
+        "idx_product_facets_newest",
+        "idx_product_facets_price",
+        "idx_product_facets_rating",
+        "idx_product_facets_units_sold",
+        "idx_product_facets_skin_type",
     }
 
 
@@ -207,14 +216,16 @@ def test_models_and_migrations_do_not_drift_on_postgresql(db):
     assert diff == []
 
 
-def test_the_comparison_leaves_out_only_the_search_tables(db):
-    """Without the hook the comparison sees exactly the search tables as "not in the models"."""
+def test_the_comparison_leaves_out_only_the_search_and_listing_tables(db):
+    """Without the hook the comparison sees exactly the search and listing tables as "not in
+    the models"."""
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
-    assert {op[1].name for op in diff if op[0] == "remove_table"} == SEARCH_TABLES
+    assert {op[1].name for op in diff if op[0] == "remove_table"} == SEARCH_TABLES | LISTING_TABLES
     assert {(op[0], op[1].table.name) for op in diff if op[0] != "remove_table"} == {
         ("remove_index", "product_search"),
         ("remove_index", "search_words"),
+        ("remove_index", "product_facets"),
     }
 
 

@@ -1,0 +1,76 @@
+"""product_facets (migration 0010): the database keeps it in step with products and
+product_categories, one row per public product. Real PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from shop.catalog.models import Product, ProductStatus, product_categories
+from tests.factories import CategoryFactory, ProductFactory
+
+
+def facet(db, product_id: int) -> dict | None:
+    row = db.session.execute(sa.text("SELECT * FROM product_facets WHERE id = :id"), {"id": product_id}).mappings()
+    found = row.first()
+    return dict(found) if found else None
+
+
+def test_a_public_product_has_a_row_and_others_do_not(db):
+    public = ProductFactory(price=Decimal("12.50"), stock=3, skin_concerns=["acne"])
+    draft = ProductFactory(status=ProductStatus.DRAFT)
+    row = facet(db, public.id)
+    assert (row["price"], row["stock"], row["skin_concerns"], row["category_ids"]) == (
+        Decimal("12.50"),
+        3,
+        ["acne"],
+        [],
+    )
+    assert facet(db, draft.id) is None
+
+    db.session.execute(sa.update(Product).where(Product.id == public.id).values(status=ProductStatus.ARCHIVED))
+    db.session.execute(sa.update(Product).where(Product.id == draft.id).values(status=ProductStatus.ACTIVE))
+    db.session.commit()
+    assert facet(db, public.id) is None
+    assert facet(db, draft.id) is not None
+
+
+def test_changes_to_what_listings_read_are_copied_in_one_statement_for_many_rows(db):
+    first, second = ProductFactory(stock=5), ProductFactory(stock=7)
+    db.session.execute(
+        sa.update(Product)
+        .where(Product.id.in_([first.id, second.id]))
+        .values(stock=Product.stock - 1, units_sold=Product.units_sold + 1, compare_at_price=Decimal("30.00"))
+    )
+    db.session.commit()
+    assert (facet(db, first.id)["stock"], facet(db, second.id)["stock"]) == (4, 6)
+    assert facet(db, first.id)["units_sold"] == 1
+    assert facet(db, second.id)["compare_at_price"] == Decimal("30.00")
+
+
+def test_categories_follow_product_categories_and_a_deleted_product_goes(db):
+    face, toners = CategoryFactory(), CategoryFactory()
+    item = ProductFactory()
+    db.session.execute(
+        sa.insert(product_categories),
+        [{"product_id": item.id, "category_id": face.id}, {"product_id": item.id, "category_id": toners.id}],
+    )
+    db.session.commit()
+    assert facet(db, item.id)["category_ids"] == sorted([face.id, toners.id])
+    db.session.execute(sa.delete(product_categories).where(product_categories.c.category_id == face.id))
+    db.session.commit()
+    assert facet(db, item.id)["category_ids"] == [toners.id]
+    db.session.execute(sa.delete(Product).where(Product.id == item.id))
+    db.session.commit()
+    assert facet(db, item.id) is None
+
+
+def test_every_public_product_has_exactly_one_row(db):
+    ProductFactory.create_batch(3)
+    ProductFactory(status=ProductStatus.DRAFT)
+    public = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Product).where(Product.status == ProductStatus.ACTIVE)
+    )
+    rows = db.session.scalar(sa.text("SELECT count(*) FROM product_facets"))
+    assert rows == public == 3
