@@ -4,7 +4,7 @@ A request with no session cookie and no "remember me" cookie comes from a visito
 signed in, has an empty cart and no message waiting: they see the shared product page
 (storefront.catalog_views caches it whole), with their own CSRF token filled in. Serving it here
 skips what such a request does not need (opening a session, loading the user, the limiter,
-Flask's request machinery): the cached page costs a fifth of what it costs through Flask.
+Flask's request machinery): the cached page costs about half of what it costs through Flask.
 The page view is recorded and the access line logged as for any page.
 
 Anything else goes to Flask: a page not in the cache yet (Flask renders and caches it), another

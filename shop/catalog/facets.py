@@ -10,22 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from shop.catalog.models import Product
+from shop.catalog.models import LISTING_INCLUDE, Product
 
-COPIED = (
-    "id",
-    "created_at",
-    "price",
-    "compare_at_price",
-    "stock",
-    "track_inventory",
-    "allow_backorders",
-    "skin_type",
-    "skin_concerns",
-    "rating_avg",
-    "rating_count",
-    "units_sold",
-)
+# What listings filter and sort on (the products columns of idx_products_listing), less is_featured.
+COPIED = ("id", "created_at", *(name for name in LISTING_INCLUDE if name != "is_featured"))
 
 product_facets = sa.table(
     "product_facets",
