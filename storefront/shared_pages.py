@@ -47,15 +47,17 @@ def page_response(entry: dict, token: str, if_none_match: ETags | None, if_modif
     token, so the ETag names the token too."""
     visitor = hashlib.sha1(token.encode(), usedforsecurity=False).hexdigest()[:8]
     etag = f"{entry['etag']}-{visitor}"
+    # The headers as plain strings: werkzeug's ETag and Vary helpers parse and rebuild them,
+    # a tenth of the cost of a page served from memory.
+    headers = [
+        ("ETag", f'W/"{etag}"'),
+        ("Last-Modified", entry["last_modified"]),
+        ("Cache-Control", "private, no-cache"),
+        ("Vary", "Cookie, Accept-Language"),
+    ]
     if _not_modified(etag, entry["last_modified"], if_none_match, if_modified_since):
-        response = Response(status=304)
-    else:
-        response = Response(token.encode().join(_parts(entry)), mimetype="text/html")
-    response.set_etag(etag, weak=True)
-    response.headers["Last-Modified"] = entry["last_modified"]
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.update(("Cookie", "Accept-Language"))
-    return response
+        return Response(status=304, headers=headers)
+    return Response(token.encode().join(_parts(entry)), headers=headers, content_type="text/html; charset=utf-8")
 
 
 def _parts(entry: dict) -> list[bytes]:
