@@ -111,7 +111,9 @@ def upgrade():
         )
     # = ANY(ARRAY(...)): the ids are gathered once, then found by the primary key. A transition
     # table has no statistics, and a join with it may be planned as a nested loop over both.
-    recompute = "UPDATE product_facets f SET category_ids = {ids} WHERE f.id = ANY (ARRAY(SELECT product_id FROM {rows}))"
+    recompute = (
+        "UPDATE product_facets f SET category_ids = {ids} WHERE f.id = ANY (ARRAY(SELECT product_id FROM {rows}))"
+    )
     op.execute(
         f"""
         CREATE FUNCTION shop_sync_facet_categories() RETURNS trigger LANGUAGE plpgsql AS $$
