@@ -179,3 +179,15 @@ def test_signed_in_shoppers_see_their_saved_hearts(client, db):
     client.post(f"/wishlist/toggle/{item.id}", data={"csrf_token": token(client, "/shop")})
     page = client.get("/shop").text
     assert 'aria-pressed="true"' in page
+
+
+def test_behind_a_trusted_proxy_both_paths_see_the_clients_address(make_app, database_url, servers, db, log_lines):
+    """ProxyFix wraps the whole app, the shared pages included (TRUSTED_PROXIES hops)."""
+    proxied = make_app(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=servers.redis_url, TRUSTED_PROXIES=1)
+    item = ProductFactory()
+    client = proxied.test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    client.get(f"/products/{item.slug}", headers=forwarded)  # through Flask, cached
+    client.get(f"/products/{item.slug}", headers=forwarded)  # before Flask
+    lines = [line for line in log_lines() if line.get("path") == f"/products/{item.slug}"]
+    assert [line["ip"] for line in lines] == ["203.0.113.9", "203.0.113.9"]
