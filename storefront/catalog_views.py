@@ -43,7 +43,7 @@ from storefront import tracking as track
 from storefront.htmx import is_htmx_fragment_request, render
 from storefront.query import page_arg
 from storefront.review_views import my_review_context
-from storefront.shared_pages import CSRF_HOLE, page_response
+from storefront.shared_pages import CSRF_HOLE, SHARED_ARGS, page_response
 
 LISTING = "storefront/catalog/listing.html"
 PRODUCT = "storefront/catalog/product_detail.html"
@@ -249,7 +249,7 @@ def _page_is_shared() -> bool:
     one hole filled per visitor. Visitors without a session get them before Flask
     (storefront.shared_pages)."""
     return (
-        set(request.args) <= {"lang", "from_search"}
+        SHARED_ARGS.issuperset(request.args)
         and not current_user.is_authenticated
         and "_flashes" not in session
         and cart.count(cart.Owner(guest=session)) == 0
