@@ -17,6 +17,8 @@ from datetime import timedelta
 from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
+from shop import cookies
+
 MAX_AGE = timedelta(days=365)
 _VALID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -42,16 +44,14 @@ def sign(key: str | bytes, purpose: str, browser: str) -> str:
 
 
 def set_cookie(response: Response, browser: str, *, secure: bool) -> None:
-    response.set_cookie(
-        cookie_name(secure), browser, max_age=MAX_AGE, path="/", secure=secure, httponly=True, samesite="Lax"
-    )
+    cookies.set_cookie(response, cookie_name(secure), browser, secure=secure, max_age=MAX_AGE)
 
 
 # ---------------------------------------------------------------- in a Flask request
 
 
 def _secure() -> bool:
-    return bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    return cookies.secure(current_app.config)
 
 
 def browser_id() -> str:

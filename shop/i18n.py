@@ -15,6 +15,8 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from shop import cookies
+
 SUPPORTED_LOCALES = ("en", "km")
 DEFAULT_LOCALE = "en"
 LANG_COOKIE = "lang"
@@ -75,8 +77,8 @@ def choose_locale(
     then Accept-Language ((value, quality) pairs, best first), then English. The last two are
     callables, called only when needed (the preference loads the user)."""
     for code in (asked, remembered):
-        if normalize_locale(code):
-            return normalize_locale(code)
+        if chosen := normalize_locale(code):
+            return chosen
     chosen = normalize_locale(preferred())
     if chosen:
         return chosen
@@ -101,14 +103,12 @@ def init_locale_cookie(app: Flask) -> None:
 def _send_locale_cookie(response: Response) -> Response:
     locale = g.get("remember_locale")
     if locale:
-        set_locale_cookie(response, locale, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+        set_locale_cookie(response, locale, secure=cookies.secure(current_app.config))
     return response
 
 
 def set_locale_cookie(response: Response, locale: str, *, secure: bool) -> None:
-    response.set_cookie(
-        LANG_COOKIE, locale, max_age=LANG_COOKIE_AGE, path="/", secure=secure, httponly=True, samesite="Lax"
-    )
+    cookies.set_cookie(response, LANG_COOKIE, locale, secure=secure, max_age=LANG_COOKIE_AGE)
 
 
 def _is_api_request() -> bool:

@@ -25,7 +25,7 @@ from werkzeug.datastructures import ETags
 from werkzeug.http import parse_date
 from werkzeug.wrappers import Request
 
-from shop import browser, csrf
+from shop import browser, cookies, csrf
 from shop.analytics.device import is_bot
 from shop.catalog import services as catalog
 from shop.i18n import LANG_COOKIE, choose_locale, normalize_locale, set_locale_cookie
@@ -100,19 +100,19 @@ class SharedPages:
         started = time.perf_counter()
         request = Request(environ)
         config = self.app.config
-        cookies = request.cookies
-        if config["SESSION_COOKIE_NAME"] in cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+        jar = request.cookies
+        if config["SESSION_COOKIE_NAME"] in jar or config.get("REMEMBER_COOKIE_NAME", "remember_token") in jar:
             return None
         if not SHARED_ARGS.issuperset(request.args):
             return None
-        secure = bool(config.get("SESSION_COOKIE_SECURE"))
+        secure = cookies.secure(config)
         asked = normalize_locale(request.args.get("lang"))
-        locale = choose_locale(asked, cookies.get(LANG_COOKIE), lambda: None, lambda: request.accept_languages)
+        locale = choose_locale(asked, jar.get(LANG_COOKIE), lambda: None, lambda: request.accept_languages)
         with self.app.app_context():
             entry, _generation = catalog.cached_page(slug, locale)
             if entry is None or "product_id" not in entry:
                 return None
-            browser_id = browser.valid_id(cookies.get(browser.cookie_name(secure)))
+            browser_id = browser.valid_id(jar.get(browser.cookie_name(secure)))
             is_new = browser_id is None
             browser_id = browser_id or browser.new_id()
             key = self.app.secret_key
@@ -121,7 +121,7 @@ class SharedPages:
             )
             if is_new:
                 browser.set_cookie(response, browser_id, secure=secure)
-            if asked and asked != cookies.get(LANG_COOKIE):
+            if asked and asked != jar.get(LANG_COOKIE):
                 set_locale_cookie(response, asked, secure=secure)
             user_agent = request.user_agent.string
             if request.method == "GET" and not is_bot(user_agent):

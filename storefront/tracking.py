@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 
-from shop import browser
+from shop import browser, cookies
 from shop.analytics import tracking
 from shop.analytics.device import is_bot
 from shop.analytics.tracking import EventType, SearchFilters, Visitor
@@ -58,7 +58,7 @@ def _recorded() -> bool:
 def _remember_search(response):
     last = g.get("last_search")
     if last:
-        response.set_cookie(LAST_SEARCH_COOKIE, last, path="/", httponly=True, samesite="Lax")
+        cookies.set_cookie(response, LAST_SEARCH_COOKIE, last, secure=cookies.secure(current_app.config))
     return response
 
 
