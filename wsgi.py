@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn wsgi:app`."""
 
-from shop import create_app
+from shop import create_server_app
 
-app = create_app()
+app = create_server_app()

@@ -113,12 +113,13 @@ def measure(client, urls: list[str]) -> list[float]:
 
 def server_times(env: dict, requests: int) -> tuple[dict[str, list[float]], list[str]]:
     os.environ.update(env)
-    from shop import create_app
+    from shop import create_server_app
     from shop.catalog import services as catalog
     from shop.catalog.vocab import SKIN_CONCERNS
 
-    # Request log lines off in process (gunicorn below logs as in production).
-    app = create_app({"LOG_LEVEL": "WARNING"})
+    # As gunicorn's workers build it (wsgi.py), with request log lines off in process (gunicorn
+    # below logs as in production).
+    app = create_server_app({"LOG_LEVEL": "WARNING"})
     rng = random.Random(7)
     with app.app_context():
         tree = catalog.category_tree()
