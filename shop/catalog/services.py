@@ -240,8 +240,9 @@ def list_products(
     punctuation) is ignored. A page past the end is empty.
 
     Totals on PostgreSQL: past RANK_LIMIT matches, a search or a listing narrowed by one filter
-    gets the planner's estimate ("about N": counting 90,000 search documents takes a second);
-    a filtered listing with few matches is counted and sorted in the same query.
+    gets the planner's estimate ("about N": counting 90,000 search documents takes a second).
+    Other searches, and filtered listings with few matches, are counted and sorted in the same
+    query (`_counted_page`).
     """
     page = max(1, page)
     columns = _listing_columns()
@@ -265,17 +266,12 @@ def list_products(
         trusted = text is not None or len(conditions) <= 1 and filters == ProductFilters(category=filters.category)
         if trusted and estimate > RANK_LIMIT:
             total, estimated = estimate, True
-        elif text is None and conditions and estimate < SORT_AFTER_FILTER_BELOW:
-            # Few matches: count and sort them in one pass instead of two.
-            counted = sa.func.count().over().label("total")
-            rows = db.session.execute(
-                ids.add_columns(counted).order_by(*_not_by_index(order)).offset(offset).limit(per_page)
-            ).all()
-            if rows:
-                page_ids = [row[0] for row in rows]
-                return Page(products_by_ids(page_ids), page, per_page, rows[0].total)
-            if offset == 0:  # nothing matches: no need to count it again
-                return Page([], page, per_page, 0)
+        elif text is not None or conditions and estimate < SORT_AFTER_FILTER_BELOW:
+            # Few matches (or a search, which reads every match to rank it anyway): count and
+            # sort them in one pass instead of two.
+            rank_limit = RANK_LIMIT if by_relevance else None
+            page_ids, total = _counted_page(ids, order, offset=offset, limit=per_page, rank_limit=rank_limit)
+            return Page(products_by_ids(page_ids), page, per_page, total)
     if with_total and total < 0:
         total = _count(ids)
     if with_total and offset >= total:
@@ -287,6 +283,38 @@ def list_products(
     page_ids = list(db.session.scalars(ids.order_by(*order).offset(offset).limit(per_page)))
     items = products_by_ids(page_ids)
     return Page(items, page, per_page, total if with_total else len(items), estimated)
+
+
+def _counted_page(
+    ids: sa.Select, order: Sequence[sa.UnaryExpression], *, offset: int, limit: int, rank_limit: int | None = None
+) -> tuple[list[int], int]:
+    """One page of what `ids` selects, in `order`, and how many rows it selects, in one query
+    (PostgreSQL).
+
+    The matches are read once, with their sort keys, into a CTE (read twice, so PostgreSQL
+    materializes it); the page is sorted out of it and the count taken from it. A second query
+    would read every match again: for a search, that is where the time goes (each match is a
+    visit to the heap). A window `count(*) OVER ()` does the same in one query but costs more
+    than the second one saves.
+
+    With `rank_limit`, `order` is a relevance order (its first key the rank, the rest the
+    newest-first order): past `rank_limit` matches, the rank is ignored (see RANK_LIMIT).
+    """
+    keys = [key.element.label(f"sort_{n}") for n, key in enumerate(order)]
+    matches = ids.add_columns(*keys).cte("matches")
+    match_id = next(iter(matches.c))
+    counted = sa.select(sa.func.count().label("total")).select_from(matches).subquery("counted")
+    ordered = []
+    for n, key in enumerate(order):
+        column: sa.ColumnElement = matches.c[f"sort_{n}"]
+        if n == 0 and rank_limit is not None:
+            column = sa.case((counted.c.total > rank_limit, None), else_=column)
+        ordered.append(column.desc() if key.modifier is operators.desc_op else column.asc())
+    page = sa.select(match_id.label("id")).order_by(*ordered).offset(offset).limit(limit).lateral("page")
+    rows = db.session.execute(
+        sa.select(counted.c.total, page.c.id).select_from(counted.outerjoin(page, sa.true()))
+    ).all()
+    return [row.id for row in rows if row.id is not None], rows[0].total
 
 
 def _not_by_index(order: Sequence[sa.UnaryExpression]) -> list[sa.ColumnElement]:

@@ -246,6 +246,36 @@ def test_stop_words_are_dropped_unless_nothing_else_is_left():
     assert [t.text for t in search.parse("for the").tokens] == ["for", "the"]
 
 
+def test_a_search_is_counted_ranked_and_paged_in_one_go(client, db):
+    named = [ProductFactory(name_en=f"Serum {n}") for n in range(3)]
+    mentioned = [ProductFactory(name_en=f"Toner {n}", description_en="Use before a serum.") for n in range(2)]
+    ProductFactory(name_en="Plain Cream")
+    pages = [catalog.list_products(ProductFilters(query="serum"), page=n, per_page=2) for n in (1, 2, 3, 4)]
+    # Names first (equal ranks: the most recently added first), then the description matches.
+    assert [[p.id for p in page.items] for page in pages] == [
+        [named[2].id, named[1].id],
+        [named[0].id, mentioned[1].id],
+        [mentioned[0].id],
+        [],
+    ]
+    assert {(page.total, page.estimated) for page in pages} == {(5, False)}
+    assert pages[3].is_past_the_end and not pages[2].is_past_the_end
+    db.session.commit()
+    assert client.get("/shop?q=serum&page=1").status_code == 200
+    assert client.get("/shop?q=serum&page=2").status_code == 404  # 24 a page: one page of 5
+
+
+def test_a_filtered_listing_past_its_last_page_still_knows_its_total(db):
+    for n in range(3):
+        ProductFactory(name_en=f"Gel {n}", skin_type=SkinType.OILY, stock=5)
+    ProductFactory(name_en="Balm", skin_type=SkinType.DRY, stock=5)
+    filters = ProductFilters(skin_type=SkinType.OILY, in_stock=True)
+    last = catalog.list_products(filters, page=2, per_page=2)
+    past = catalog.list_products(filters, page=3, per_page=2)
+    assert (len(last.items), last.total) == (1, 3)
+    assert (past.items, past.total, past.is_past_the_end) == ([], 3, True)
+
+
 def test_a_search_matching_more_than_the_rank_limit_is_shown_most_recent_first(db, monkeypatch):
     named = ProductFactory(name_en="Serum One", description_en="Light.")
     mentioned = ProductFactory(name_en="Plain Toner", description_en="Use before a serum.")

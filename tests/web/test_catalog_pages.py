@@ -528,12 +528,14 @@ MAX_QUERIES = {
     # A listing asks the planner how many products match before counting them (one query more;
     # a filtered one with few matches counts and sorts them in one query).
     "/shop": 6,
-    # A search asks the planner how many products match before counting them (one query more).
-    "/shop?q=serum&skin_type=oily&in_stock=1": 8,
+    # A search asks the planner how many products match, then counts, ranks and pages them in one
+    # query.
+    "/shop?q=serum": 7,
+    "/shop?q=serum&skin_type=oily&in_stock=1": 7,
     "/categories/serums": 6,
     "/products/{slug}": 9,
     "/api/v1/products?limit=100": 5,
-    "/api/v1/products/search?q=serum": 7,
+    "/api/v1/products/search?q=serum": 6,
 }
 
 
