@@ -25,3 +25,9 @@ product_facets = sa.table(
 def in_categories(category_ids: list[int]) -> sa.ColumnElement[bool]:
     """Linked to any of these categories (GIN index)."""
     return product_facets.c.category_ids.op("&&")(sa.literal(category_ids, type_=postgresql.ARRAY(sa.Integer)))
+
+
+# The predicate of idx_product_facets_newest_in_categories (migration 0011), true of every row.
+# A query that states it may walk that index newest first with the categories at hand (a large
+# category's deep pages); one that does not will never be planned on it.
+NEWEST_IN_CATEGORIES = product_facets.c.id > 0

@@ -266,6 +266,8 @@ def list_products(
         trusted = text is not None or len(conditions) <= 1 and filters == ProductFilters(category=filters.category)
         if trusted and estimate > RANK_LIMIT:
             total, estimated = estimate, True
+            if filters.category is not None and text is None and sort in (None, SortKey.NEWEST, SortKey.RELEVANCE):
+                ids = ids.where(facets.NEWEST_IN_CATEGORIES)  # a large category, newest first: walk in order
         elif text is not None or conditions and estimate < SORT_AFTER_FILTER_BELOW:
             # Few matches (or a search, which reads every match to rank it anyway): count and
             # sort them in one pass instead of two.

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from shop.catalog import facets
+from shop.catalog import services as catalog
 from shop.catalog.models import Product, ProductStatus, product_categories
+from shop.catalog.services import ProductFilters
 from tests.factories import CategoryFactory, ProductFactory
 
 
@@ -74,3 +77,41 @@ def test_every_public_product_has_exactly_one_row(db):
     )
     rows = db.session.scalar(sa.text("SELECT count(*) FROM product_facets"))
     assert rows == public == 3
+
+
+def _plan(db, query: sa.Select) -> str:
+    """The plan PostgreSQL would choose if it could only walk indexes in order (the tables here
+    are too small for it to prefer that on its own)."""
+    for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+        db.session.execute(sa.text(f"SET LOCAL {setting} = off"))
+    sql = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    return "\n".join(db.session.execute(sa.text(f"EXPLAIN {sql}")).scalars())
+
+
+def test_only_a_query_stating_it_walks_the_newest_in_categories_index(db):
+    columns = facets.product_facets.c
+    in_category = sa.select(columns.id).where(facets.in_categories([1, 2]))
+    walk = in_category.where(facets.NEWEST_IN_CATEGORIES).order_by(columns.created_at.desc(), columns.id.desc())
+    assert "Index Only Scan Backward using idx_product_facets_newest_in_categories" in _plan(db, walk.limit(24))
+    count = sa.select(sa.func.count()).select_from(in_category.subquery())
+    assert "idx_product_facets_newest_in_categories" not in _plan(db, count)
+    db.session.rollback()
+
+
+def test_a_large_category_is_paged_newest_first(db, monkeypatch):
+    face = CategoryFactory(slug="face")
+    serums = CategoryFactory(slug="serums", parent_id=face.id)
+    elsewhere = CategoryFactory(slug="body")
+    listed = []
+    for n in range(5):
+        product = ProductFactory(name_en=f"Listed {n}")
+        product.categories = [serums if n % 2 else face]
+        listed.append(product)
+        other = ProductFactory(name_en=f"Other {n}")
+        other.categories = [elsewhere]
+    db.session.commit()
+    monkeypatch.setattr(catalog, "RANK_LIMIT", 0)  # every category is "large": its total is the planner's estimate
+    pages = [catalog.list_products(ProductFilters(category=face), page=n, per_page=2) for n in (1, 2, 3)]
+    assert all(page.estimated for page in pages)
+    newest_first = [p.id for p in reversed(listed)]
+    assert [[p.id for p in page.items] for page in pages] == [newest_first[:2], newest_first[2:4], newest_first[4:]]

@@ -172,6 +172,8 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_product_facets_rating",
         "idx_product_facets_units_sold",
         "idx_product_facets_skin_type",
+        # migration 0011: large categories, newest first
+        "idx_product_facets_newest_in_categories",
     }
 
 
@@ -252,3 +254,14 @@ def test_models_and_migrations_do_not_drift_on_sqlite(make_app, tmp_path, dialec
             tables = set(sa.inspect(conn).get_table_names())
     assert diff == []
     assert {"products_fts", "products_words", "products_words_vocab"} <= tables
+
+
+def test_the_newest_in_categories_index_carries_the_categories_and_is_partial(db):
+    """Migration 0011: only a query stating `id > 0` may walk it (see shop.catalog.facets)."""
+    row = db.session.execute(
+        sa.text("SELECT pg_get_indexdef('idx_product_facets_newest_in_categories'::regclass)")
+    ).scalar_one()
+    assert row == (
+        "CREATE INDEX idx_product_facets_newest_in_categories ON public.product_facets USING btree "
+        "(created_at, id) INCLUDE (category_ids) WHERE (id > 0)"
+    )
