@@ -288,21 +288,26 @@ def test_a_search_matching_more_than_the_rank_limit_is_shown_most_recent_first(d
 
 
 def test_a_search_matching_more_than_the_rank_limit_gets_an_estimated_total(client, db, monkeypatch):
-    serums = [ProductFactory(name_en=f"Serum {n}", skin_type=SkinType.OILY) for n in range(3)]
+    serums = [ProductFactory(name_en=f"Serum {n}", skin_type=SkinType.OILY) for n in range(25)]
     ProductFactory(name_en="Plain Toner", skin_type=SkinType.DRY)
     exact = catalog.list_products(ProductFilters(query="serum"))
-    assert (exact.total, exact.estimated) == (3, False)
+    assert (exact.total, exact.estimated) == (25, False)
     monkeypatch.setattr(catalog, "RANK_LIMIT", 0)  # any planner estimate (at least 1 row) is past it
-    broad = catalog.list_products(ProductFilters(query="serum"))
-    assert broad.estimated and broad.total >= 1
-    assert {p.id for p in broad.items} == {p.id for p in serums}
-    assert catalog.list_products(ProductFilters()).estimated  # one filter (or none): estimated too
+    search = ProductFilters(query="serum")
+    first, last, past = (catalog.list_products(search, page=n, per_page=10) for n in (1, 3, 4))
+    # The estimate, but never less than what the page saw: a next page is offered while there is one.
+    assert first.estimated and first.total >= 11 and first.has_next
+    assert (last.total, last.estimated, last.has_next, len(last.items)) == (25, False, False, 5)  # the last page knows
+    assert past.is_past_the_end and past.items == []
+    pages = [catalog.list_products(search, page=n, per_page=10).items for n in (1, 2, 3)]
+    assert {p.id for page in pages for p in page} == {p.id for p in serums}
+    assert catalog.list_products(ProductFilters(), per_page=10).estimated  # one filter (or none): estimated too
     # Several filters: the planner multiplies guesses, so they are always counted.
     several = catalog.list_products(ProductFilters(skin_type=SkinType.OILY, in_stock=True))
-    assert (several.total, several.estimated) == (3, False)
+    assert (several.total, several.estimated) == (25, False)
     db.session.commit()
-    body = client.get("/api/v1/products/search?q=serum").get_json()["data"]
-    assert body["total_is_estimate"] is True and body["total_items"] == broad.total
+    body = client.get("/api/v1/products/search?q=serum&limit=10").get_json()["data"]
+    assert body["total_is_estimate"] is True and body["total_items"] == first.total and body["has_next_page"]
     counted = client.get("/api/v1/products?skin_type=oily&in_stock=true").get_json()["data"]
-    assert (counted["total_items"], counted["total_is_estimate"]) == (3, False)
+    assert (counted["total_items"], counted["total_is_estimate"]) == (25, False)
     assert "About " in client.get("/shop?q=serum").text
