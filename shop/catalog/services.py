@@ -260,7 +260,7 @@ def list_products(
             order = relevance
     offset = (page - 1) * per_page
     if with_total and db.engine.dialect.name == "postgresql":
-        estimate = _planner_rows(ids)
+        estimate = _planner_rows(ids if text is None else text.for_estimate(ids))
         # The planner knows one filter's selectivity well (within a few per cent at 100k
         # products), not a combination's: several filters are always counted.
         trusted = text is not None or len(conditions) <= 1 and filters == ProductFilters(category=filters.category)

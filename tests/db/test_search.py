@@ -287,6 +287,28 @@ def test_a_search_matching_more_than_the_rank_limit_is_shown_most_recent_first(d
     assert [p.id for p in suggestions.items] == [mentioned.id, named.id]
 
 
+def test_a_khmer_word_is_estimated_by_its_rarest_bigram(db, monkeypatch):
+    """The planner multiplies a word's bigrams as if they were independent; they are pieces of
+    one word, and the rarest alone is the better estimate."""
+    serums = [ProductFactory(name_en=f"Serum {n}", name_kh=f"សេរ៉ូម {n}") for n in range(12)]
+    for n in range(6):
+        ProductFactory(name_en=f"Sera {n}", name_kh=f"សេរ៉ូ {n}")  # the first bigram alone
+    for n in range(14):
+        ProductFactory(name_en=f"Cream {n}", name_kh="ក្រែម")
+    catalog.list_products(ProductFilters(query="cream"))  # builds the search documents
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE product_search"))
+    text = search.parse("សេរ៉ូម")
+    ids, _, _ = text.apply(sa.select(search.product_search.c.product_id), standalone=True)
+    assert ids.compile(db.engine).params[search.QUERY_PARAMETER] == "(('សេរ៉ូ' & 'រ៉ូម'))"  # a match needs both
+    estimating = text.for_estimate(ids)
+    assert estimating.compile(db.engine).params[search.QUERY_PARAMETER] == "('រ៉ូម')"  # in 12 documents, not 18
+    monkeypatch.setattr(catalog, "RANK_LIMIT", 10)
+    first = catalog.list_products(ProductFilters(query="សេរ៉ូម"), per_page=5)
+    assert first.estimated and first.total >= 12  # the bigrams multiplied said about 7: all would be ranked
+    assert [p.id for p in first.items] == [p.id for p in reversed(serums)][:5]  # past the limit: newest first
+
+
 def test_a_search_matching_more_than_the_rank_limit_gets_an_estimated_total(client, db, monkeypatch):
     serums = [ProductFactory(name_en=f"Serum {n}", skin_type=SkinType.OILY) for n in range(25)]
     ProductFactory(name_en="Plain Toner", skin_type=SkinType.DRY)
