@@ -100,6 +100,25 @@ def prepare(env: dict, scale: int) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def machine_reference(dsn: str) -> str:
+    """The same fixed work on any machine, for comparing runs made on different days: a pure
+    Python loop and a PostgreSQL query that reads no table (medians of 5). Figures from a machine
+    where these take twice as long are not comparable with today's."""
+    python, postgres = [], []
+    with psycopg.connect(dsn) as conn:
+        for _ in range(5):
+            started = time.perf_counter()
+            sum(i * i for i in range(1_000_000))
+            python.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            conn.execute("SELECT sum(i) FROM generate_series(1, 2000000) AS i").fetchone()
+            postgres.append((time.perf_counter() - started) * 1000)
+    return (
+        f"python loop {statistics.median(python):.0f} ms, PostgreSQL generate_series "
+        f"{statistics.median(postgres):.0f} ms"
+    )
+
+
 def measure(client, urls: list[str]) -> list[float]:
     times = []
     for url in urls:
@@ -311,6 +330,7 @@ def main() -> None:
         if not (options.keep and exists):
             print(f"Preparing {options.scale} products on PostgreSQL (skincare_bench_catalog)...")
             prepare(env, options.scale)
+        print(f"Machine reference: {machine_reference(env['DATABASE_URL'])}")
         print(f"Server time, in process, {options.requests} requests each (ms):")
         results, services, product_urls = server_times(env, options.requests)
         ok = True
