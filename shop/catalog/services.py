@@ -236,8 +236,9 @@ def list_products(
 
     The default order is relevance (best rank, then the most recently added) when there is a
     search query, else newest first. Relevance without a query is newest first; with more than
-    RANK_LIMIT matches, the most recently added first. A query with nothing to search for (only
-    punctuation) is ignored. A page past the end is empty.
+    RANK_LIMIT matches (or as many expected by the planner: see `TextSearch.for_estimate`), the
+    most recently added first. A query with nothing to search for (only punctuation) is ignored.
+    A page past the end is empty.
 
     Totals on PostgreSQL: past RANK_LIMIT matches, a search or a listing narrowed by one filter
     gets the planner's estimate ("about N": counting 90,000 search documents takes a second),
