@@ -337,7 +337,7 @@ def _counted_page(
         column: sa.ColumnElement = matches.c[f"sort_{n}"]
         if n == 0 and rank_limit is not None:
             column = sa.case((counted.c.total > rank_limit, None), else_=column)
-        ordered.append(column.desc() if key.modifier is operators.desc_op else column.asc())
+        ordered.append(_directed_like(key, column))
     page = sa.select(match_id.label("id")).order_by(*ordered).offset(offset).limit(limit).lateral("page")
     rows = db.session.execute(
         sa.select(counted.c.total, page.c.id).select_from(counted.outerjoin(page, sa.true()))
@@ -354,8 +354,12 @@ def _not_by_index(order: Sequence[sa.UnaryExpression]) -> list[sa.ColumnElement]
     """
     first, *rest = order
     column = first.element
-    hidden = sa.func.coalesce(column, column)
-    return [hidden.desc() if first.modifier is operators.desc_op else hidden.asc(), *rest]
+    return [_directed_like(first, sa.func.coalesce(column, column)), *rest]
+
+
+def _directed_like(key: sa.UnaryExpression, expression: sa.ColumnElement) -> sa.UnaryExpression:
+    """`expression`, ascending or descending as `key` is."""
+    return expression.desc() if key.modifier is operators.desc_op else expression.asc()
 
 
 def _count(ids: sa.Select) -> int:
