@@ -64,10 +64,10 @@ worker: install
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check shop storefront admin api tests
+	$(BIN)/ruff format --check shop web storefront admin api tests
 
 format: install-dev
-	$(BIN)/ruff format shop storefront admin api tests
+	$(BIN)/ruff format shop web storefront admin api tests
 	$(BIN)/ruff check --fix .
 
 ## translations: extract strings, update the Khmer catalog, compile

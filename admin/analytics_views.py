@@ -17,8 +17,8 @@ from admin.forms import RangeForm
 from shop.errors import ShopError
 from shop.reporting import analytics
 from shop.reporting.periods import Granularity, today
-from storefront.account_forms import show_service_error
-from storefront.auth import render_private
+from web.auth import render_private
+from web.forms import show_service_error
 
 menu.add("admin.analytics_page", _l("Analytics"), order=40)
 

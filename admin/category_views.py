@@ -14,8 +14,8 @@ from admin.forms import CategoryForm, ReorderForm
 from admin.support import actor
 from shop.catalog import category_editing
 from shop.errors import ShopError
-from storefront.account_forms import submit
-from storefront.auth import render_private
+from web.auth import render_private
+from web.forms import submit
 
 menu.add("admin.categories", _l("Categories"), order=25)
 

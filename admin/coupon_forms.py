@@ -14,8 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from shop.coupons.services import MAX_DESCRIPTION
-from storefront.account_forms import CHOOSE_LISTED, REQUIRED, MaxLength, one_of, strip
-from storefront.shopping_forms import whole_number
+from web.forms import CHOOSE_LISTED, REQUIRED, MaxLength, one_of, strip, whole_number
 
 TYPE_LABELS = {
     "percentage": _l("Percentage off"),

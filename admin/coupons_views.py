@@ -22,8 +22,8 @@ from shop.coupons import services as coupons
 from shop.coupons.models import CouponStatus, CouponType
 from shop.errors import ShopError
 from shop.extensions import db
-from storefront.account_forms import submit
-from storefront.auth import render_private
+from web.auth import render_private
+from web.forms import submit
 
 menu.add("admin.coupons", _l("Coupons"), order=70)
 PER_PAGE = 25

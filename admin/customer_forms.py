@@ -3,11 +3,12 @@ shop.accounts.customers'; these check the shape of the input, with translatable 
 
 from __future__ import annotations
 
-from storefront.account_forms import ProfileForm, _email_field
+from web.account_forms import ProfileForm
+from web.forms import email_field
 
 
 class CustomerForm(ProfileForm):
-    email = _email_field()
+    email = email_field()
 
     def changes(self) -> dict:
         return {**super().changes(), "email": self.email.data}

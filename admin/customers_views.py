@@ -18,8 +18,9 @@ from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES
 from shop.orders import services as orders
 from shop.reviews import services as reviews
-from storefront.account_forms import AddressForm, submit
-from storefront.auth import render_private
+from web.account_forms import AddressForm
+from web.auth import render_private
+from web.forms import submit
 
 menu.add("admin.customers", _l("Customers"), order=50)
 

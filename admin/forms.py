@@ -25,7 +25,7 @@ from shop.orders.fulfilment import FULFILMENT_LABELS, MANUAL_FULFILMENT, MANUAL_
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import STATUS_LABELS
 from shop.reporting.periods import Granularity
-from storefront.account_forms import REQUIRED, MaxLength, one_of, strip
+from web.forms import REQUIRED, MaxLength, one_of, strip
 
 PRODUCT_STATUS_LABELS = {
     ProductStatus.DRAFT: _l("Draft"),

@@ -16,8 +16,8 @@ from shop.errors import ShopError
 from shop.orders import fulfilment
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import TRANSITIONS
-from storefront.account_forms import show_service_error
-from storefront.auth import render_private
+from web.auth import render_private
+from web.forms import error_status, show_service_error
 
 menu.add("admin.orders", _l("Orders"), order=30)
 PER_PAGE = 25
@@ -109,7 +109,7 @@ def _act(order_id: int, form, name: str, action, done_message):
         if error.status == 404:
             raise
         show_service_error(form, error)
-        return _detail(order_id, 400 if error.status == 401 else error.status, **{name: form})
+        return _detail(order_id, error_status(error), **{name: form})
     flash(done_message, "success")
     return redirect(url_for("admin.order_detail", order_id=order_id))
 

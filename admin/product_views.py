@@ -18,8 +18,8 @@ from shop.catalog import category_editing, editing, images, transfer
 from shop.catalog.models import Category, ProductStatus
 from shop.errors import ShopError
 from shop.extensions import db
-from storefront.account_forms import show_service_error, submit
-from storefront.auth import render_private
+from web.auth import render_private
+from web.forms import error_status, show_service_error, submit
 
 menu.add("admin.products", _l("Products"), order=20)
 PER_PAGE = 25
@@ -136,7 +136,7 @@ def product_edit(product_id: int):
                 editing.update_product(product_id, form.values(), actor=actor())
             except ShopError as error:
                 _show_error(form, error)
-                status = 400 if error.status == 401 else error.status
+                status = error_status(error)
             else:
                 flash(_("Product saved."), "success")
                 return redirect(url_for("admin.product_edit", product_id=product_id))

@@ -18,9 +18,9 @@ from admin.support import actor, back, choice_arg, htmx_error, page_number, toas
 from shop.errors import ShopError
 from shop.reviews import services as reviews
 from shop.reviews.models import ReviewStatus
-from storefront.auth import render_private
-from storefront.cart_views import private
-from storefront.htmx import is_htmx_fragment_request
+from web.auth import render_private
+from web.htmx import is_htmx_fragment_request
+from web.responses import private
 
 menu.add("admin.reviews", _l("Reviews"), order=60)
 

@@ -7,8 +7,8 @@ from flask import abort, g, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from shop.audit.actors import Actor
-from storefront.auth import safe_next_url
-from storefront.cart_views import private
+from web.auth import safe_next_url
+from web.responses import private
 
 
 def actor() -> Actor:

@@ -14,8 +14,9 @@ from shop.accounts import services as accounts
 from shop.accounts.models import UserRole
 from shop.reporting import analytics, dashboard
 from shop.reporting.periods import today
-from storefront.account_forms import LoginForm, submit
-from storefront.auth import render_private, safe_next_url, sign_in, sign_out
+from web.account_forms import LoginForm
+from web.auth import render_private, safe_next_url, sign_in, sign_out
+from web.forms import submit
 
 ADMINS = frozenset({UserRole.ADMIN})
 

@@ -10,13 +10,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 
 from api.admin_access import staff_token_required
-from api.envelope import success_response
 from api.tokens import ROTATED, issue_tokens, revoke, revoke_encoded
-from api.validation import _m
 from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES, GENDERS, User
 from shop.catalog.models import SkinType
 from shop.i18n import to_db_language
+from web.envelope import success_response
+from web.messages import translatable as _m
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-up, sign-in and tokens")
 user_bp = Blueprint("user", __name__, url_prefix="/api/v1/user", description="The signed-in user's address book")

@@ -13,7 +13,6 @@ from marshmallow import Schema, fields, validate
 
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
-from api.envelope import success_response
 from api.pagination import PaginationQuery, paginated
 from api.validation import Range
 from shop.catalog import category_editing as categories
@@ -22,6 +21,7 @@ from shop.catalog.models import Category, Product, ProductStatus, SkinType
 from shop.catalog.vocab import SKIN_CONCERNS
 from shop.errors import ShopError
 from shop.extensions import db
+from web.envelope import success_response
 
 products_bp = Blueprint("admin_products", __name__, url_prefix="/api/v1/admin/products", description="Staff: products")
 categories_bp = Blueprint(

@@ -13,11 +13,11 @@ from marshmallow import Schema, fields, validate
 from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
-from api.envelope import success_response
 from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range
 from shop.coupons import services as coupons
 from shop.coupons.models import Coupon, CouponStatus, CouponType
+from web.envelope import success_response
 
 bp = Blueprint("admin_coupons", __name__, url_prefix="/api/v1/admin/coupons", description="Coupons (admins)")
 

@@ -15,13 +15,13 @@ from api.accounts import AddressIn, AddressOut, AddressPatchIn, Email, ProfileIn
 from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
-from api.envelope import success_response
 from api.pagination import PaginationQuery, paginated, paginated_page
 from api.reviews import review_json
 from api.shopping import _order
 from shop.accounts import customers
 from shop.orders import services as orders
 from shop.reviews import services as reviews
+from web.envelope import success_response
 
 bp = Blueprint("admin_customers", __name__, url_prefix="/api/v1/admin", description="Customers (admins)")
 

@@ -9,12 +9,12 @@ from marshmallow import Schema, fields, validate
 
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
-from api.envelope import success_response
 from api.pagination import PaginationQuery, paginated
 from api.shopping import _order
 from api.validation import Range
 from shop.orders import fulfilment
 from shop.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
+from web.envelope import success_response
 
 bp = Blueprint("admin_orders", __name__, url_prefix="/api/v1/admin/orders", description="Staff: orders")
 

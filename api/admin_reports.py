@@ -12,11 +12,11 @@ from marshmallow import Schema, fields, validate
 
 from api.admin_access import admin_token_required, staff_token_required
 from api.admin_support import money
-from api.envelope import success_response
 from api.validation import Range
 from shop.accounts.models import UserRole
 from shop.reporting import analytics, dashboard
 from shop.reporting.periods import Granularity, today
+from web.envelope import success_response
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/api/v1/admin", description="Staff: dashboard and analytics")
 

@@ -12,12 +12,12 @@ from marshmallow import Schema, fields, validate
 
 from api.admin_access import staff_token_required
 from api.admin_support import actor
-from api.envelope import success_response
 from api.pagination import PaginationQuery, paginated_page
 from api.reviews import review_json
 from api.validation import Range
 from shop.reviews import services as reviews
 from shop.reviews.models import ReviewStatus
+from web.envelope import success_response
 
 bp = Blueprint("admin_reviews", __name__, url_prefix="/api/v1/admin/reviews", description="Review moderation (staff)")
 

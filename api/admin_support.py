@@ -9,8 +9,8 @@ from flask import g, request
 from flask_jwt_extended import current_user
 from marshmallow import ValidationError, fields
 
-from api.validation import _m
 from shop.audit.actors import Actor
+from web.messages import translatable as _m
 
 
 def actor() -> Actor:

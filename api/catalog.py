@@ -18,15 +18,16 @@ from flask import current_app, request, url_for
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from api.envelope import success_response
 from api.pagination import MAX_LIMIT, PaginationQuery, paginated_page
-from api.validation import Range, _m
+from api.validation import Range
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
 from shop.extensions import cache
 from shop.i18n import localized
+from web.envelope import success_response
+from web.messages import translatable as _m
 
 bp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Products and categories (public)")
 

@@ -10,11 +10,11 @@ from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.envelope import success_response
 from api.validation import Range
 from shop.catalog import services as catalog
 from shop.catalog.vocab import concern_label
 from shop.i18n import localized
+from web.envelope import success_response
 
 bp = Blueprint("ml_v1", __name__, url_prefix="/ml/v1", description="ML service: search and discovery")
 

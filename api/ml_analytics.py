@@ -28,9 +28,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.admin_access import staff_token_required
 from api.catalog import SKIN_TYPES, SearchQuery, _filters, _localize, _sort, product_summary
-from api.envelope import success_response
 from api.pagination import paginated_page
-from api.validation import Range, _m
+from api.validation import Range
 from shop.accounts.models import STAFF_ROLES
 from shop.analytics import insights, metrics, tracking
 from shop.analytics.rollup import last_rollup
@@ -41,6 +40,8 @@ from shop.catalog.models import Product
 from shop.errors import Forbidden, NotFound
 from shop.extensions import db, limiter
 from shop.orders.models import Order
+from web.envelope import success_response
+from web.messages import translatable as _m
 
 bp = Blueprint("ml_analytics", __name__, url_prefix="/ml/v1", description="ML service: analytics and search")
 ops_bp = FlaskBlueprint("ml_ops", __name__, url_prefix="/ml")

@@ -11,8 +11,7 @@ from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.envelope import success_response
-from api.validation import Range, _m
+from api.validation import Range
 from shop.accounts.models import STAFF_ROLES
 from shop.catalog.models import Product
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
@@ -24,6 +23,8 @@ from shop.skin import services as skin
 from shop.skin.conflicts import AVOIDABLE, group_label
 from shop.skin.questionnaire import QUESTIONS, SkinProfile, options
 from shop.skin.routine import conflict_summary
+from web.envelope import success_response
+from web.messages import translatable as _m
 
 bp = Blueprint(
     "ml_recommendations", __name__, url_prefix="/ml/v1", description="ML service: recommendations and skin analysis"

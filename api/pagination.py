@@ -7,7 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api.validation import Range, _m
+from api.validation import Range
+from web.messages import translatable as _m
 
 MAX_LIMIT = 100
 

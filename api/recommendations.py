@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
-from api.envelope import success_response
 from api.ml_recommendations import AnalyzeIn, LimitQuery, analysis_json, list_json
 from shop.errors import NotFound
 from shop.recommendations import serving
 from shop.skin import services as skin
+from web.envelope import success_response
 
 bp = Blueprint(
     "recommendations", __name__, url_prefix="/api/v1/recommendations", description="Recommendations for the shopper"

@@ -12,11 +12,12 @@ from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.envelope import success_response
 from api.pagination import PaginationQuery, paginated_page
-from api.validation import Range, _m
+from api.validation import Range
 from shop.reviews import services as reviews
 from shop.reviews.models import Review
+from web.envelope import success_response
+from web.messages import translatable as _m
 
 bp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="The signed-in shopper's reviews")
 

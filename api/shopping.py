@@ -12,7 +12,6 @@ from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.envelope import success_response
 from api.ml_analytics import signed_in_visitor
 from api.pagination import PaginationQuery, paginated
 from api.validation import Range
@@ -28,6 +27,7 @@ from shop.orders import services as orders
 from shop.orders.models import Order
 from shop.orders.shipping import methods as shipping_methods
 from shop.wishlist import services as wishlist
+from web.envelope import success_response
 
 cart_bp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The signed-in shopper's cart")
 wishlist_bp = Blueprint("wishlist", __name__, url_prefix="/api/v1/wishlist", description="Saved products")

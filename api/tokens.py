@@ -16,11 +16,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 
-from api.envelope import error_response
 from shop.accounts.models import User
 from shop.accounts.services import revoke_all_sessions
 from shop.extensions import db, jwt
 from shop.redis_client import get_redis
+from web.envelope import error_response
 
 ROTATED = "rotated"
 LOGGED_OUT = "logged_out"

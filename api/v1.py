@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_smorest import Blueprint
 
-from api.envelope import success_response
+from web.envelope import success_response
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="Skincare Shop API v1")
 

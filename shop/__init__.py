@@ -144,8 +144,8 @@ def register_blueprints(app: Flask) -> None:
     from storefront import bp as storefront_bp
     from storefront import shared_pages
     from storefront.cards import register_cards
-    from storefront.errors import register_error_handlers
     from storefront.templating import register_template_helpers
+    from web.errors import register_error_handlers
 
     app.register_blueprint(storefront_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

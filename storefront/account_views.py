@@ -11,8 +11,9 @@ from shop.accounts.models import ADDRESS_TYPES
 from shop.extensions import limiter
 from shop.i18n import remember_locale
 from storefront import bp
-from storefront.account_forms import AddressForm, ChangePasswordForm, ProfileForm, submit
-from storefront.auth import remembered, render_private, sign_in
+from web.account_forms import AddressForm, ChangePasswordForm, ProfileForm
+from web.auth import remembered, render_private, sign_in
+from web.forms import submit
 
 # Per IP: the current password is checked here too, so guessing it is throttled.
 CHANGE_PASSWORD_LIMIT = "10 per 15 minutes"

@@ -15,16 +15,14 @@ from shop.errors import ShopError
 from shop.extensions import limiter
 from shop.i18n import current_locale, to_db_language
 from storefront import bp
-from storefront.account_forms import (
+from web.account_forms import (
     EmailForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
-    error_status,
-    show_service_error,
-    submit,
 )
-from storefront.auth import render_private, safe_next_url, sign_in, sign_out
+from web.auth import render_private, safe_next_url, sign_in, sign_out
+from web.forms import error_status, show_service_error, submit
 
 # Per IP, on top of the services' own limits: these send email or create accounts.
 EMAIL_SENDING_LIMIT = "10 per 15 minutes"

@@ -22,10 +22,11 @@ from shop.skin.conflicts import find_conflicts
 from shop.wishlist import services as wishlist
 from storefront import bp
 from storefront import tracking as track
-from storefront.account_forms import error_status, show_service_error
-from storefront.auth import safe_next_url
-from storefront.htmx import is_htmx_fragment_request, render
 from storefront.shopping_forms import ActionForm, AddToCartForm, CouponForm, QuantityForm
+from web.auth import safe_next_url
+from web.forms import error_status, show_service_error
+from web.htmx import is_htmx_fragment_request, render
+from web.responses import private
 
 CART_PAGE = "storefront/cart/cart.html"
 CART_CHANGED = "cartChanged"
@@ -43,15 +44,6 @@ def cart_owner() -> cart.Owner:
 
 def shopper_email() -> str | None:
     return current_user.email if current_user.is_authenticated else None
-
-
-def private(response, status: int | None = None):
-    """Personal pages (carts, orders) are never cached and never leak their URL as a referrer."""
-    if status is not None:
-        response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def back_to(default: str) -> str:

@@ -40,10 +40,10 @@ from shop.i18n import current_locale, localized
 from shop.recommendations import serving as recommendations
 from storefront import bp
 from storefront import tracking as track
-from storefront.htmx import is_htmx_fragment_request, render
 from storefront.query import page_arg
 from storefront.review_views import my_review_context
 from storefront.shared_pages import CSRF_HOLE, SHARED_ARGS, page_response
+from web.htmx import is_htmx_fragment_request, render
 
 LISTING = "storefront/catalog/listing.html"
 PRODUCT = "storefront/catalog/product_detail.html"

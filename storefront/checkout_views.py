@@ -26,10 +26,11 @@ from shop.orders.shipping import methods as shipping_methods
 from shop.orders.shipping import shipping_rate
 from storefront import bp
 from storefront import tracking as track
-from storefront.account_forms import error_status, show_service_error
-from storefront.cart_views import cart_owner, private, shopper_required
-from storefront.htmx import render
+from storefront.cart_views import cart_owner, shopper_required
 from storefront.shopping_forms import ADDRESS_FIELDS, NEW_ADDRESS, CheckoutForm, PlaceOrderForm
+from web.forms import error_status, show_service_error
+from web.htmx import render
+from web.responses import private
 
 CHECKOUT_PAGE = "storefront/checkout/checkout.html"
 REVIEW_PAGE = "storefront/checkout/review.html"

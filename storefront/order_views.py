@@ -18,10 +18,11 @@ from shop.orders import services as orders
 from shop.orders.models import Order
 from shop.orders.shipping import methods as shipping_methods
 from storefront import bp
-from storefront.account_forms import error_status
-from storefront.cart_views import CART_CHANGED, cart_owner, private, shopper_required
+from storefront.cart_views import CART_CHANGED, cart_owner, shopper_required
 from storefront.query import page_arg
 from storefront.shopping_forms import ActionForm
+from web.forms import error_status
+from web.responses import private
 
 PER_PAGE = 10
 

@@ -9,8 +9,7 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from shop.reviews.services import MAX_COMMENT, MAX_TITLE
-from storefront.account_forms import REQUIRED, MaxLength, strip
-from storefront.shopping_forms import whole_number
+from web.forms import REQUIRED, MaxLength, strip, whole_number
 
 RATING_MESSAGE = _l("Choose a rating from 1 to 5 stars.")
 

@@ -18,13 +18,14 @@ from shop.extensions import db
 from shop.reviews import services as reviews
 from shop.reviews.models import Review
 from storefront import bp
-from storefront.account_forms import error_status, show_service_error
-from storefront.auth import render_private
-from storefront.cart_views import back_to, private, shopper_required, sign_in_first, toast
-from storefront.htmx import is_htmx_fragment_request
+from storefront.cart_views import back_to, shopper_required, sign_in_first, toast
 from storefront.query import page_arg
 from storefront.review_forms import ReviewForm
 from storefront.shopping_forms import ActionForm
+from web.auth import render_private
+from web.forms import error_status, show_service_error
+from web.htmx import is_htmx_fragment_request
+from web.responses import private
 
 SECTION = "storefront/reviews/_mine.html"
 EDIT_PAGE = "storefront/reviews/edit.html"

@@ -17,7 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
 
 from shop.orders.services import MAX_QUANTITY, PAYMENT_METHODS
-from storefront.account_forms import REQUIRED, MaxLength, phone_number, strip
+from web.account_forms import phone_number
+from web.forms import REQUIRED, MaxLength, strip, whole_number
 
 QUANTITY_MESSAGE = _l("Choose a quantity from 1 to %(max)s.", max=MAX_QUANTITY)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
@@ -25,14 +26,6 @@ ADDRESS_FIELDS = (
     "first_name", "last_name", "company", "address_line1", "address_line2", "city", "state",
     "postal_code", "country", "phone",
 )  # fmt: skip
-
-
-def whole_number(text: str | None) -> int | None:
-    """'3' -> 3, also in Khmer digits ('៣'); anything that is not a whole number -> None."""
-    text = (text or "").strip()
-    if not text.isdecimal() or len(text) > 9:
-        return None
-    return int(text)
 
 
 class Quantity:

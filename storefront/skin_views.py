@@ -15,9 +15,9 @@ from shop.skin import services as skin
 from shop.skin.questionnaire import QUESTIONS, STEPS, answer_errors, options, validate_answers
 from shop.skin.routine import conflict_summary
 from storefront import bp
-from storefront.auth import render_private
-from storefront.htmx import is_htmx_fragment_request, render
 from storefront.skin_forms import SkinStepForm
+from web.auth import render_private
+from web.htmx import is_htmx_fragment_request, render
 
 QUIZ = "storefront/skin/quiz.html"
 SESSION_KEY = "skin_answers"

@@ -21,7 +21,7 @@ from shop.analytics.tracking import EventType, SearchFilters, Visitor
 from shop.catalog.services import ProductFilters
 from shop.orders.models import Order
 from storefront import bp
-from storefront.htmx import is_htmx_fragment_request
+from web.htmx import is_htmx_fragment_request
 
 LAST_SEARCH_COOKIE = "last_search"
 SEARCH_ID = re.compile(r"^[0-9a-f]{24}$")

@@ -15,18 +15,18 @@ from shop.errors import ShopError
 from shop.extensions import db
 from shop.wishlist import services as wishlist
 from storefront import bp
-from storefront.account_forms import error_status
 from storefront.cart_views import (
     CART_CHANGED,
     back_to,
     cart_owner,
-    private,
     shopper_required,
     sign_in_first,
     toast,
 )
-from storefront.htmx import is_htmx_fragment_request
 from storefront.shopping_forms import ActionForm
+from web.forms import error_status
+from web.htmx import is_htmx_fragment_request
+from web.responses import private
 
 WISHLIST_PAGE = "storefront/wishlist/wishlist.html"
 HEART_ID = re.compile(r"^heart-[0-9]{1,6}$")

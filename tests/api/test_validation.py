@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask_smorest import Blueprint
 
-from api.envelope import success_response
 from api.pagination import PaginationQuery, paginated
+from web.envelope import success_response
 
 probe = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
 

@@ -9,30 +9,23 @@ shown on the field it names with `show_service_error`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import date
-from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
-from shop.accounts.models import ADDRESS_TYPES, EMAIL_REGEX, GENDERS
+from shop.accounts.models import ADDRESS_TYPES, GENDERS
 from shop.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
 from shop.accounts.passwords import MIN_LENGTH as PASSWORD_MIN
 from shop.catalog.models import SkinType
 from shop.catalog.vocab import SKIN_TYPE_LABELS
-from shop.errors import ShopError, TooManyAttempts
+from web.forms import REQUIRED, MaxLength, email_field, one_of, strip
 
-REQUIRED = _l("This field is required.")
-CHOOSE_LISTED = _l("Choose one of the listed options.")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,20}$")
-EMAIL_PATTERN = re.compile(EMAIL_REGEX)
 # Skin types a person can have ("all" only describes products).
 PERSON_SKIN_TYPES = tuple(s.value for s in SkinType if s is not SkinType.ALL)
 # Language names are endonyms: the same in every locale, so not translated.
@@ -40,23 +33,7 @@ LANGUAGE_CHOICES = (SelectChoice("en", "English"), SelectChoice("kh", "ខ្ម
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 # ---------------------------------------------------------------- validators
-
-
-class MaxLength:
-    """At most `max` characters (the column's length); also renders `maxlength`."""
-
-    def __init__(self, max: int) -> None:
-        self.max = max
-        self.field_flags = {"maxlength": max}
-
-    def __call__(self, form, field) -> None:
-        if field.data and len(field.data) > self.max:
-            raise ValidationError(_("Must be at most {max} characters.").format(max=self.max))
 
 
 class PasswordLength:
@@ -72,12 +49,6 @@ class PasswordLength:
             raise ValidationError(_("Use at most 128 characters."))
 
 
-def email_address(form, field) -> None:
-    """The database's own email rule (a CHECK constraint), so what passes here is stored."""
-    if field.data and not EMAIL_PATTERN.match(field.data):
-        raise ValidationError(_("Must be a valid email address."))
-
-
 def phone_number(form, field) -> None:
     if field.data and not PHONE_PATTERN.match(field.data):
         raise ValidationError(_("Enter a phone number, e.g. +855 12 345 678."))
@@ -88,19 +59,7 @@ def past_birth_date(form, field) -> None:
         raise ValidationError(_("Enter your real date of birth."))
 
 
-def one_of(values):
-    def check(form, field) -> None:
-        if field.data not in values:
-            raise ValidationError(CHOOSE_LISTED)
-
-    return check
-
-
 # ---------------------------------------------------------------- fields
-
-
-def _email_field():
-    return EmailField(_l("Email"), filters=[strip], validators=[DataRequired(REQUIRED), MaxLength(255), email_address])
 
 
 def _new_password_field(label):
@@ -136,13 +95,13 @@ def _select(label, choices, values):
 class RegisterForm(FlaskForm):
     first_name = _optional_text(_l("First name"), 100)
     last_name = _optional_text(_l("Last name"), 100)
-    email = _email_field()
+    email = email_field()
     password = _new_password_field(_l("Password"))
     confirm = _confirm_field("password")
 
 
 class LoginForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), MaxLength(PASSWORD_MAX)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
@@ -150,7 +109,7 @@ class LoginForm(FlaskForm):
 class EmailForm(FlaskForm):
     """Forgot password, resend the verification link."""
 
-    email = _email_field()
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
@@ -234,49 +193,3 @@ class AddressForm(FlaskForm):
         if self.is_default.data:
             data["is_default"] = True
         return data
-
-
-# ---------------------------------------------------------------- service errors
-
-
-def show_service_error(form: FlaskForm, error: ShopError) -> None:
-    """Show a service's error on the field it names, or above the form when it names none
-    (or a field the page does not show, such as a link's token)."""
-    field = form._fields.get(error.field) if error.field else None
-    message = str(error.message)
-    if field is None or field.type in ("HiddenField", "CSRFTokenField"):
-        form.form_errors.append(message)
-    else:
-        field.errors = [*field.errors, message]
-
-
-@dataclass
-class Submission:
-    """What became of a posted form: `done` with the service's `result`, or the status (and
-    headers) to re-render the form with."""
-
-    done: bool = False
-    result: Any = None
-    status: int = 200
-    headers: dict = dataclass_field(default_factory=dict)
-
-
-def error_status(error: ShopError) -> int:
-    """The page status for a service error. 401 promises an HTTP auth scheme (WWW-Authenticate)
-    that a sign-in form does not have: a wrong password on a form is bad input, 400."""
-    return 400 if error.status == 401 else error.status
-
-
-def submit(form: FlaskForm, action: Callable[[], Any]) -> Submission:
-    """On POST: validate `form` (422 with field messages when invalid), then call `action`, the
-    service. A ShopError goes on the form with its status; TooManyAttempts adds Retry-After."""
-    if not form.is_submitted():
-        return Submission()
-    if not form.validate():
-        return Submission(status=422)
-    try:
-        return Submission(done=True, result=action())
-    except ShopError as error:
-        show_service_error(form, error)
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
-        return Submission(status=error_status(error), headers=headers)

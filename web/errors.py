@@ -8,9 +8,9 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from api.envelope import error_response
-from api.validation import translate_messages
 from shop.errors import ShopError, TooManyAttempts
+from web.envelope import error_response
+from web.messages import translate_messages
 
 log = logging.getLogger("shop.errors")
 
