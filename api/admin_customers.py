@@ -17,7 +17,7 @@ from api.admin_support import actor
 from api.catalog import PageQuery
 from api.pagination import PaginationQuery, paginated, paginated_page
 from api.reviews import review_json
-from api.shopping import _order
+from api.shopping import order_json
 from shop.accounts import customers
 from shop.orders import services as orders
 from shop.reviews import services as reviews
@@ -114,7 +114,11 @@ def customer_orders(query, user_id: int):
     items, total = orders.list_orders_for_user(user_id, page=query["page"], per_page=query["limit"])
     return success_response(
         paginated(
-            items, page=query["page"], per_page=query["limit"], total=total, serialize=lambda o: _order(o, detail=False)
+            items,
+            page=query["page"],
+            per_page=query["limit"],
+            total=total,
+            serialize=lambda o: order_json(o, detail=False),
         )
     )
 

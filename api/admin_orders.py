@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated
-from api.shopping import _order
+from api.shopping import order_json
 from api.validation import Range
 from shop.orders import fulfilment
 from shop.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
@@ -24,7 +24,7 @@ FULFILMENT = [s.value for s in FulfillmentStatus]
 
 
 def order_data(order: Order, *, detail: bool = True) -> dict:
-    data = _order(order, detail=detail)
+    data = order_json(order, detail=detail)
     data.update(
         customer_name=order.customer_name,
         customer_email=order.customer_email,

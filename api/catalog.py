@@ -263,7 +263,7 @@ def _category_tree(tree: catalog.CategoryTree, category: Category) -> dict[str, 
     }
 
 
-def _localize(item: dict[str, Any]) -> dict[str, Any]:
+def localize(item: dict[str, Any]) -> dict[str, Any]:
     """A cached payload with its fields in the request's language."""
     out = {**item, "name": _pick(item, "name")}
     if "skin_type" in item:
@@ -272,9 +272,9 @@ def _localize(item: dict[str, Any]) -> dict[str, Any]:
     if "description_en" in item:
         out["description"] = _pick(item, "description")
     if "categories" in item:
-        out["categories"] = [_localize(c) for c in item["categories"]]
+        out["categories"] = [localize(c) for c in item["categories"]]
     if "children" in item:
-        out["children"] = [_localize(c) for c in item["children"]]
+        out["children"] = [localize(c) for c in item["children"]]
     return out
 
 
@@ -283,13 +283,13 @@ def _pick(item: dict[str, Any], field: str) -> Any:
 
 
 def _localized_page(data: dict[str, Any]) -> dict[str, Any]:
-    return {**data, "data": [_localize(item) for item in data["data"]]}
+    return {**data, "data": [localize(item) for item in data["data"]]}
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _sort(args: dict) -> SortKey | None:
+def sort_key(args: dict) -> SortKey | None:
     sort, order = args.get("sort"), args.get("order")
     if sort is None:
         return None
@@ -298,7 +298,7 @@ def _sort(args: dict) -> SortKey | None:
     return SortKey(sort)
 
 
-def _filters(args: dict, *, query: str | None = None, category: Category | None = None) -> ProductFilters:
+def product_filters(args: dict, *, query: str | None = None, category: Category | None = None) -> ProductFilters:
     if category is None and args.get("category"):
         category = catalog.get_category(args["category"])
         if category is None:
@@ -323,7 +323,7 @@ def _listing(args: dict, filters: ProductFilters, *, cache_as: str | None = None
         cached = cache.get(key)
         if cached is not None:
             return success_response(_localized_page(cached))
-    page = catalog.list_products(filters, sort=_sort(args), page=args["page"], per_page=args["limit"])
+    page = catalog.list_products(filters, sort=sort_key(args), page=args["page"], per_page=args["limit"])
     data = paginated_page(page, product_summary)
     data["total_is_estimate"] = page.estimated
     if key is not None:
@@ -349,7 +349,7 @@ def list_products(args):
     Plain `page`/`limit`/`category` pages are cached for 15 minutes
     (`api:products:page:{page}:limit:{limit}:category:{category}`).
     """
-    return _listing(args, _filters(args), cache_as=args.get("category") or "")
+    return _listing(args, product_filters(args), cache_as=args.get("category") or "")
 
 
 @bp.route("/products/search")
@@ -358,7 +358,7 @@ def list_products(args):
 def search_products(args):
     """Ranked full-text search over names, descriptions, ingredients and skin concerns, in
     English and Khmer, tolerant of typos (`q`); the listing filters apply too."""
-    return _listing(args, _filters(args, query=args["q"]))
+    return _listing(args, product_filters(args, query=args["q"]))
 
 
 @bp.route("/products/featured")
@@ -366,7 +366,7 @@ def search_products(args):
 @bp.response(200, ProductListEnvelope)
 def featured_products(args):
     """Featured products, newest first."""
-    return success_response([_localize(product_summary(p)) for p in catalog.featured_products(args["limit"])])
+    return success_response([localize(product_summary(p)) for p in catalog.featured_products(args["limit"])])
 
 
 @bp.route("/products/by-skin-type/<skin_type>")
@@ -379,7 +379,7 @@ def products_by_skin_type(args, skin_type: str):
         message = _m("Unknown skin type. Use one of: {choices}.", choices=", ".join(SKIN_TYPES))
         abort(400, messages={"path": {"skin_type": [message]}})
     args = {**args, "skin_type": skin_type}
-    return _listing(args, _filters(args))
+    return _listing(args, product_filters(args))
 
 
 @bp.route("/products/<int:product_id>")
@@ -396,7 +396,7 @@ def get_product(product_id: int):
         data = product_detail(product, catalog.rating_summary(product.id))
         if catalog.catalog_cache_enabled():
             cache.set(key, data, timeout=catalog.PRODUCT_TTL)
-    return success_response(_localize(data))
+    return success_response(localize(data))
 
 
 @bp.route("/products/<int:product_id>/reviews")
@@ -431,7 +431,7 @@ def related_products(args, product_id: int):
     if product is None:
         abort(404)
     return success_response(
-        [_localize(product_summary(p)) for p in catalog.related_products(product, limit=args["limit"])]
+        [localize(product_summary(p)) for p in catalog.related_products(product, limit=args["limit"])]
     )
 
 
@@ -445,7 +445,7 @@ def list_categories():
         data = [_category_tree(tree, root) for root in tree.roots]
         if catalog.catalog_cache_enabled():
             cache.set(catalog.CATEGORIES_KEY, data, timeout=catalog.CATEGORIES_TTL)
-    return success_response([_localize(c) for c in data])
+    return success_response([localize(c) for c in data])
 
 
 @bp.route("/categories/<slug>/products")
@@ -457,4 +457,4 @@ def category_products(args, slug: str):
     if category is None:
         abort(404)
     args = {**args, "category": slug}
-    return _listing(args, _filters(args, category=category), cache_as=slug)
+    return _listing(args, product_filters(args, category=category), cache_as=slug)

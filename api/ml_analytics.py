@@ -27,7 +27,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.admin_access import staff_token_required
-from api.catalog import SKIN_TYPES, SearchQuery, _filters, _localize, _sort, product_summary
+from api.catalog import SKIN_TYPES, SearchQuery, localize, product_filters, product_summary, sort_key
 from api.pagination import paginated_page
 from api.validation import Range
 from shop.accounts.models import STAFF_ROLES
@@ -262,10 +262,10 @@ def search_products(data):
     """The catalog search (the same service as /api/v1/products/search and the shop's search
     page), recorded in the search analytics; report clicks with track-query and `search_id`."""
     user = _signed_in_user()
-    filters = _filters(data, query=data["q"])
-    page = catalog.list_products(filters, sort=_sort(data), page=data["page"], per_page=data["limit"])
+    filters = product_filters(data, query=data["q"])
+    page = catalog.list_products(filters, sort=sort_key(data), page=data["page"], per_page=data["limit"])
     result = paginated_page(page, product_summary)
-    result["data"] = [_localize(item) for item in result["data"]]
+    result["data"] = [localize(item) for item in result["data"]]
     session_id = data["session_id"] or _header_session_id()
     if session_id is not None or user is not None:
         visitor = api_visitor(session_id, user=user)

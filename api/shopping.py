@@ -77,7 +77,7 @@ def _cart(view: cart.CartView) -> dict:
     }
 
 
-def _order(order: Order, *, detail: bool = True) -> dict:
+def order_json(order: Order, *, detail: bool = True) -> dict:
     data = {
         "id": order.id,
         "order_number": order.order_number,
@@ -349,7 +349,7 @@ def place(data):
         )
     )
     tracking.track_purchase(signed_in_visitor(), order)
-    return success_response(_order(order), _("Thank you! Your order is placed."), 201)
+    return success_response(order_json(order), _("Thank you! Your order is placed."), 201)
 
 
 @orders_bp.get("")
@@ -359,7 +359,7 @@ def history(query):
     """The shopper's orders, newest first."""
     items, total = orders.list_orders_for_user(current_user.id, page=query["page"], per_page=query["limit"])
     body = paginated(
-        items, page=query["page"], per_page=query["limit"], total=total, serialize=lambda o: _order(o, detail=False)
+        items, page=query["page"], per_page=query["limit"], total=total, serialize=lambda o: order_json(o, detail=False)
     )
     return success_response(body)
 
@@ -368,7 +368,7 @@ def history(query):
 @jwt_required()
 def detail(order_id: int):
     """One of the shopper's orders with its items and status timeline (404 for anyone else's)."""
-    return success_response(_order(orders.get_order_for_user(current_user.id, order_id)))
+    return success_response(order_json(orders.get_order_for_user(current_user.id, order_id)))
 
 
 @orders_bp.post("/<int:order_id>/cancel")
@@ -376,7 +376,7 @@ def detail(order_id: int):
 def cancel(order_id: int):
     """Cancel a pending or confirmed order: stock and the coupon use are given back."""
     order = orders.cancel_order(order_id, user_id=current_user.id)
-    return success_response(_order(order), _("Your order is cancelled."))
+    return success_response(order_json(order), _("Your order is cancelled."))
 
 
 @orders_bp.post("/<int:order_id>/reorder")

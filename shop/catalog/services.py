@@ -411,7 +411,7 @@ def _conditions(filters: ProductFilters, tree: CategoryTree | None, columns: Any
     if filters.skin_type is not None:
         conditions.append(suits_skin_type(filters.skin_type, c))
     if filters.concerns:
-        conditions.append(_has_any_concern(filters.concerns, c))
+        conditions.append(has_any_concern(filters.concerns, c))
     if filters.min_price is not None:
         conditions.append(c.price >= filters.min_price)
     if filters.max_price is not None:
@@ -430,7 +430,9 @@ def suits_skin_type(skin_type: SkinType, columns: Any = Product) -> sa.ColumnEle
     return columns.skin_type.in_([skin_type, SkinType.ALL])
 
 
-def _has_any_concern(codes: Sequence[str], columns: Any = Product) -> sa.ColumnElement[bool]:
+def has_any_concern(codes: Sequence[str], columns: Any = Product) -> sa.ColumnElement[bool]:
+    """Products (or `columns` of a subquery) with at least one of these skin concerns; the
+    skin and recommendation pages ask it too."""
     if db.engine.dialect.name == "postgresql":
         return columns.skin_concerns.op("&&")(sa.literal(list(codes), type_=postgresql.ARRAY(sa.Text)))
     each = sa.func.json_each(columns.skin_concerns).table_valued("value")
@@ -558,7 +560,7 @@ def approved_reviews(product_id: int, *, page: int = 1, per_page: int = 10) -> P
 def related_products(product: Product, limit: int = RELATED_LIMIT) -> list[Product]:
     """Public products of the same primary category, those sharing a skin concern first,
     then the best selling."""
-    shares_concern = _has_any_concern(product.skin_concerns) if product.skin_concerns else sa.false()
+    shares_concern = has_any_concern(product.skin_concerns) if product.skin_concerns else sa.false()
     query = (
         sa.select(Product)
         .where(PUBLIC, Product.category == product.category, Product.id != product.id)

@@ -169,7 +169,7 @@ def skin_based_items(profile: SkinProfile, limit: int = 20) -> list[tuple[int, f
     if profile.skin_type and profile.skin_type != SkinType.ALL.value:
         query = query.where(suits_skin_type(SkinType(profile.skin_type)))
     if profile.concerns:
-        query = query.where(catalog._has_any_concern(list(profile.concerns)))
+        query = query.where(catalog.has_any_concern(list(profile.concerns)))
     query = query.order_by(Product.units_sold.desc(), Product.rating_avg.desc(), Product.id).limit(SKIN_CANDIDATES)
     scored = [
         (p.id, score(p, profile)) for p in db.session.scalars(query) if not contains_any(p.ingredients, profile.avoid)

@@ -145,9 +145,9 @@ def record_feedback(
 
 def products_by_concern(concern: str, skin_type: str | None = None, limit: int = 20) -> list[Product]:
     """Active, in-stock products for a skin concern (and skin type), best sellers first."""
-    from shop.catalog.services import _has_any_concern
+    from shop.catalog.services import has_any_concern
 
-    query = sa.select(Product).where(PUBLIC, Product.is_in_stock, _has_any_concern([concern]))
+    query = sa.select(Product).where(PUBLIC, Product.is_in_stock, has_any_concern([concern]))
     if skin_type:
         query = query.where(suits_skin_type(SkinType(skin_type)))
     query = query.order_by(Product.units_sold.desc(), Product.rating_avg.desc(), Product.id).limit(limit)
