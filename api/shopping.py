@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -19,9 +16,8 @@ from shop.accounts import services as accounts
 from shop.analytics import tracking
 from shop.analytics.tracking import EventType
 from shop.cart import services as cart
-from shop.coupons.models import Coupon, CouponStatus
+from shop.coupons import services as coupons
 from shop.errors import ShopError
-from shop.extensions import db
 from shop.i18n import localized
 from shop.orders import services as orders
 from shop.orders.models import Order
@@ -431,17 +427,6 @@ def validate_coupon(data):
 @coupons_bp.get("/available")
 def available():
     """Active public coupons that are valid today and not used up."""
-    today = date.today()
-    query = (
-        sa.select(Coupon)
-        .where(
-            Coupon.status == CouponStatus.ACTIVE,
-            sa.or_(Coupon.start_date.is_(None), Coupon.start_date <= today),
-            sa.or_(Coupon.end_date.is_(None), Coupon.end_date >= today),
-            sa.or_(Coupon.usage_limit.is_(None), Coupon.used_count < Coupon.usage_limit),
-        )
-        .order_by(Coupon.end_date.nulls_last(), Coupon.code)
-    )
     return success_response(
         [
             {
@@ -455,7 +440,7 @@ def available():
                 "end_date": c.end_date.isoformat() if c.end_date else None,
                 "first_order_only": c.is_first_time_only,
             }
-            for c in db.session.scalars(query)
+            for c in coupons.available_coupons()
         ]
     )
 

@@ -117,10 +117,6 @@ def check_password(password: str, *, email: str | None = None, field: str = "pas
         raise WeakPassword(PASSWORD_MESSAGES[problem], field=field)
 
 
-def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
-
-
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 

@@ -47,11 +47,6 @@ def get_mongo() -> Database:
     return current_app.extensions["mongo"]
 
 
-def flush_events() -> int:
-    """Write the current app's waiting analytics records now (the CLI and tests use it)."""
-    return current_app.extensions["analytics_buffer"].flush()
-
-
 def read_or(default: T, read: Callable[[], T], *, reader: str) -> T:
     """`read()` for a page, or `default` when MongoDB is unreachable: a page never fails or waits
     on analytics. After a failure, reads are skipped for READ_PAUSE_SECONDS (counted as failed)."""

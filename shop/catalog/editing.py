@@ -378,7 +378,7 @@ def bulk_update(
     actor: Actor,
     status: ProductStatus | str | None = None,
     is_featured: bool | None = None,
-    price_percent: Decimal | None = None,
+    price_percent: Decimal | str | None = None,
 ) -> list[Product]:
     """Change the status, the featured flag and/or the price (by a percentage, -90 to +500,
     rounded half-up to the cent) of many products at once: all of them or none. A price change

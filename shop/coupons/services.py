@@ -30,6 +30,7 @@ from shop.i18n import money
 from shop.like import ESCAPE, contains
 from shop.money import percent_of, to_money
 from shop.orders.models import Order, OrderStatus
+from shop.reporting.periods import today as shop_today
 
 ZERO = Decimal("0.00")
 
@@ -68,6 +69,24 @@ def find_coupon(code: str) -> Coupon | None:
     return db.session.scalar(sa.select(Coupon).where(sa.func.upper(Coupon.code) == code.strip().upper()))
 
 
+def available_coupons(today: date | None = None) -> list[Coupon]:
+    """The coupons a shopper can be offered today: active, started, not ended and not used up,
+    the first checks of `evaluate` (the basket and the shopper's own history are checked when the
+    code is applied). Ends soonest first, so a shopper sees what is about to go."""
+    today = today or shop_today()
+    query = (
+        sa.select(Coupon)
+        .where(
+            Coupon.status == CouponStatus.ACTIVE,
+            sa.or_(Coupon.start_date.is_(None), Coupon.start_date <= today),
+            sa.or_(Coupon.end_date.is_(None), Coupon.end_date >= today),
+            sa.or_(Coupon.usage_limit.is_(None), Coupon.used_count < Coupon.usage_limit),
+        )
+        .order_by(Coupon.end_date.nulls_last(), Coupon.code)
+    )
+    return list(db.session.scalars(query))
+
+
 def evaluate(
     code: str,
     lines: Sequence[Line],
@@ -78,7 +97,7 @@ def evaluate(
     today: date | None = None,
 ) -> Discount:
     """What coupon `code` takes off this basket, or CouponNotApplicable with the reason."""
-    today = today or date.today()
+    today = today or shop_today()
     coupon = find_coupon(code) if code and code.strip() else None
     if coupon is None:
         raise CouponNotApplicable("unknown", _l("This coupon code does not exist."))

@@ -59,11 +59,6 @@ class RecommendationList:
     generated_at: datetime | None = None
 
 
-def reason_label(code: str) -> str:
-    """A reason code in the current language."""
-    return str(REASON_LABELS.get(code, code))
-
-
 def is_consumable(product: Product) -> bool:
     """Used up and bought again (skincare is; a gift set is not)."""
     return product.category not in NON_CONSUMABLE_CATEGORIES

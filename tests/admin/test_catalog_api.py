@@ -137,6 +137,20 @@ def test_bulk_update_changes_all_or_none(client, db, admin_headers):
         assert (product.price, product.status, product.is_featured) == (Decimal("8.95"), ProductStatus.ACTIVE, True)
 
 
+def test_bulk_price_change_out_of_bounds_is_the_services_400(client, db, admin_headers):
+    product = ProductFactory(price=Decimal("10.00"))
+    for percent in ("-91", "501"):
+        refused = client.post(
+            "/api/v1/admin/products/bulk-update", json={"ids": [product.id], "price_percent": percent},
+            headers=admin_headers,
+        )  # fmt: skip
+        assert refused.status_code == 400
+        assert refused.get_json()["message"] == "Enter a percentage from -90 to 500."
+        assert refused.get_json()["error"]["details"] == {"price_percent": ["Enter a percentage from -90 to 500."]}
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).price == Decimal("10.00")
+
+
 def test_bulk_delete_archives_ordered_products(client, db, admin_headers):
     ordered = ProductFactory()
     OrderItemFactory(product=ordered)

@@ -9,7 +9,8 @@ import pytest
 from flask_babel import force_locale
 
 from shop.coupons.models import CouponStatus, CouponType
-from shop.coupons.services import CouponNotApplicable, Line, evaluate
+from shop.coupons.services import CouponNotApplicable, Line, available_coupons, evaluate
+from shop.reporting.periods import today as shop_today
 from tests.factories import (
     CategoryFactory,
     CouponFactory,
@@ -144,3 +145,24 @@ def test_first_time_only(basket):
 def test_code_is_case_insensitive_and_trimmed(basket):
     CouponFactory(code="KHMERNEWYEAR", type=CouponType.PERCENTAGE, value=D("15"), max_discount=D("20.00"))
     assert evaluate("  khmernewyear ", basket["lines"], user_id=UserFactory().id, today=TODAY).amount == D("10.12")
+
+
+def test_available_coupons_are_those_evaluate_would_not_refuse_for_dates_status_or_use(db):
+    """The list the API offers follows evaluate's first checks, on the day given (the shop's by default)."""
+    day = shop_today() - timedelta(days=40)
+    CouponFactory(code="OPEN", start_date=None, end_date=None)
+    CouponFactory(code="LAST", start_date=day, end_date=day)
+    CouponFactory(code="SOON", start_date=day + timedelta(days=1))
+    CouponFactory(code="GONE", start_date=None, end_date=day - timedelta(days=1))
+    CouponFactory(code="OFF", status=CouponStatus.INACTIVE, start_date=None, end_date=None)
+    CouponFactory(code="USED", usage_limit=2, used_count=2, start_date=None, end_date=None)
+    CouponFactory(code="LEFT", usage_limit=2, used_count=1, start_date=None, end_date=None)
+    db.session.commit()
+    assert [c.code for c in available_coupons(today=day)] == ["LAST", "LEFT", "OPEN"]
+    for coupon in available_coupons(today=day):
+        try:
+            evaluate(coupon.code, [], user_id=None, today=day)
+        except CouponNotApplicable as refusal:
+            assert refusal.reason in ("sign_in", "no_eligible_items", "minimum")
+    # On the shop's today LAST has ended and SOON (ending in 30 days) has started.
+    assert [c.code for c in available_coupons()] == ["SOON", "LEFT", "OPEN"]
