@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from shop.extensions import limiter
-from shop.health import readiness
+from shop.infra.health import readiness
 
 bp = Blueprint("health", __name__, url_prefix="/health")
 limiter.exempt(bp)

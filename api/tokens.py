@@ -19,7 +19,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from shop.accounts.models import User
 from shop.accounts.services import revoke_all_sessions
 from shop.extensions import db, jwt
-from shop.redis_client import get_redis
+from shop.infra.redis_client import get_redis
 from web.envelope import error_response
 
 ROTATED = "rotated"

@@ -40,7 +40,7 @@ target_db = current_app.extensions["migrate"].db
 
 def render_item(type_, obj, autogen_context):
     """Render our TypeDecorators as their plain SQL types, so migrations never import the app."""
-    from shop.columns import Money, UTCDateTime
+    from shop.infra.columns import Money, UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -38,7 +38,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_PATH"]).mkdir(parents=True, exist_ok=True)
 
-    from shop.request_log import configure_logging
+    from shop.infra.request_log import configure_logging
 
     configure_logging(app)
     register_extensions(app)
@@ -74,7 +74,7 @@ def register_extensions(app: Flask) -> None:
     from shop.analytics.store import init_mongo
     from shop.extensions import babel, cache, csrf, db, jwt, limiter, login_manager, migrate
     from shop.i18n import init_locale_cookie, select_locale
-    from shop.redis_client import init_redis
+    from shop.infra.redis_client import init_redis
 
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
@@ -101,7 +101,7 @@ def register_extensions(app: Flask) -> None:
     init_mongo(app)
 
     if redis_url:
-        from shop.sessions import init_sessions
+        from shop.infra.sessions import init_sessions
 
         init_sessions(app)
 

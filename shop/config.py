@@ -145,7 +145,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Sessions are written when they change; an unchanged one has its expiry pushed back at most
-    # every SESSION_REFRESH_SECONDS (shop/sessions.py), not on every request.
+    # every SESSION_REFRESH_SECONDS (shop/infra/sessions.py), not on every request.
     SESSION_REFRESH_EACH_REQUEST = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=24)  # the seed's session:{id} TTL (Flask's default is 31 days)
     SESSION_REFRESH_SECONDS = 600

@@ -11,7 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from shop.csrf import CSRFProtect
+from shop.infra.csrf import CSRFProtect
 
 # Stable constraint names, so migrations can name what they alter on PostgreSQL and SQLite.
 NAMING_CONVENTION = {

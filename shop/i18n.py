@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from shop import cookies
+from shop.infra import cookies
 
 SUPPORTED_LOCALES = ("en", "km")
 DEFAULT_LOCALE = "en"

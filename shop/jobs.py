@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from shop.extensions import db
-from shop.redis_client import get_redis
+from shop.infra.redis_client import get_redis
 
 log = logging.getLogger("shop.jobs")
 QUEUE_NAME = "default"

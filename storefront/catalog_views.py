@@ -30,13 +30,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.http import http_date
 
-from shop import csrf
 from shop.cart import services as cart
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.i18n import current_locale, localized
+from shop.infra import csrf
 from shop.recommendations import serving as recommendations
 from storefront import bp
 from storefront import tracking as track

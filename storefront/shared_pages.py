@@ -25,11 +25,11 @@ from werkzeug.datastructures import ETags
 from werkzeug.http import parse_date
 from werkzeug.wrappers import Request
 
-from shop import browser, cookies, csrf
 from shop.analytics.device import is_bot
 from shop.catalog import services as catalog
 from shop.i18n import LANG_COOKIE, choose_locale, normalize_locale, set_locale_cookie
-from shop.request_log import REQUEST_ID_HEADER, log_access, request_id_from
+from shop.infra import browser, cookies, csrf
+from shop.infra.request_log import REQUEST_ID_HEADER, log_access, request_id_from
 from storefront import tracking as track
 
 log = logging.getLogger("shop.shared_pages")

@@ -14,11 +14,11 @@ import re
 from flask import current_app, g, request
 from flask_login import current_user
 
-from shop import browser, cookies
 from shop.analytics import tracking
 from shop.analytics.device import is_bot
 from shop.analytics.tracking import EventType, SearchFilters, Visitor
 from shop.catalog.services import ProductFilters
+from shop.infra import browser, cookies
 from shop.orders.models import Order
 from storefront import bp
 from web.htmx import is_htmx_fragment_request
@@ -34,7 +34,7 @@ ANALYTICS = "analytics"
 
 def visitor() -> Visitor:
     """The shopper of this request. The analytics session id is derived from the browser's id
-    cookie (shop.browser), so recording a visit never creates a server-side session."""
+    cookie (shop.infra.browser), so recording a visit never creates a server-side session."""
     return Visitor(
         session_id=browser.derived(ANALYTICS)[:32],
         user_id=current_user.id if current_user.is_authenticated else None,

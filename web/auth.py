@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from flask import current_app, make_response, render_template, request, session
 from flask_login import login_user, logout_user
 
-from shop import browser
 from shop.accounts.models import User
 from shop.cart import services as cart
+from shop.infra import browser
 
 REMEMBER_FOR = timedelta(days=30)
 

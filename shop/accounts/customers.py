@@ -33,7 +33,7 @@ from shop.catalog.models import SkinType
 from shop.catalog.services import Page, paginate
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
-from shop.like import ESCAPE, contains
+from shop.infra.like import ESCAPE, contains
 from shop.orders.models import Order
 from shop.orders.services import forget_cached_cart
 from shop.reviews.models import Review

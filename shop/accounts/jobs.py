@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import normalize_locale
+from shop.infra.urls import external_url
 from shop.mail import send_email
-from shop.urls import external_url
 
 
 def _send(user: User, template: str, subject, **context) -> None:

@@ -11,8 +11,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.models import SkinType
-from shop.columns import Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
 from shop.extensions import db
+from shop.infra.columns import Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
 
 
 class UserRole(enum.StrEnum):

@@ -12,7 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from shop import attempts
 from shop.accounts import jobs
 from shop.accounts.models import (
     ADDRESS_TYPES,
@@ -26,9 +25,10 @@ from shop.accounts.models import (
 )
 from shop.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from shop.catalog.models import SkinType
-from shop.columns import utcnow
 from shop.errors import Conflict, Forbidden, NotFound, ShopError, TooManyAttempts, Unauthorized
 from shop.extensions import db
+from shop.infra import attempts
+from shop.infra.columns import utcnow
 from shop.jobs import enqueue
 
 RESET_TOKEN_LIFETIME = timedelta(hours=1)

@@ -8,8 +8,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.columns import Money, created_at, updated_at
 from shop.extensions import db
+from shop.infra.columns import Money, created_at, updated_at
 
 
 class CartItem(db.Model):

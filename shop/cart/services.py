@@ -22,15 +22,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shop.accounts.models import User
 from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
-from shop.columns import utcnow
 from shop.coupons.services import CouponNotApplicable
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import localized, money
+from shop.infra.columns import utcnow
+from shop.infra.redis_client import get_redis
 from shop.money import to_money
 from shop.orders import services as orders
 from shop.orders.models import Order
-from shop.redis_client import get_redis
 
 CACHE_TTL = 7 * 24 * 3600
 SESSION_KEY = "cart"

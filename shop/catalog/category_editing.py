@@ -20,7 +20,7 @@ from shop.catalog.editing import SLUG, slugify
 from shop.catalog.models import Category, Product, product_categories
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
-from shop.transactions import all_or_nothing
+from shop.infra.transactions import all_or_nothing
 
 SLUG_MAX = 50  # products.category, which holds the primary category's slug, is 50 long
 

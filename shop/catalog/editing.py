@@ -22,13 +22,13 @@ from shop.audit.actors import Actor
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, ProductStatus, SkinType
 from shop.catalog.vocab import SKIN_CONCERNS
-from shop.columns import utcnow
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
-from shop.like import ESCAPE, contains
+from shop.infra.columns import utcnow
+from shop.infra.like import ESCAPE, contains
+from shop.infra.transactions import all_or_nothing
 from shop.money import to_money
 from shop.orders.models import OrderItem
-from shop.transactions import all_or_nothing
 
 MAX_BULK = 500
 MAX_PRICE = Decimal("100000")

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.columns import JSONType, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
 from shop.extensions import db
+from shop.infra.columns import JSONType, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
 
 
 class SkinType(enum.StrEnum):

@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql
 
 from shop.catalog.models import Product
 from shop.extensions import db
-from shop.like import ESCAPE, contains
+from shop.infra.like import ESCAPE, contains
 
 log = logging.getLogger("shop.catalog.search")
 

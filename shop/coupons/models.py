@@ -9,8 +9,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.columns import IntArray, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at, utcnow
 from shop.extensions import db
+from shop.infra.columns import IntArray, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at, utcnow
 
 
 class CouponType(enum.StrEnum):

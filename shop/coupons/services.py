@@ -27,7 +27,7 @@ from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import money
-from shop.like import ESCAPE, contains
+from shop.infra.like import ESCAPE, contains
 from shop.money import percent_of, to_money
 from shop.orders.models import Order, OrderStatus
 from shop.reporting.periods import today as shop_today

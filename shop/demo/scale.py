@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from shop.accounts.models import User, UserRole
 from shop.accounts.passwords import hash_password
 from shop.catalog.models import Category, Product, ProductStatus, SkinType, product_categories
-from shop.columns import utcnow
 from shop.demo import data
 from shop.demo.seed import DEMO_PASSWORDS, STATUS_STATES, TAX_RATE
 from shop.extensions import db
+from shop.infra.columns import utcnow
 from shop.money import line_total, percent_of, to_money
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.reviews.models import Review, ReviewStatus

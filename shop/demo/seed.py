@@ -15,10 +15,10 @@ from flask import current_app
 from shop.accounts.models import Language, User, UserAddress, UserRole
 from shop.accounts.passwords import hash_password
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus, SkinType
-from shop.columns import utcnow
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.demo import data, images
 from shop.extensions import db
+from shop.infra.columns import utcnow
 from shop.money import line_total, percent_of, to_money
 from shop.orders.models import (
     FulfillmentStatus,

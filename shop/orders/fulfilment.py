@@ -23,15 +23,15 @@ from shop.catalog import services as catalog
 from shop.catalog.models import Product
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
+from shop.infra.like import ESCAPE, contains
+from shop.infra.transactions import all_or_nothing
 from shop.jobs import enqueue
-from shop.like import ESCAPE, contains
 from shop.money import to_money
 from shop.orders import jobs
 from shop.orders import services as orders
 from shop.orders.models import FulfillmentStatus, Order, OrderRefund, OrderStatus, PaymentStatus
 from shop.reporting.periods import shop_timezone
 from shop.reviews import services as reviews
-from shop.transactions import all_or_nothing
 
 ZERO = Decimal("0.00")
 # Set by hand; the refunded ones follow the refunds, and shipped/delivered follow the status.

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.columns import JSONType, Money, UTCDateTime, created_at, pg_enum, updated_at
 from shop.extensions import db
+from shop.infra.columns import JSONType, Money, UTCDateTime, created_at, pg_enum, updated_at
 
 if TYPE_CHECKING:
     from shop.catalog.models import Product

@@ -18,18 +18,18 @@ from sqlalchemy.orm import selectinload
 from shop.accounts.models import User
 from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
-from shop.columns import utcnow
 from shop.coupons import services as coupons
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import localized
+from shop.infra.columns import utcnow
+from shop.infra.redis_client import get_redis
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
 from shop.orders import jobs
 from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
 from shop.orders.shipping import methods as shipping_methods
 from shop.orders.shipping import shipping_rate, tax_rate
-from shop.redis_client import get_redis
 
 ZERO = Decimal("0.00")
 MAX_QUANTITY = 99

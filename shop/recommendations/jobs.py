@@ -13,8 +13,8 @@ import numpy as np
 from flask import current_app
 
 from shop.accounts.models import User
-from shop.columns import utcnow
 from shop.extensions import db
+from shop.infra.columns import utcnow
 from shop.recommendations import sources, store
 from shop.recommendations.training import (
     HYBRID_WEIGHTS,

@@ -21,8 +21,8 @@ from shop.accounts.models import User
 from shop.catalog import services as catalog
 from shop.catalog.models import Product, SkinType
 from shop.catalog.services import PUBLIC, suits_skin_type
-from shop.columns import utcnow
 from shop.extensions import db
+from shop.infra.columns import utcnow
 from shop.recommendations import sources, store
 from shop.skin.conflicts import contains_any
 from shop.skin.questionnaire import SkinProfile

@@ -24,7 +24,7 @@ from pymongo import ASCENDING, ReplaceOne
 from pymongo.collection import Collection
 
 from shop.analytics.store import get_mongo, read_or
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 
 RECOMMENDATIONS = "product_recommendations"
 SIMILARITIES = "product_similarities"

@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.columns import created_at, pg_enum, updated_at
 from shop.extensions import db
+from shop.infra.columns import created_at, pg_enum, updated_at
 
 
 class ReviewStatus(enum.StrEnum):

@@ -35,7 +35,7 @@ from shop.catalog.models import Product
 from shop.catalog.services import Page, paginate
 from shop.errors import Conflict, Forbidden, NotFound, ShopError
 from shop.extensions import db
-from shop.like import ESCAPE, contains
+from shop.infra.like import ESCAPE, contains
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.reviews.models import Review, ReviewHelpfulVote, ReviewStatus
 

@@ -24,9 +24,9 @@ from shop.accounts.models import User
 from shop.analytics.store import get_mongo
 from shop.catalog.models import Product, SkinType
 from shop.catalog.services import PUBLIC, suits_skin_type
-from shop.columns import utcnow
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
+from shop.infra.columns import utcnow
 from shop.skin.questionnaire import SkinProfile, profile_from_answers, validate_answers
 from shop.skin.routine import Routine, build_routine
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.columns import created_at
 from shop.extensions import db
+from shop.infra.columns import created_at
 
 
 class WishlistItem(db.Model):

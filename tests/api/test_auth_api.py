@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounts.models import User
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from tests.api.helpers import bearer, login, token_from_email
 from tests.factories import PASSWORD, AdminFactory, UserFactory
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shop.analytics.store import get_mongo
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from shop.orders.models import OrderStatus
 from tests.factories import OrderFactory, OrderItemFactory
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from shop.analytics.store import get_mongo
 from shop.catalog.models import ProductStatus
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from shop.orders.models import OrderStatus
 from shop.recommendations.jobs import train_recommendations
 from tests.api.helpers import bearer, login

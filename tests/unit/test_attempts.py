@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shop import attempts
+from shop.infra import attempts
 
 
 @pytest.fixture(params=["redis", "memory"])

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from shop.request_log import JsonFormatter
+from shop.infra.request_log import JsonFormatter
 
 
 @pytest.fixture

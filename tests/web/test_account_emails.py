@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from shop.accounts.models import Language, User
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from shop.jobs import get_queue
 from tests.factories import PASSWORD, UserFactory
 from tests.web.test_account_pages import (

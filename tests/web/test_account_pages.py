@@ -16,7 +16,7 @@ from flask_babel import force_locale, gettext
 from shop.accounts.models import Language, User, UserAddress
 from shop.cart.models import CartItem
 from shop.catalog.models import SkinType
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from tests.factories import PASSWORD, AddressFactory, AdminFactory, ModeratorFactory, ProductFactory, UserFactory
 
 NEW_PASSWORD = "mekong-sunrise-2026"

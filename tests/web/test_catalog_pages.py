@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from shop.catalog import services as catalog
 from shop.catalog.models import Product, ProductStatus, SkinType
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from shop.orders.models import OrderStatus
 from shop.reviews.models import ReviewStatus
 from tests.factories import (

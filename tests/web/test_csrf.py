@@ -1,4 +1,4 @@
-"""CSRF protection without a session (shop/csrf.py, shop/browser.py): the token is an HMAC of
+"""CSRF protection without a session (shop/infra/csrf.py, shop/infra/browser.py): the token is an HMAC of
 the browser id cookie. Real PostgreSQL and Redis; the real check."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from shop import browser
+from shop.infra import browser
 from tests.factories import ProductFactory, UserFactory
 from tests.web.test_account_pages import csrf_token, khmer, sign_in, signed_out
 from tests.web.test_cart_pages import token

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderStatus
 from tests.factories import (

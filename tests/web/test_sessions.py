@@ -1,4 +1,4 @@
-"""Server-side sessions in Redis (shop/sessions.py): none for a visitor who only looks around;
+"""Server-side sessions in Redis (shop/infra/sessions.py): none for a visitor who only looks around;
 written when they change, and an unchanged one only every SESSION_REFRESH_SECONDS, which pushes
 its 24-hour expiry back."""
 

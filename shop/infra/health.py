@@ -9,7 +9,7 @@ from flask import current_app
 
 from shop.analytics.store import get_mongo
 from shop.extensions import db
-from shop.redis_client import get_redis
+from shop.infra.redis_client import get_redis
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from shop.redis_client import get_redis
+from shop.infra.redis_client import get_redis
 
 _memory: dict[str, tuple[int, float]] = {}
 _lock = threading.Lock()

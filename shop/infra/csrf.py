@@ -1,7 +1,7 @@
 """CSRF protection without a server-side session (signed double-submit cookie).
 
 Every form and HTMX request carries `csrf_token` (field) or `X-CSRFToken` (header); it must equal
-an HMAC of this browser's id cookie (shop.browser) under the secret key. Another site can neither
+an HMAC of this browser's id cookie (shop.infra.browser) under the secret key. Another site can neither
 read the cookie nor compute the token, and over HTTPS the request must also come from our own
 origin. Because the token needs no session, anonymous pages (the cached product page above all)
 are served without reading one. The API authenticates with bearer tokens and is exempt.
@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
-from shop import browser
+from shop.infra import browser
 
 FIELD = "csrf_token"
 HEADERS = ("X-CSRFToken", "X-CSRF-Token")

@@ -1,6 +1,6 @@
 """A random id per browser, kept in a cookie: what an anonymous visit needs, without a session.
 
-The CSRF token (shop.csrf) and a guest's analytics session id are derived from it with the secret
+The CSRF token (shop.infra.csrf) and a guest's analytics session id are derived from it with the secret
 key. So a shopper who only looks around costs no server-side session, and a cached page can be
 served to them without a Redis read (storefront.shared_pages). The cookie is `__Host-browser`
 when cookies are Secure (production): no other site, subdomain included, can set it.
@@ -17,7 +17,7 @@ from datetime import timedelta
 from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
-from shop import cookies
+from shop.infra import cookies
 
 MAX_AGE = timedelta(days=365)
 _VALID = re.compile(r"^[0-9a-f]{32}$")
