@@ -15,10 +15,10 @@ def _admin_menu():
 from admin import (  # noqa: E402,F401  (registers routes)
     analytics_views,
     category_views,
-    coupons_views,
-    customers_views,
+    coupon_views,
+    customer_views,
     order_views,
     product_views,
-    reviews_views,
+    review_views,
     views,
 )
