@@ -19,7 +19,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from api.envelope import success_response
-from api.pagination import MAX_LIMIT, PaginationQuery, paginated_page
+from api.pagination import MAX_LIMIT, PageNumber, PaginationQuery, paginated_page
 from api.validation import Range, _m
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
@@ -65,7 +65,7 @@ class LimitQuery(Schema):
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=Range(min=1))
+    page = PageNumber()
     limit = fields.Integer(load_default=20, validate=Range(min=1, max=MAX_LIMIT))
 
 

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from api.envelope import success_response
 from api.ml_analytics import signed_in_visitor
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range
 from shop.accounts import services as accounts
 from shop.analytics import tracking
@@ -357,11 +357,8 @@ def place(data):
 @jwt_required()
 def history(query):
     """The shopper's orders, newest first."""
-    items, total = orders.list_orders_for_user(current_user.id, page=query["page"], per_page=query["limit"])
-    body = paginated(
-        items, page=query["page"], per_page=query["limit"], total=total, serialize=lambda o: _order(o, detail=False)
-    )
-    return success_response(body)
+    page = orders.list_orders_for_user(current_user.id, page=query["page"], per_page=query["limit"])
+    return success_response(paginated_page(page, lambda o: _order(o, detail=False)))
 
 
 @orders_bp.get("/<int:order_id>")

@@ -169,17 +169,9 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
         concerns=SKIN_CONCERNS,
         page=result,
         search_id=search_id,
-        page_url=_page_url,
         canonical=url_for(request.endpoint, **(request.view_args or {}), **canonical_args, _external=True),
         noindex=bool(parsed.filters.is_filtered or request.args.get("sort")),
     )
-
-
-def _page_url(number: int) -> str:
-    """This listing (same filters) at another page."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(number)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 @bp.get("/shop")

@@ -47,19 +47,10 @@ def _item_name(item, products: dict[int, Product]) -> str:
 @bp.get("/orders", endpoint="orders")
 @login_required
 def orders_page():
-    page = page_arg()
-    items, total = orders.list_orders_for_user(current_user.id, page=page, per_page=PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
-    if page > pages:
+    result = orders.list_orders_for_user(current_user.id, page=page_arg(), per_page=PER_PAGE)
+    if result.is_past_the_end:
         abort(404)
-    body = render_template(
-        "storefront/orders/history.html",
-        orders=items,
-        total=total,
-        page=page,
-        pages=pages,
-        status_label=orders.status_label,
-    )
+    body = render_template("storefront/orders/history.html", page=result, status_label=orders.status_label)
     return private(make_response(body))
 
 

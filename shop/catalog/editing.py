@@ -28,6 +28,7 @@ from shop.extensions import db
 from shop.like import ESCAPE, contains
 from shop.money import to_money
 from shop.orders.models import OrderItem
+from shop.paging import Page, paginate
 from shop.transactions import all_or_nothing
 
 MAX_BULK = 500
@@ -92,8 +93,8 @@ def list_products(
     featured: bool | None = None,
     page: int = 1,
     per_page: int = 25,
-) -> tuple[list[Product], int]:
-    """Products in every status for the staff table, newest first. `query` is a piece of the
+) -> Page[Product]:
+    """One page of the products in every status for the staff table, newest first. `query` is a piece of the
     English or Khmer name, the brand or the SKU; `stock` is "out", "low" or "in"."""
     conditions: list[sa.ColumnElement] = []
     if status is not None:
@@ -119,15 +120,8 @@ def list_products(
         pattern = contains(text)
         columns = (Product.name_en, Product.name_kh, Product.sku, Product.brand)
         conditions.append(sa.or_(*(sa.func.lower(c).like(pattern, escape=ESCAPE) for c in columns)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Product).where(*conditions)) or 0
-    rows = db.session.scalars(
-        sa.select(Product)
-        .where(*conditions)
-        .order_by(Product.created_at.desc(), Product.id.desc())
-        .offset((max(1, page) - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(rows), total
+    ordered = sa.select(Product).where(*conditions).order_by(Product.created_at.desc(), Product.id.desc())
+    return paginate(ordered, page=page, per_page=per_page)
 
 
 def snapshot(product: Product) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from shop.orders import jobs
 from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
 from shop.orders.shipping import methods as shipping_methods
 from shop.orders.shipping import shipping_rate, tax_rate
+from shop.paging import Page, paginate
 from shop.redis_client import get_redis
 
 ZERO = Decimal("0.00")
@@ -371,19 +372,11 @@ def get_order_for_user(user_id: int, order_id: int) -> Order:
     return order
 
 
-def list_orders_for_user(user_id: int, *, page: int = 1, per_page: int = 20) -> tuple[list[Order], int]:
-    """The user's orders, newest first, and how many there are."""
-    where = Order.user_id == user_id
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(where))
-    orders = db.session.scalars(
-        sa.select(Order)
-        .where(where)
-        .options(selectinload(Order.items))  # the list shows each order's item count
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(orders), total
+def list_orders_for_user(user_id: int, *, page: int = 1, per_page: int = 20) -> Page[Order]:
+    """One page of the user's orders, newest first, and how many there are."""
+    query = sa.select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.id.desc())
+    # The list shows each order's item count.
+    return paginate(query, page=page, per_page=per_page, options=[selectinload(Order.items)])
 
 
 # ---------------------------------------------------------------- status changes

@@ -32,11 +32,11 @@ from sqlalchemy.orm import selectinload
 from shop.audit.actors import Actor
 from shop.catalog import services as catalog
 from shop.catalog.models import Product
-from shop.catalog.services import Page, paginate
 from shop.errors import Conflict, Forbidden, NotFound, ShopError
 from shop.extensions import db
 from shop.like import ESCAPE, contains
 from shop.orders.models import Order, OrderItem, OrderStatus
+from shop.paging import Page, paginate
 from shop.reviews.models import Review, ReviewHelpfulVote, ReviewStatus
 
 MAX_TITLE = 255  # the column
