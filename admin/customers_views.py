@@ -35,7 +35,7 @@ def customers_index():
         status=choice_arg("status", customers.CustomerStatus),
     )
     result = customers.list_customers(filters, page=page_number(), per_page=PER_PAGE)
-    return render_private("admin/customers/index.html", page=result, filters=filters)
+    return render_private("admin/customers/index.html", page=result, filters=filters, status_of=customers.status_of)
 
 
 @bp.get("/customers/<int:user_id>")

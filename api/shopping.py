@@ -115,7 +115,7 @@ def _order(order: Order, *, detail: bool = True) -> dict:
             timeline=[
                 {"status": e.to_status, "at": e.created_at.isoformat() if e.created_at else None} for e in order.events
             ],
-            can_cancel=order.status in orders.CANCELLABLE,
+            can_cancel=orders.can_cancel(order),
         )
     return data
 

@@ -66,7 +66,7 @@ def order_detail(order_id: int):
         names={item.id: _item_name(item, products) for item in order.items},
         products=products,
         status_label=orders.status_label,
-        can_cancel=order.status in orders.CANCELLABLE,
+        can_cancel=orders.can_cancel(order),
         delivery=method.label if method else order.shipping_method,
         payment=orders.PAYMENT_METHODS.get(order.payment_method, order.payment_method),
         placed=request.args.get("placed") == "1",
@@ -89,8 +89,8 @@ def order_cancel(order_id: int):
         else:
             flash(_("Your order is cancelled."), "success")
             return redirect(url_for("storefront.order_detail", order_id=order_id), 303)
-    elif order.status not in orders.CANCELLABLE:
-        error = orders.IllegalTransition(_("This order can no longer be cancelled."))
+    elif not orders.can_cancel(order):
+        error = orders.IllegalTransition(orders.NOT_CANCELLABLE)
     body = render_template("storefront/orders/cancel.html", order=order, error=error, status_label=orders.status_label)
     return private(make_response(body), error_status(error) if error else 200)
 

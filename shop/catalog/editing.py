@@ -108,7 +108,7 @@ def list_products(
     if stock == "out":
         conditions.append(sa.and_(Product.track_inventory, Product.stock <= 0))
     elif stock == "low":
-        conditions.append(sa.and_(Product.track_inventory, Product.stock > 0, Product.stock <= 5))
+        conditions.append(Product.is_low_stock)
     elif stock == "in":
         conditions.append(sa.or_(sa.not_(Product.track_inventory), Product.stock > 0))
     if featured is not None:

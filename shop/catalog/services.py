@@ -39,7 +39,7 @@ from shop.catalog.models import (
 from shop.extensions import cache, db
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.paging import MAX_PAGE, Page, paginate
-from shop.reviews.models import Review, ReviewStatus
+from shop.reviews.models import RATINGS_BEST_FIRST, Review, ReviewStatus
 
 log = logging.getLogger("shop.catalog")
 
@@ -488,7 +488,7 @@ def public_product_id(product_id: int) -> int | None:
 class RatingSummary:
     average: Decimal
     count: int
-    distribution: dict[int, int]  # stars (5..1) -> approved reviews
+    distribution: dict[int, int]  # stars (best first) -> approved reviews
 
     def share(self, stars: int) -> int:
         """The percentage of reviews with that many stars."""
@@ -502,7 +502,7 @@ def rating_summary(product_id: int) -> RatingSummary:
         .where(Review.product_id == product_id, Review.status == ReviewStatus.APPROVED)
         .group_by(Review.rating)
     ).all()
-    distribution = {stars: 0 for stars in range(5, 0, -1)}
+    distribution = dict.fromkeys(RATINGS_BEST_FIRST, 0)
     distribution.update({rating: count for rating, count in rows})
     count = sum(distribution.values())
     total = sum(stars * n for stars, n in distribution.items())

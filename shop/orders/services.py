@@ -35,7 +35,9 @@ from shop.redis_client import get_redis
 ZERO = Decimal("0.00")
 MAX_QUANTITY = 99
 PAYMENT_METHODS = {"cod": _l("Cash on delivery")}
+# What a shopper may cancel themselves (staff may cancel more: see TRANSITIONS).
 CANCELLABLE = {OrderStatus.PENDING, OrderStatus.CONFIRMED}
+NOT_CANCELLABLE = _l("This order can no longer be cancelled.")
 
 # The order status machine: from -> the statuses it may move to.
 TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
@@ -416,6 +418,18 @@ def transition(order: Order, to_status: OrderStatus, *, actor_id: int | None = N
     return order
 
 
+def can_cancel(order: Order) -> bool:
+    """Whether the shopper may still cancel `order` themselves (it is pending or confirmed): the
+    order page offers the button, the API says `can_cancel`."""
+    return order.status in CANCELLABLE
+
+
+def check_can_cancel(order: Order) -> None:
+    """Raise IllegalTransition, with the reason, unless the shopper may cancel `order`."""
+    if not can_cancel(order):
+        raise IllegalTransition(NOT_CANCELLABLE, field="status")
+
+
 def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = None, by_staff: bool = False) -> Order:
     """Cancel a pending or confirmed order: stock goes back, the coupon use is released and the
     shopper's stats are corrected. `user_id` limits it to that shopper's own orders. Staff may
@@ -428,8 +442,8 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
         raise NotFound()
     if by_staff:
         check_transition(order, OrderStatus.CANCELLED)
-    elif order.status not in CANCELLABLE:
-        raise IllegalTransition(_l("This order can no longer be cancelled."), field="status")
+    else:
+        check_can_cancel(order)
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
     for item in order.items:
         if item.product_id is not None:
