@@ -23,6 +23,7 @@ from api.pagination import MAX_LIMIT, PageNumber, PaginationQuery, paginated_pag
 from api.validation import Range, _m
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
+from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
 from shop.extensions import cache
@@ -57,7 +58,7 @@ class ProductListQuery(PaginationQuery):
 
 
 class SearchQuery(ProductListQuery):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_QUERY_LENGTH))
 
 
 class LimitQuery(Schema):

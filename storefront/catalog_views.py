@@ -34,6 +34,7 @@ from shop import csrf
 from shop.cart import services as cart
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
+from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.i18n import current_locale, localized
@@ -102,7 +103,7 @@ def _listing_args(tree: catalog.CategoryTree, *, category: Category | None, skin
     if any(code not in SKIN_CONCERNS for code in concerns):
         abort(400)
     filters = ProductFilters(
-        query=args.get("q", "").strip()[:200],
+        query=args.get("q", "").strip()[:MAX_QUERY_LENGTH],
         category=category,
         skin_type=skin_type,
         concerns=concerns,
@@ -211,7 +212,7 @@ def skin_type(skin_type: str):
 @bp.get("/search/suggestions")
 def search_suggestions():
     """The dropdown under the search box (HTMX); without JavaScript, the results page."""
-    query = request.args.get("q", "").strip()[:200]
+    query = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
     if not is_htmx_fragment_request():
         return redirect(url_for("storefront.search", q=query or None))
     suggestions = catalog.suggest(query) if len(query) >= 2 else None

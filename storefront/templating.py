@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Flask, request, url_for
 
 from shop.cart.services import quantity_limit
+from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.vocab import concern_label, skin_type_label
 from shop.i18n import current_locale, localized, money
 from shop.orders.services import MAX_QUANTITY
@@ -32,6 +33,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(MAX_QUANTITY, "MAX_QUANTITY")
     app.add_template_global(quantity_limit, "quantity_limit")
     app.add_template_global(RATINGS_BEST_FIRST, "RATINGS_BEST_FIRST")
+    app.add_template_global(MAX_QUERY_LENGTH, "MAX_QUERY_LENGTH")
 
     @app.context_processor
     def _globals() -> dict:
