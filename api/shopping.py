@@ -373,7 +373,7 @@ def detail(order_id: int):
 def cancel(order_id: int):
     """Cancel a pending or confirmed order: stock and the coupon use are given back."""
     order = orders.cancel_order(order_id, user_id=current_user.id)
-    return success_response(_order(order), _("Your order is cancelled."))
+    return success_response(_order(order), str(orders.CANCELLED))
 
 
 @orders_bp.post("/<int:order_id>/reorder")

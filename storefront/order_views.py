@@ -87,7 +87,7 @@ def order_cancel(order_id: int):
         except ShopError as refused:
             error = refused
         else:
-            flash(_("Your order is cancelled."), "success")
+            flash(str(orders.CANCELLED), "success")
             return redirect(url_for("storefront.order_detail", order_id=order_id), 303)
     elif not orders.can_cancel(order):
         error = orders.IllegalTransition(orders.NOT_CANCELLABLE)

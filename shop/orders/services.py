@@ -38,6 +38,7 @@ PAYMENT_METHODS = {"cod": _l("Cash on delivery")}
 # What a shopper may cancel themselves (staff may cancel more: see TRANSITIONS).
 CANCELLABLE = {OrderStatus.PENDING, OrderStatus.CONFIRMED}
 NOT_CANCELLABLE = _l("This order can no longer be cancelled.")
+CANCELLED = _l("Your order is cancelled.")  # what the shopper is told once it is
 
 # The order status machine: from -> the statuses it may move to.
 TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
