@@ -36,20 +36,20 @@ def customers_index():
         status=choice_arg("status", customers.CustomerStatus),
     )
     result = customers.list_customers(filters, page=page_number(), per_page=PER_PAGE)
-    return render_private("admin/customers/index.html", page=result, filters=filters)
+    return render_private("admin/customers/index.html", page=result, filters=filters, status_of=customers.status_of)
 
 
 @bp.get("/customers/<int:user_id>")
 @admin_required
 def customer_detail(user_id: int):
     user = customers.get_customer(user_id)
-    recent_orders, order_total = orders.list_orders_for_user(user.id, page=1, per_page=RECENT)
+    recent_orders = orders.list_orders_for_user(user.id, page=1, per_page=RECENT)
     return render_private(
         "admin/customers/detail.html",
         customer=user,
         account_status=customers.status_of(user).value,
-        orders=recent_orders,
-        order_total=order_total,
+        orders=recent_orders.items,
+        order_total=recent_orders.total,
         reviews=reviews.list_user_reviews(user.id, per_page=RECENT),
         addresses=customers.list_user_addresses(user.id),
         order_status_label=orders.status_label,

@@ -16,6 +16,7 @@ from shop.errors import ShopError
 from shop.orders import fulfilment
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import TRANSITIONS
+from shop.paging import Page
 from web.auth import render_private
 from web.forms import error_status, show_service_error
 
@@ -27,7 +28,7 @@ PER_PAGE = 25
 @admin_required
 def orders():
     filters = OrderFilterForm(request.args)
-    items, total, status = [], 0, 200
+    page, status = Page([], 1, PER_PAGE, 0), 200
     if filters.validate():
         criteria = fulfilment.OrderFilters(
             status=OrderStatus(filters.status.data) if filters.status.data else None,
@@ -36,13 +37,10 @@ def orders():
             date_to=filters.date_to.data,
             customer=filters.customer.data or "",
         )
-        items, total = fulfilment.list_orders(criteria, page=page_number(), per_page=PER_PAGE)
+        page = fulfilment.list_orders(criteria, page=page_number(), per_page=PER_PAGE)
     else:
         status = 422
-    return render_private(
-        "admin/orders/list.html", status, filters=filters, items=items, total=total, page=page_number(),
-        pages=max(1, -(-total // PER_PAGE)), bulk=BulkOrdersForm(),
-    )  # fmt: skip
+    return render_private("admin/orders/list.html", status, filters=filters, page=page, bulk=BulkOrdersForm())
 
 
 @bp.post("/orders/bulk")

@@ -16,6 +16,7 @@ from shop.catalog import category_editing, editing, images, transfer
 from shop.catalog.models import Category, ProductStatus
 from shop.errors import ShopError
 from shop.extensions import db
+from shop.paging import Page
 from web.auth import render_private
 from web.forms import error_status, show_service_error, submit
 
@@ -36,12 +37,12 @@ def products():
     filters = ProductFilterForm(request.args)
     filters.category.choices = _category_choices(_("Any"))
     status = 200
-    items, total = [], 0
+    page = Page([], 1, PER_PAGE, 0)
     if filters.validate():
         category = (
             db.session.get(Category, int(filters.category.data)) if (filters.category.data or "").isdigit() else None
         )
-        items, total = editing.list_products(
+        page = editing.list_products(
             query=filters.q.data or "",
             status=ProductStatus(filters.status.data) if filters.status.data else None,
             category=category,
@@ -52,11 +53,7 @@ def products():
         )
     else:
         status = 422
-    pages = max(1, -(-total // PER_PAGE))
-    return render_private(
-        "admin/products/list.html", status, filters=filters, items=items, total=total, page=page_number(),
-        pages=pages, bulk=ProductBulkForm(),
-    )  # fmt: skip
+    return render_private("admin/products/list.html", status, filters=filters, page=page, bulk=ProductBulkForm())
 
 
 @bp.post("/products/bulk")

@@ -17,7 +17,7 @@ from admin.access import staff_required
 from admin.support import actor, back, choice_arg, htmx_error, page_number, toast_html, whole_number_arg
 from shop.errors import ShopError
 from shop.reviews import services as reviews
-from shop.reviews.models import ReviewStatus
+from shop.reviews.models import MAX_RATING, ReviewStatus
 from web.auth import render_private
 from web.htmx import is_htmx_fragment_request
 from web.responses import private
@@ -44,7 +44,7 @@ def _filters() -> reviews.ReviewFilters:
     status = None if raw_status == "all" else choice_arg("status", ReviewStatus) or ReviewStatus.PENDING
     return reviews.ReviewFilters(
         status=status,
-        rating=whole_number_arg("rating", high=5),
+        rating=whole_number_arg("rating", high=MAX_RATING),
         product_id=whole_number_arg("product"),
         query=request.args.get("q", "").strip()[:200],
     )

@@ -7,6 +7,7 @@ from flask import abort, g, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from shop.audit.actors import Actor
+from shop.paging import parse_page
 from web.auth import safe_next_url
 from web.responses import private
 
@@ -17,9 +18,8 @@ def actor() -> Actor:
 
 
 def page_number() -> int:
-    """?page=, at least 1 (anything else is page 1)."""
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() and len(value) < 7 else 1
+    """?page=, by the shop's one rule (`shop.paging.parse_page`): a bad one is a 400 page."""
+    return parse_page(request.args.get("page"))
 
 
 def whole_number_arg(name: str, *, high: int = 2**31 - 1) -> int | None:

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range
 from shop.catalog import category_editing as categories
 from shop.catalog import editing, images
@@ -114,7 +114,7 @@ def list_products(query):
     category = db.session.get(Category, query["category"]) if query["category"] else None
     if query["category"] and category is None:
         raise ShopError(_("Choose a category that exists."), field="category")
-    items, total = editing.list_products(
+    page = editing.list_products(
         query=query["search"] or "",
         status=ProductStatus(query["status"]) if query["status"] else None,
         category=category,
@@ -123,14 +123,7 @@ def list_products(query):
         page=query["page"],
         per_page=query["limit"],
     )
-    body = paginated(
-        items,
-        page=query["page"],
-        per_page=query["limit"],
-        total=total,
-        serialize=lambda p: product_data(p, detail=False),
-    )
-    return success_response(body)
+    return success_response(paginated_page(page, lambda p: product_data(p, detail=False)))
 
 
 @products_bp.post("")

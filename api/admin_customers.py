@@ -15,7 +15,7 @@ from api.accounts import AddressIn, AddressOut, AddressPatchIn, Email, ProfileIn
 from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
-from api.pagination import PaginationQuery, paginated, paginated_page
+from api.pagination import PaginationQuery, paginated_page
 from api.reviews import review_json
 from api.shopping import order_json
 from shop.accounts import customers
@@ -111,16 +111,8 @@ def activate(user_id: int):
 def customer_orders(query, user_id: int):
     """The customer's orders, newest first."""
     customers.get_customer(user_id)
-    items, total = orders.list_orders_for_user(user_id, page=query["page"], per_page=query["limit"])
-    return success_response(
-        paginated(
-            items,
-            page=query["page"],
-            per_page=query["limit"],
-            total=total,
-            serialize=lambda o: order_json(o, detail=False),
-        )
-    )
+    page = orders.list_orders_for_user(user_id, page=query["page"], per_page=query["limit"])
+    return success_response(paginated_page(page, lambda o: order_json(o, detail=False)))
 
 
 @bp.get("/customers/<int:user_id>/reviews")

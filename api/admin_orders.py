@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
 from api.shopping import order_json
 from api.validation import Range
 from shop.orders import fulfilment
@@ -103,11 +103,8 @@ def list_orders(query):
         date_to=query["date_to"],
         customer=query["customer"] or query["search"] or "",
     )
-    items, total = fulfilment.list_orders(filters, page=query["page"], per_page=query["limit"])
-    body = paginated(
-        items, page=query["page"], per_page=query["limit"], total=total, serialize=lambda o: order_data(o, detail=False)
-    )
-    return success_response(body)
+    page = fulfilment.list_orders(filters, page=query["page"], per_page=query["limit"])
+    return success_response(paginated_page(page, lambda o: order_data(o, detail=False)))
 
 
 @bp.get("/<int:order_id>")

@@ -18,10 +18,11 @@ from flask import current_app, request, url_for
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from api.pagination import MAX_LIMIT, PaginationQuery, paginated_page
+from api.pagination import MAX_LIMIT, PageNumber, PaginationQuery, paginated_page
 from api.validation import Range
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
+from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
 from shop.extensions import cache
@@ -58,7 +59,7 @@ class ProductListQuery(PaginationQuery):
 
 
 class SearchQuery(ProductListQuery):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_QUERY_LENGTH))
 
 
 class LimitQuery(Schema):
@@ -66,7 +67,7 @@ class LimitQuery(Schema):
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=Range(min=1))
+    page = PageNumber()
     limit = fields.Integer(load_default=20, validate=Range(min=1, max=MAX_LIMIT))
 
 

@@ -15,13 +15,13 @@ from marshmallow import Schema, fields, validate
 from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range
 from shop.reviews import services as reviews
-from shop.reviews.models import Review
+from shop.reviews.models import MAX_RATING, Review
 from web.envelope import success_response
 from web.messages import translatable as _m
 
 bp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="The signed-in shopper's reviews")
 
-RATING = Range(min=1, max=5, error=_m("Choose a rating from 1 to 5 stars."))
+RATING = Range(min=1, max=MAX_RATING, error=_m("Choose a rating from 1 to 5 stars."))
 
 
 class ReviewIn(Schema):

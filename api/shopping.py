@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.ml_analytics import signed_in_visitor
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range
 from shop.accounts import services as accounts
 from shop.analytics import tracking
@@ -111,7 +111,7 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
             timeline=[
                 {"status": e.to_status, "at": e.created_at.isoformat() if e.created_at else None} for e in order.events
             ],
-            can_cancel=order.status in orders.CANCELLABLE,
+            can_cancel=orders.can_cancel(order),
         )
     return data
 
@@ -353,11 +353,8 @@ def place(data):
 @jwt_required()
 def history(query):
     """The shopper's orders, newest first."""
-    items, total = orders.list_orders_for_user(current_user.id, page=query["page"], per_page=query["limit"])
-    body = paginated(
-        items, page=query["page"], per_page=query["limit"], total=total, serialize=lambda o: order_json(o, detail=False)
-    )
-    return success_response(body)
+    page = orders.list_orders_for_user(current_user.id, page=query["page"], per_page=query["limit"])
+    return success_response(paginated_page(page, lambda o: order_json(o, detail=False)))
 
 
 @orders_bp.get("/<int:order_id>")
@@ -372,7 +369,7 @@ def detail(order_id: int):
 def cancel(order_id: int):
     """Cancel a pending or confirmed order: stock and the coupon use are given back."""
     order = orders.cancel_order(order_id, user_id=current_user.id)
-    return success_response(order_json(order), _("Your order is cancelled."))
+    return success_response(order_json(order), str(orders.CANCELLED))
 
 
 @orders_bp.post("/<int:order_id>/reorder")

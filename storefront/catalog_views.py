@@ -33,6 +33,7 @@ from werkzeug.http import http_date
 from shop.cart import services as cart
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
+from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.i18n import current_locale, localized
@@ -102,7 +103,7 @@ def _listing_args(tree: catalog.CategoryTree, *, category: Category | None, skin
     if any(code not in SKIN_CONCERNS for code in concerns):
         abort(400)
     filters = ProductFilters(
-        query=args.get("q", "").strip()[:200],
+        query=args.get("q", "").strip()[:MAX_QUERY_LENGTH],
         category=category,
         skin_type=skin_type,
         concerns=concerns,
@@ -169,17 +170,9 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
         concerns=SKIN_CONCERNS,
         page=result,
         search_id=search_id,
-        page_url=_page_url,
         canonical=url_for(request.endpoint, **(request.view_args or {}), **canonical_args, _external=True),
         noindex=bool(parsed.filters.is_filtered or request.args.get("sort")),
     )
-
-
-def _page_url(number: int) -> str:
-    """This listing (same filters) at another page."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(number)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 @bp.get("/shop")
@@ -219,7 +212,7 @@ def skin_type(skin_type: str):
 @bp.get("/search/suggestions")
 def search_suggestions():
     """The dropdown under the search box (HTMX); without JavaScript, the results page."""
-    query = request.args.get("q", "").strip()[:200]
+    query = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
     if not is_htmx_fragment_request():
         return redirect(url_for("storefront.search", q=query or None))
     suggestions = catalog.suggest(query) if len(query) >= 2 else None

@@ -48,19 +48,10 @@ def _item_name(item, products: dict[int, Product]) -> str:
 @bp.get("/orders", endpoint="orders")
 @login_required
 def orders_page():
-    page = page_arg()
-    items, total = orders.list_orders_for_user(current_user.id, page=page, per_page=PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
-    if page > pages:
+    result = orders.list_orders_for_user(current_user.id, page=page_arg(), per_page=PER_PAGE)
+    if result.is_past_the_end:
         abort(404)
-    body = render_template(
-        "storefront/orders/history.html",
-        orders=items,
-        total=total,
-        page=page,
-        pages=pages,
-        status_label=orders.status_label,
-    )
+    body = render_template("storefront/orders/history.html", page=result, status_label=orders.status_label)
     return private(make_response(body))
 
 
@@ -76,7 +67,7 @@ def order_detail(order_id: int):
         names={item.id: _item_name(item, products) for item in order.items},
         products=products,
         status_label=orders.status_label,
-        can_cancel=order.status in orders.CANCELLABLE,
+        can_cancel=orders.can_cancel(order),
         delivery=method.label if method else order.shipping_method,
         payment=orders.PAYMENT_METHODS.get(order.payment_method, order.payment_method),
         placed=request.args.get("placed") == "1",
@@ -97,10 +88,10 @@ def order_cancel(order_id: int):
         except ShopError as refused:
             error = refused
         else:
-            flash(_("Your order is cancelled."), "success")
+            flash(str(orders.CANCELLED), "success")
             return redirect(url_for("storefront.order_detail", order_id=order_id), 303)
-    elif order.status not in orders.CANCELLABLE:
-        error = orders.IllegalTransition(_("This order can no longer be cancelled."))
+    elif not orders.can_cancel(order):
+        error = orders.IllegalTransition(orders.NOT_CANCELLABLE)
     body = render_template("storefront/orders/cancel.html", order=order, error=error, status_label=orders.status_label)
     return private(make_response(body), error_status(error) if error else 200)
 

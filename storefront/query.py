@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
+
+from shop.paging import parse_page
 
 
 def page_arg() -> int:
-    """`?page=`: a whole number from 1 (1 when absent); anything else is a 400."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400)
-    return int(raw)
+    """`?page=`, by the shop's one rule (`shop.paging.parse_page`): a bad one is a 400 page."""
+    return parse_page(request.args.get("page"))

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
+from shop.reviews.models import MAX_RATING, RATINGS_BEST_FIRST
 from shop.reviews.services import MAX_COMMENT, MAX_TITLE
 from web.forms import REQUIRED, MaxLength, strip, whole_number
 
@@ -15,12 +16,12 @@ RATING_MESSAGE = _l("Choose a rating from 1 to 5 stars.")
 
 
 def _rating_choices():
-    return [(str(n), str(n)) for n in range(5, 0, -1)]
+    return [(str(n), str(n)) for n in RATINGS_BEST_FIRST]
 
 
 def stars_given(form, field) -> None:
     number = whole_number(field.data)
-    if number is None or not 1 <= number <= 5:
+    if number is None or not 1 <= number <= MAX_RATING:
         raise ValidationError(str(RATING_MESSAGE))
 
 

@@ -6,8 +6,12 @@ from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
 
+from shop.cart.services import quantity_limit
+from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.vocab import concern_label, skin_type_label
 from shop.i18n import current_locale, localized, money
+from shop.orders.services import MAX_QUANTITY
+from shop.reviews.models import RATINGS_BEST_FIRST
 
 
 def lang_url(code: str) -> str:
@@ -25,6 +29,11 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(skin_type_label, "skin_type_label")
     app.add_template_filter(concern_label, "concern_label")
     app.add_template_global(lang_url, "lang_url")
+    # The shop's rules that templates show, from the services (never repeated as literals).
+    app.add_template_global(MAX_QUANTITY, "MAX_QUANTITY")
+    app.add_template_global(quantity_limit, "quantity_limit")
+    app.add_template_global(RATINGS_BEST_FIRST, "RATINGS_BEST_FIRST")
+    app.add_template_global(MAX_QUERY_LENGTH, "MAX_QUERY_LENGTH")
 
     @app.context_processor
     def _globals() -> dict:

@@ -30,12 +30,12 @@ from shop.audit.actors import Actor
 from shop.audit.services import plain
 from shop.cart.models import CartItem
 from shop.catalog.models import SkinType
-from shop.catalog.services import Page, paginate
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.infra.like import ESCAPE, contains
 from shop.orders.models import Order
 from shop.orders.services import forget_cached_cart
+from shop.paging import Page, paginate
 from shop.reviews.models import Review
 from shop.wishlist.models import WishlistItem
 

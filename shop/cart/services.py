@@ -217,15 +217,22 @@ def _sellable(product_id: int) -> Product:
     return product
 
 
+def quantity_limit(product: Product) -> int:
+    """The most of `product` one cart line may hold: MAX_QUANTITY, or what is on the shelf when
+    that is less (stock tracked, no backorders); 0 when it is sold out. The buy box offers no more."""
+    if not product.track_inventory or product.allow_backorders:
+        return orders.MAX_QUANTITY
+    return max(0, min(orders.MAX_QUANTITY, product.stock or 0))
+
+
 def _cap(product: Product, quantity: int) -> int:
     """The quantity the shelf allows (unless backorders are allowed or stock is not tracked)."""
-    if not product.track_inventory or product.allow_backorders:
-        return quantity
-    if product.stock <= 0:
+    limit = quantity_limit(product)
+    if limit == 0:
         raise orders.OutOfStock(
             _l("%(name)s is out of stock.", name=LazyString(localized, product, "name")), field="product_id"
         )
-    return min(quantity, product.stock)
+    return min(quantity, limit)
 
 
 def add_item(owner: Owner, product_id: int, quantity: int = 1) -> int:
@@ -271,7 +278,7 @@ def add_order_items(owner: Owner, order: Order) -> OrderAgain:
 
 
 def set_quantity(owner: Owner, product_id: int, quantity: int) -> int:
-    """Change a line's quantity (1..99, capped by stock); returns the quantity set."""
+    """Change a line's quantity (1..MAX_QUANTITY, capped by stock); returns the quantity set."""
     orders.check_quantity(quantity)
     stored = _stored(owner)
     if product_id not in stored:

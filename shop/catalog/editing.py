@@ -29,6 +29,7 @@ from shop.infra.like import ESCAPE, contains
 from shop.infra.transactions import all_or_nothing
 from shop.money import to_money
 from shop.orders.models import OrderItem
+from shop.paging import Page, paginate
 
 MAX_BULK = 500
 MAX_PRICE = Decimal("100000")
@@ -92,8 +93,8 @@ def list_products(
     featured: bool | None = None,
     page: int = 1,
     per_page: int = 25,
-) -> tuple[list[Product], int]:
-    """Products in every status for the staff table, newest first. `query` is a piece of the
+) -> Page[Product]:
+    """One page of the products in every status for the staff table, newest first. `query` is a piece of the
     English or Khmer name, the brand or the SKU; `stock` is "out", "low" or "in"."""
     conditions: list[sa.ColumnElement] = []
     if status is not None:
@@ -107,7 +108,7 @@ def list_products(
     if stock == "out":
         conditions.append(sa.and_(Product.track_inventory, Product.stock <= 0))
     elif stock == "low":
-        conditions.append(sa.and_(Product.track_inventory, Product.stock > 0, Product.stock <= 5))
+        conditions.append(Product.is_low_stock)
     elif stock == "in":
         conditions.append(sa.or_(sa.not_(Product.track_inventory), Product.stock > 0))
     if featured is not None:
@@ -119,15 +120,8 @@ def list_products(
         pattern = contains(text)
         columns = (Product.name_en, Product.name_kh, Product.sku, Product.brand)
         conditions.append(sa.or_(*(sa.func.lower(c).like(pattern, escape=ESCAPE) for c in columns)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Product).where(*conditions)) or 0
-    rows = db.session.scalars(
-        sa.select(Product)
-        .where(*conditions)
-        .order_by(Product.created_at.desc(), Product.id.desc())
-        .offset((max(1, page) - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(rows), total
+    ordered = sa.select(Product).where(*conditions).order_by(Product.created_at.desc(), Product.id.desc())
+    return paginate(ordered, page=page, per_page=per_page)
 
 
 def snapshot(product: Product) -> dict[str, Any]:

@@ -94,6 +94,16 @@ def on_sale_condition(columns: Any) -> sa.ColumnElement[bool]:
     return sa.and_(columns.compare_at_price.is_not(None), columns.compare_at_price > columns.price)
 
 
+# At or below this many on the shelf, a product is "low on stock": "only N left" on its page, the
+# staff's "low" stock filter and the dashboard's list of what is running low.
+LOW_STOCK_THRESHOLD = 5
+
+
+def low_stock_condition(columns: Any) -> sa.ColumnElement[bool]:
+    """Product.is_low_stock in SQL, over `columns` (Product, or product_facets.c)."""
+    return sa.and_(columns.track_inventory, columns.stock > 0, columns.stock <= LOW_STOCK_THRESHOLD)
+
+
 def in_stock_condition(columns: Any) -> sa.ColumnElement[bool]:
     """Product.is_in_stock in SQL, over `columns` (Product, or product_facets.c)."""
     return sa.or_(sa.not_(columns.track_inventory), columns.allow_backorders, columns.stock > 0)
@@ -230,6 +240,27 @@ class Product(db.Model):
     @classmethod
     def _is_in_stock_expression(cls) -> sa.ColumnElement[bool]:
         return in_stock_condition(cls)
+
+    @hybrid_property
+    def is_low_stock(self) -> bool:
+        """Tracked stock that is running out: a few left (LOW_STOCK_THRESHOLD or fewer), not none."""
+        return bool(self.track_inventory) and 0 < (self.stock or 0) <= LOW_STOCK_THRESHOLD
+
+    @is_low_stock.inplace.expression
+    @classmethod
+    def _is_low_stock_expression(cls) -> sa.ColumnElement[bool]:
+        return low_stock_condition(cls)
+
+    @property
+    def is_on_backorder(self) -> bool:
+        """None on the shelf, but ordered anyway (backorders allowed): delivered when restocked."""
+        return bool(self.track_inventory and self.allow_backorders) and (self.stock or 0) <= 0
+
+    @property
+    def is_purchasable(self) -> bool:
+        """Sold in the shop (active): shown, linked to and put in carts. A draft or archived
+        product is none of these, even when a wishlist or a past order still names it."""
+        return self.status == ProductStatus.ACTIVE
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.sku}>"

@@ -38,7 +38,8 @@ from shop.catalog.models import (
 )
 from shop.extensions import cache, db
 from shop.orders.models import Order, OrderItem, OrderStatus
-from shop.reviews.models import Review, ReviewStatus
+from shop.paging import MAX_PAGE, Page, paginate
+from shop.reviews.models import RATINGS_BEST_FIRST, Review, ReviewStatus
 
 log = logging.getLogger("shop.catalog")
 
@@ -77,42 +78,6 @@ CARD_COLUMNS = (
     Product.created_at,
     Product.updated_at,
 )
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-    # A search matching more than RANK_LIMIT products gets the planner's estimate of the total.
-    estimated: bool = False
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def is_past_the_end(self) -> bool:
-        """A page number beyond the last page (page 1 of nothing is not past the end)."""
-        return self.page > self.pages
-
-
-def paginate(query: sa.Select, *, page: int, per_page: int, options: Sequence = ()) -> Page:
-    """One page of what `query` selects (in its order), and how many rows it selects in all.
-    `options` (loader options) apply to the page's rows only, not to the count."""
-    page = max(1, page)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(query.options(*options).offset((page - 1) * per_page).limit(per_page))
-    return Page(list(rows), page, per_page, total)
 
 
 class SortKey(enum.StrEnum):
@@ -246,7 +211,7 @@ def list_products(
     Other searches, and filtered listings with few matches, are counted and sorted in the same
     query (`_counted_page`).
     """
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     columns = _listing_columns()
     conditions = _conditions(filters, tree, columns)
     ids = sa.select(columns.id).where(*conditions)
@@ -525,7 +490,7 @@ def public_product_id(product_id: int) -> int | None:
 class RatingSummary:
     average: Decimal
     count: int
-    distribution: dict[int, int]  # stars (5..1) -> approved reviews
+    distribution: dict[int, int]  # stars (best first) -> approved reviews
 
     def share(self, stars: int) -> int:
         """The percentage of reviews with that many stars."""
@@ -539,7 +504,7 @@ def rating_summary(product_id: int) -> RatingSummary:
         .where(Review.product_id == product_id, Review.status == ReviewStatus.APPROVED)
         .group_by(Review.rating)
     ).all()
-    distribution = {stars: 0 for stars in range(5, 0, -1)}
+    distribution = dict.fromkeys(RATINGS_BEST_FIRST, 0)
     distribution.update({rating: count for rating, count in rows})
     count = sum(distribution.values())
     total = sum(stars * n for stars, n in distribution.items())

@@ -22,7 +22,6 @@ from shop.accounts.models import User
 from shop.audit.actors import Actor
 from shop.audit.services import plain
 from shop.catalog.models import Category, Product, product_categories
-from shop.catalog.services import Page, paginate
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
@@ -30,6 +29,7 @@ from shop.i18n import money
 from shop.infra.like import ESCAPE, contains
 from shop.money import percent_of, to_money
 from shop.orders.models import Order, OrderStatus
+from shop.paging import Page, paginate
 from shop.reporting.periods import today as shop_today
 
 ZERO = Decimal("0.00")

@@ -30,6 +30,7 @@ from shop.money import to_money
 from shop.orders import jobs
 from shop.orders import services as orders
 from shop.orders.models import FulfillmentStatus, Order, OrderRefund, OrderStatus, PaymentStatus
+from shop.paging import Page, paginate
 from shop.reporting.periods import shop_timezone
 from shop.reviews import services as reviews
 
@@ -84,8 +85,9 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=shop_timezone())
 
 
-def list_orders(filters: OrderFilters, *, page: int = 1, per_page: int = 25) -> tuple[list[Order], int]:
-    """Orders matching `filters` (dates are the shop's days, inclusive), newest first, and how many."""
+def list_orders(filters: OrderFilters, *, page: int = 1, per_page: int = 25) -> Page[Order]:
+    """One page of the orders matching `filters` (dates are the shop's days, inclusive), newest
+    first, and how many there are."""
     conditions = []
     if filters.status is not None:
         conditions.append(Order.status == filters.status)
@@ -105,16 +107,8 @@ def list_orders(filters: OrderFilters, *, page: int = 1, per_page: int = 25) -> 
                 sa.func.lower(Order.order_number).like(pattern, escape=ESCAPE),
             )
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(*conditions)) or 0
-    query = (
-        sa.select(Order)
-        .where(*conditions)
-        .options(selectinload(Order.items))
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .offset((max(1, page) - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(db.session.scalars(query)), total
+    query = sa.select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc())
+    return paginate(query, page=page, per_page=per_page, options=[selectinload(Order.items)])
 
 
 def get_order(order_id: int) -> Order:

@@ -30,11 +30,15 @@ from shop.orders import jobs
 from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
 from shop.orders.shipping import methods as shipping_methods
 from shop.orders.shipping import shipping_rate, tax_rate
+from shop.paging import Page, paginate
 
 ZERO = Decimal("0.00")
 MAX_QUANTITY = 99
 PAYMENT_METHODS = {"cod": _l("Cash on delivery")}
+# What a shopper may cancel themselves (staff may cancel more: see TRANSITIONS).
 CANCELLABLE = {OrderStatus.PENDING, OrderStatus.CONFIRMED}
+NOT_CANCELLABLE = _l("This order can no longer be cancelled.")
+CANCELLED = _l("Your order is cancelled.")  # what the shopper is told once it is
 
 # The order status machine: from -> the statuses it may move to.
 TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
@@ -371,19 +375,11 @@ def get_order_for_user(user_id: int, order_id: int) -> Order:
     return order
 
 
-def list_orders_for_user(user_id: int, *, page: int = 1, per_page: int = 20) -> tuple[list[Order], int]:
-    """The user's orders, newest first, and how many there are."""
-    where = Order.user_id == user_id
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(where))
-    orders = db.session.scalars(
-        sa.select(Order)
-        .where(where)
-        .options(selectinload(Order.items))  # the list shows each order's item count
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(orders), total
+def list_orders_for_user(user_id: int, *, page: int = 1, per_page: int = 20) -> Page[Order]:
+    """One page of the user's orders, newest first, and how many there are."""
+    query = sa.select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.id.desc())
+    # The list shows each order's item count.
+    return paginate(query, page=page, per_page=per_page, options=[selectinload(Order.items)])
 
 
 # ---------------------------------------------------------------- status changes
@@ -423,6 +419,18 @@ def transition(order: Order, to_status: OrderStatus, *, actor_id: int | None = N
     return order
 
 
+def can_cancel(order: Order) -> bool:
+    """Whether the shopper may still cancel `order` themselves (it is pending or confirmed): the
+    order page offers the button, the API says `can_cancel`."""
+    return order.status in CANCELLABLE
+
+
+def check_can_cancel(order: Order) -> None:
+    """Raise IllegalTransition, with the reason, unless the shopper may cancel `order`."""
+    if not can_cancel(order):
+        raise IllegalTransition(NOT_CANCELLABLE, field="status")
+
+
 def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = None, by_staff: bool = False) -> Order:
     """Cancel a pending or confirmed order: stock goes back, the coupon use is released and the
     shopper's stats are corrected. `user_id` limits it to that shopper's own orders. Staff may
@@ -435,8 +443,8 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
         raise NotFound()
     if by_staff:
         check_transition(order, OrderStatus.CANCELLED)
-    elif order.status not in CANCELLABLE:
-        raise IllegalTransition(_l("This order can no longer be cancelled."), field="status")
+    else:
+        check_can_cancel(order)
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
     for item in order.items:
         if item.product_id is not None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from shop.catalog.models import Product, ProductStatus
+from shop.catalog.models import LOW_STOCK_THRESHOLD, Product, ProductStatus
 from shop.extensions import db
 from shop.money import to_money
 from shop.orders.models import Order, OrderItem, OrderStatus
@@ -22,7 +22,6 @@ from shop.reviews import services as reviews
 NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 COUNTED = Order.status.not_in(NOT_COUNTED)
 PERIODS = (1, 7, 30)
-LOW_STOCK = 5
 
 
 @dataclass(frozen=True)
@@ -81,8 +80,9 @@ def top_products(days: int = 30, limit: int = 5) -> list[TopProduct]:
     return [TopProduct(pid, name, int(units), to_money(total)) for pid, name, units, total in rows]
 
 
-def low_stock(threshold: int = LOW_STOCK, limit: int = 10) -> list[Product]:
-    """Active products whose tracked stock is at or below `threshold`, lowest first."""
+def low_stock(threshold: int = LOW_STOCK_THRESHOLD, limit: int = 10) -> list[Product]:
+    """Active products whose tracked stock is at or below `threshold`, lowest first (sold out
+    ones too: the staff must restock them first)."""
     query = (
         sa.select(Product)
         .where(Product.status == ProductStatus.ACTIVE, Product.track_inventory, Product.stock <= threshold)

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.extensions import db
 from shop.infra.columns import created_at, pg_enum, updated_at
 
+# A rating is a whole number of stars from 1 to MAX_RATING (the database checks it too).
+MAX_RATING = 5
+RATINGS_BEST_FIRST = tuple(range(MAX_RATING, 0, -1))  # as the pages list them
+
 
 class ReviewStatus(enum.StrEnum):
     PENDING = "pending"

@@ -32,12 +32,12 @@ from sqlalchemy.orm import selectinload
 from shop.audit.actors import Actor
 from shop.catalog import services as catalog
 from shop.catalog.models import Product
-from shop.catalog.services import Page, paginate
 from shop.errors import Conflict, Forbidden, NotFound, ShopError
 from shop.extensions import db
 from shop.infra.like import ESCAPE, contains
 from shop.orders.models import Order, OrderItem, OrderStatus
-from shop.reviews.models import Review, ReviewHelpfulVote, ReviewStatus
+from shop.paging import Page, paginate
+from shop.reviews.models import MAX_RATING, Review, ReviewHelpfulVote, ReviewStatus
 
 MAX_TITLE = 255  # the column
 MAX_COMMENT = 5000
@@ -94,7 +94,7 @@ def clean_text(value: Any, *, field: str, max_length: int, required: bool = Fals
 
 
 def check_rating(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RATING:
         raise ShopError(_l("Choose a rating from 1 to 5 stars."), field="rating")
     return value
 

@@ -117,6 +117,9 @@ def test_only_active_products_are_public(client, db):
         assert client.get(f"/api/v1/products/{hidden.id}/related").status_code == 404
 
 
+NO_SUCH_PAGE = "There is no such page. Page numbers are whole numbers from 1."
+
+
 def test_pagination_edges(client, db):
     for n in range(3):
         product(f"P{n}", age=n)
@@ -142,7 +145,9 @@ def test_pagination_edges(client, db):
     too_many = body(client.get("/api/v1/products?limit=1000"), 422)
     assert too_many["error"]["details"] == {"query": {"limit": ["Must be between 1 and 100."]}}
     zero = body(client.get("/api/v1/products?page=0"), 422)
-    assert zero["error"]["details"] == {"query": {"page": ["Must be at least 1."]}}
+    assert zero["error"]["details"] == {"query": {"page": [NO_SUCH_PAGE]}}
+    huge = body(client.get("/api/v1/products?page=9223372036854775807"), 422)  # never reaches SQL
+    assert huge["error"]["details"] == {"query": {"page": [NO_SUCH_PAGE]}}
 
 
 def test_filters(client, db):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from flask_smorest import Blueprint
 
-from api.pagination import PaginationQuery, paginated
+from api.pagination import PaginationQuery, paginated_page
+from shop.paging import Page
 from web.envelope import success_response
 
 probe = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
@@ -14,7 +15,7 @@ probe = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
 @probe.route("/items")
 @probe.arguments(PaginationQuery, location="query")
 def items(query):
-    return success_response(paginated(range(query["limit"]), page=query["page"], per_page=query["limit"], total=45))
+    return success_response(paginated_page(Page(list(range(query["limit"])), query["page"], query["limit"], 45)))
 
 
 @pytest.fixture
@@ -41,7 +42,10 @@ def test_pagination_response_has_the_seeds_fields(probe_client):
 @pytest.mark.parametrize(
     ("query", "field", "english"),
     [
-        ("page=0", "page", "Must be at least 1."),
+        ("page=0", "page", "There is no such page. Page numbers are whole numbers from 1."),
+        ("page=-3", "page", "There is no such page. Page numbers are whole numbers from 1."),
+        ("page=abc", "page", "There is no such page. Page numbers are whole numbers from 1."),
+        ("page=1000001", "page", "There is no such page. Page numbers are whole numbers from 1."),
         ("limit=1000", "limit", "Must be between 1 and 100."),
         ("limit=abc", "limit", "Must be a whole number."),
         ("order=sideways", "order", "Must be asc or desc."),
