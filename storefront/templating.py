@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 
 from shop.catalog.vocab import concern_label, skin_type_label
-from shop.i18n import current_locale, localized, money
+from shop.i18n import current_locale, localized, money, riel, spoken_riel
 
 
 def lang_url(code: str) -> str:
@@ -19,8 +21,27 @@ def lang_url(code: str) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def money_riel(value: Any, sign: str = "") -> Markup:
+    """Dollars with riel beside them: `$18.00 · ៛73,800`. The riel is its own element (shown
+    smaller by .price-khr); screen readers hear "$18.00, 73,800 riel", not the sign. `sign`
+    ("−" for a discount) goes before both figures."""
+    if value is None:
+        return Markup("")
+    return Markup(
+        '{}{}<span class="price-khr"><span aria-hidden="true"> · {}{}</span><span class="visually-hidden">, {}{}</span></span>'
+    ).format(sign, money(value), sign, riel(value), sign, spoken_riel(value))
+
+
+def money_riel_text(value: Any, sign: str = "") -> str:
+    """Dollars with riel beside them as plain text (emails): `$18.00 · ៛73,800`."""
+    return "" if value is None else f"{sign}{money(value)} · {sign}{riel(value)}"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(riel, "riel")
+    app.add_template_filter(money_riel, "money_riel")
+    app.add_template_filter(money_riel_text, "money_riel_text")
     app.add_template_filter(localized, "localized")
     app.add_template_filter(skin_type_label, "skin_type_label")
     app.add_template_filter(concern_label, "concern_label")
