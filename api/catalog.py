@@ -88,7 +88,7 @@ class ProductSummarySchema(Schema):
     compare_at_price = fields.String(allow_none=True)
     currency = fields.String(metadata={"example": "USD"})
     price_khr = fields.Integer(
-        metadata={"description": "The price in whole riel at KHR_PER_USD, rounded half-up to 100 riel", "example": 51300}
+        metadata={"description": "The price in whole riel at KHR_PER_USD, half-up to 100 riel", "example": 51300}
     )
     compare_at_price_khr = fields.Integer(allow_none=True, metadata={"description": "compare_at_price in riel"})
     on_sale = fields.Boolean()

@@ -27,9 +27,9 @@ def money_riel(value: Any, sign: str = "") -> Markup:
     ("−" for a discount) goes before both figures."""
     if value is None:
         return Markup("")
-    return Markup(
-        '{}{}<span class="price-khr"><span aria-hidden="true"> · {}{}</span><span class="visually-hidden">, {}{}</span></span>'
-    ).format(sign, money(value), sign, riel(value), sign, spoken_riel(value))
+    shown = Markup('<span aria-hidden="true"> · {}{}</span>').format(sign, riel(value))
+    spoken = Markup('<span class="visually-hidden">, {}{}</span>').format(sign, spoken_riel(value))
+    return Markup('{}{}<span class="price-khr">{}{}</span>').format(sign, money(value), shown, spoken)
 
 
 def money_riel_text(value: Any, sign: str = "") -> str:
