@@ -104,6 +104,11 @@ def test_checkout_places_the_order_clears_the_cart_and_is_idempotent(client, db,
         "total": "29.00",
         "coupon_code": None,
         "problems": [],
+        "subtotal_khr": 102_500,
+        "discount_khr": 0,
+        "shipping_khr": 6_200,  # 6,150 riel: half goes up
+        "tax_khr": 10_300,
+        "total_khr": 118_900,  # the total converted, not the sum of the converted parts
     }
     total = review["data"]["total"]
     placed = client.post(

@@ -65,7 +65,8 @@ def flashes(text: str) -> list[str]:
 
 
 def by_id(text: str, element_id: str) -> str:
-    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', text, re.S)
+    """The element's first text; for a price, the dollars (riel_by_id reads the riel beside them)."""
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)(?:<span class="price-khr">|</)', text, re.S)
     assert match, f"no #{element_id}"
     return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
 
