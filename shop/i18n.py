@@ -166,6 +166,11 @@ def riel(value: Any) -> str:
     return "" if khr is None else _formatted_riel(khr, current_locale())
 
 
+def money_and_riel(value: Any, sign: str = "") -> str:
+    """Dollars with riel beside them as plain text: '$18.00 · ៛73,800' (emails, messages)."""
+    return "" if value is None else f"{sign}{money(value)} · {sign}{riel(value)}"
+
+
 def spoken_riel(value: Any) -> str:
     """What a screen reader says for the riel figure: '73,800 riel'."""
     khr = riel_amount(value)

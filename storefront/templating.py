@@ -9,7 +9,7 @@ from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from shop.catalog.vocab import concern_label, skin_type_label
-from shop.i18n import current_locale, localized, money, riel, spoken_riel
+from shop.i18n import current_locale, localized, money, money_and_riel, riel, spoken_riel
 
 
 def lang_url(code: str) -> str:
@@ -32,16 +32,11 @@ def money_riel(value: Any, sign: str = "") -> Markup:
     return Markup('{}{}<span class="price-khr">{}{}</span>').format(sign, money(value), shown, spoken)
 
 
-def money_riel_text(value: Any, sign: str = "") -> str:
-    """Dollars with riel beside them as plain text (emails): `$18.00 · ៛73,800`."""
-    return "" if value is None else f"{sign}{money(value)} · {sign}{riel(value)}"
-
-
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(riel, "riel")
     app.add_template_filter(money_riel, "money_riel")
-    app.add_template_filter(money_riel_text, "money_riel_text")
+    app.add_template_filter(money_and_riel, "money_riel_text")
     app.add_template_filter(localized, "localized")
     app.add_template_filter(skin_type_label, "skin_type_label")
     app.add_template_filter(concern_label, "concern_label")

@@ -128,7 +128,7 @@ def test_env_chooses_the_config_and_rejects_unknown_names(clean_env):
 
 
 def test_the_riel_rate_defaults_to_4100_and_is_a_decimal():
-    assert config.Config.KHR_PER_USD == Decimal("4100")
+    assert Decimal("4100") == config.Config.KHR_PER_USD
     assert config.parse_rate("4100") == Decimal("4100")
     assert config.parse_rate(" 4012.5 ") == Decimal("4012.5")
 

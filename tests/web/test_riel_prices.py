@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
-from storefront.templating import money_riel, money_riel_text
 from shop.accounts.models import Language
+from shop.i18n import money_and_riel as money_riel_text
+from storefront.templating import money_riel
 from tests.api.helpers import bearer, login
 from tests.factories import PASSWORD, AddressFactory, ProductFactory, UserFactory
 from tests.web.test_account_pages import sign_in
@@ -25,7 +26,9 @@ RIEL = re.compile(r'<span class="price-khr"><span aria-hidden="true"> · ([^<]*)
 
 def riel_by_id(text: str, element_id: str) -> str:
     """The riel shown beside the price in the element with this id."""
-    match = re.search(rf'id="{element_id}"[^>]*>[^<]*<span class="price-khr"><span aria-hidden="true"> · ([^<]*)<', text)
+    match = re.search(
+        rf'id="{element_id}"[^>]*>[^<]*<span class="price-khr"><span aria-hidden="true"> · ([^<]*)<', text
+    )
     assert match, f"no riel in #{element_id}"
     return html.unescape(match.group(1))
 
