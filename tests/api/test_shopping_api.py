@@ -82,7 +82,9 @@ def test_coupon_apply_refusal_and_validate(client, db, shopper):
     CouponFactory(code="BIG", min_order_value=D("100.00"))
     refused = client.post("/api/v1/cart/apply-coupon?lang=km", json={"code": "big"}, headers=headers)
     assert refused.status_code == 400
-    assert refused.get_json()["error"]["details"] == {"coupon_code": ["ចំណាយយ៉ាងហោចណាស់ 100.00$ · 410,000 ៛ ដើម្បីប្រើគូប៉ុងនេះ។"]}
+    assert refused.get_json()["error"]["details"] == {
+        "coupon_code": ["ចំណាយយ៉ាងហោចណាស់ 100.00$ · 410,000 ៛ ដើម្បីប្រើគូប៉ុងនេះ។"]
+    }
     checked = client.post("/api/v1/coupons/validate", json={"code": "ten"}, headers=headers).get_json()["data"]
     assert checked == {"code": "TEN", "discount": "4.00", "free_shipping": False, "total_before_shipping": "39.60"}
     applied = client.post("/api/v1/cart/apply-coupon", json={"code": "ten"}, headers=headers).get_json()["data"]
