@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask import request
@@ -57,7 +58,7 @@ def _product(product) -> dict:
 
 def _cart(view: cart.CartView) -> dict:
     quote = view.quote
-    data = {
+    data: dict[str, Any] = {
         "items": [
             {
                 **_product(line.product),
@@ -87,7 +88,7 @@ def _cart(view: cart.CartView) -> dict:
 
 
 def _order(order: Order, *, detail: bool = True) -> dict:
-    data = {
+    data: dict[str, Any] = {
         "id": order.id,
         "order_number": order.order_number,
         "status": order.status.value,
