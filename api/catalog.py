@@ -6,11 +6,13 @@ GET /api/v1/products, /products/search, /products/featured, /products/by-skin-ty
 
 Cached payloads hold both languages (name_en and name_kh, ...); the localized fields (`name`,
 `description`, labels) follow `?lang=` or Accept-Language and are added when answering, so one
-cache entry serves both languages under the seed's keys.
+cache entry serves both languages under the seed's keys. The riel figures (`price_khr`,
+`compare_at_price_khr`) are added when answering too, so a new KHR_PER_USD shows at once.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +28,7 @@ from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
 from shop.extensions import cache
-from shop.i18n import localized
+from shop.i18n import localized, riel_amount
 from web.envelope import success_response
 from web.messages import translatable as _m
 
@@ -87,6 +89,10 @@ class ProductSummarySchema(Schema):
     price = fields.String(metadata={"example": "12.50"})
     compare_at_price = fields.String(allow_none=True)
     currency = fields.String(metadata={"example": "USD"})
+    price_khr = fields.Integer(
+        metadata={"description": "The price in whole riel at KHR_PER_USD, half-up to 100 riel", "example": 51300}
+    )
+    compare_at_price_khr = fields.Integer(allow_none=True, metadata={"description": "compare_at_price in riel"})
     on_sale = fields.Boolean()
     in_stock = fields.Boolean()
     stock = fields.Integer()
@@ -267,6 +273,9 @@ def _category_tree(tree: catalog.CategoryTree, category: Category) -> dict[str, 
 def localize(item: dict[str, Any]) -> dict[str, Any]:
     """A cached payload with its fields in the request's language."""
     out = {**item, "name": _pick(item, "name")}
+    if "price" in item:  # riel at today's rate, not cached with the dollars
+        out["price_khr"] = _riel(item["price"])
+        out["compare_at_price_khr"] = _riel(item["compare_at_price"])
     if "skin_type" in item:
         out["skin_type_label"] = skin_type_label(item["skin_type"])
         out["skin_concern_labels"] = [concern_label(code) for code in item["skin_concerns"]]
@@ -277,6 +286,10 @@ def localize(item: dict[str, Any]) -> dict[str, Any]:
     if "children" in item:
         out["children"] = [localize(c) for c in item["children"]]
     return out
+
+
+def _riel(amount: str | None) -> int | None:
+    return None if amount is None else riel_amount(Decimal(amount))
 
 
 def _pick(item: dict[str, Any], field: str) -> Any:

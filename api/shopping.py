@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,7 +20,7 @@ from shop.analytics.tracking import EventType
 from shop.cart import services as cart
 from shop.coupons import services as coupons
 from shop.errors import ShopError
-from shop.i18n import localized
+from shop.i18n import localized, riel_amount
 from shop.orders import services as orders
 from shop.orders.models import Order
 from shop.orders.shipping import methods as shipping_methods
@@ -41,13 +43,19 @@ def _money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+def _add_riel(data: dict, *fields: str) -> dict:
+    """Put `<field>_khr` beside each dollar field of `data`: whole riel at today's KHR_PER_USD."""
+    data.update({f"{field}_khr": riel_amount(data[field]) for field in fields})
+    return data
+
+
 def _product(product) -> dict:
     return {"id": product.id, "slug": product.slug, "name": localized(product, "name"), "image_url": product.image_url}
 
 
 def _cart(view: cart.CartView) -> dict:
     quote = view.quote
-    return {
+    data: dict[str, Any] = {
         "items": [
             {
                 **_product(line.product),
@@ -71,10 +79,13 @@ def _cart(view: cart.CartView) -> dict:
         # Delivery depends on the address: POST /api/v1/orders/preview prices it.
         "total_before_shipping": _money(quote.total if quote else 0),
     }
+    for item in data["items"]:
+        _add_riel(item, "unit_price", "line_total", "price_at_add")
+    return _add_riel(data, "subtotal", "discount", "tax", "total_before_shipping")
 
 
 def order_json(order: Order, *, detail: bool = True) -> dict:
-    data = {
+    data: dict[str, Any] = {
         "id": order.id,
         "order_number": order.order_number,
         "status": order.status.value,
@@ -89,6 +100,7 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
         "item_count": sum(item.quantity for item in order.items),
         "created_at": order.created_at.isoformat() if order.created_at else None,
     }
+    _add_riel(data, "subtotal", "tax_amount", "shipping_amount", "discount_amount", "total")
     if detail:
         data.update(
             items=[
@@ -113,6 +125,8 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
             ],
             can_cancel=orders.can_cancel(order),
         )
+        for item in data["items"]:
+            _add_riel(item, "unit_price", "total_price")
     return data
 
 
@@ -135,7 +149,9 @@ class CouponIn(Schema):
 @cart_bp.get("")
 @jwt_required()
 def get_cart():
-    """The cart at today's prices, with price changes and withdrawn products called out."""
+    """The cart at today's prices, with price changes and withdrawn products called out. Every
+    dollar figure (`subtotal`, `unit_price`, ...) has its whole riel beside it (`subtotal_khr`,
+    an integer at KHR_PER_USD, rounded half-up to 100 riel)."""
     return success_response(_cart(cart.view(_owner(), email=current_user.email)))
 
 
@@ -205,7 +221,8 @@ def remove_coupon():
 def get_wishlist():
     """Saved products, newest first."""
     items = wishlist.list_items(current_user.id)
-    return success_response([{**_product(p), "price": _money(p.price), "in_stock": p.is_in_stock} for p in items])
+    data = [{**_product(p), "price": _money(p.price), "in_stock": p.is_in_stock} for p in items]
+    return success_response([_add_riel(item, "price") for item in data])
 
 
 @wishlist_bp.post("/add/<int:product_id>")
@@ -297,7 +314,7 @@ def preview(data):
         shipping_method=data["shipping_method"],
         shipping_address=_address(data),
     )
-    return success_response(
+    data = _add_riel(
         {
             "subtotal": _money(quote.subtotal),
             "discount": _money(quote.discount),
@@ -306,8 +323,14 @@ def preview(data):
             "total": _money(quote.total),
             "coupon_code": view.coupon_code,
             "problems": [str(p.message) for p in quote.problems],
-        }
+        },
+        "subtotal",
+        "discount",
+        "shipping",
+        "tax",
+        "total",
     )
+    return success_response(data)
 
 
 @orders_bp.post("")
@@ -360,7 +383,8 @@ def history(query):
 @orders_bp.get("/<int:order_id>")
 @jwt_required()
 def detail(order_id: int):
-    """One of the shopper's orders with its items and status timeline (404 for anyone else's)."""
+    """One of the shopper's orders with its items and status timeline (404 for anyone else's).
+    Every dollar figure has its whole riel at today's KHR_PER_USD beside it (`total_khr`, ...)."""
     return success_response(order_json(orders.get_order_for_user(current_user.id, order_id)))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,6 +44,17 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"not a duration: {text!r}")
     return timedelta(seconds=int(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"])
+
+
+def parse_rate(text: str) -> Decimal:
+    """'4100' -> Decimal('4100'): riel per US dollar, a finite number above 0."""
+    try:
+        rate = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"not a rate: {text!r}") from None
+    if not rate.is_finite() or rate <= 0:
+        raise ValueError(f"the rate must be a number above 0, not {text!r}")
+    return rate
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -141,6 +153,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("en", "km")
     CURRENCY = env("CURRENCY", "USD")
+    # Riel per US dollar: every dollar price is shown with riel beside it (shop.money.usd_to_khr).
+    KHR_PER_USD = parse_rate(env("KHR_PER_USD", "4100"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

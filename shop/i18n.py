@@ -12,10 +12,11 @@ from typing import Any
 
 from babel import Locale, numbers
 from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from shop.infra import cookies
+from shop.money import usd_to_khr
 
 SUPPORTED_LOCALES = ("en", "km")
 DEFAULT_LOCALE = "en"
@@ -141,3 +142,46 @@ def _formatted_money(value: Decimal, currency: str, locale: str) -> str:
     # A listing formats dozens of prices, most of them the same few: Babel's formatting is the
     # slow part, and its result depends on nothing else.
     return numbers.format_currency(value, currency, locale=locale)
+
+
+def khr_per_usd() -> Decimal:
+    """The shop's riel rate (KHR_PER_USD)."""
+    return current_app.config["KHR_PER_USD"]
+
+
+def riel_amount(value: Any) -> int | None:
+    """A dollar amount in whole riel at the shop's rate (None stays None): the figure shown
+    beside dollars and given by the API."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise TypeError("money must not be a float")
+    return usd_to_khr(Decimal(value), khr_per_usd())
+
+
+def riel(value: Any) -> str:
+    """A dollar amount shown in riel in the current locale: '៛73,800' in English, Khmer's own
+    '73,800 ៛' in Khmer (Latin digits, as every number the shop shows)."""
+    khr = riel_amount(value)
+    return "" if khr is None else _formatted_riel(khr, current_locale())
+
+
+def money_and_riel(value: Any, sign: str = "") -> str:
+    """Dollars with riel beside them as plain text: '$18.00 · ៛73,800' (emails, messages)."""
+    return "" if value is None else f"{sign}{money(value)} · {sign}{riel(value)}"
+
+
+def spoken_riel(value: Any) -> str:
+    """What a screen reader says for the riel figure: '73,800 riel'."""
+    khr = riel_amount(value)
+    if khr is None:
+        return ""
+    return gettext("%(amount)s riel", amount=numbers.format_decimal(khr, "#,##0", locale=current_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_riel(khr: int, locale: str) -> str:
+    if locale == "km":
+        return numbers.format_currency(khr, "KHR", format="#,##0 ¤", currency_digits=False, locale="km")
+    # English has no riel sign of its own ("KHR73,800"): the sign shoppers here know.
+    return numbers.format_decimal(khr, "៛#,##0", locale=locale)

@@ -4,7 +4,8 @@ A listing shows 24 cards, and drawing each through the Jinja macros was a third 
 time. A card is the same for every visitor but for a few holes, filled per page: the CSRF
 token, the page to come back to, the heart's element id and the search that led here (plus
 whether the shopper saved it, which is part of the key). The key is everything the card shows
-(CARD_FIELDS), so an edited product simply gets a new card: nothing to invalidate. A test
+(CARD_FIELDS, and the riel rate its price is shown in), so an edited product or a new rate
+simply gets a new card: nothing to invalidate. A test
 checks that the card shows nothing else.
 
 Templates call `{{ card(product) }}` or `{{ card(product, search_id) }}`.
@@ -21,7 +22,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from shop.catalog.models import Product
-from shop.i18n import current_locale
+from shop.i18n import current_locale, khr_per_usd
 
 # What storefront/_macros.html's product_card shows of a product.
 CARD_FIELDS = (
@@ -52,7 +53,13 @@ def card(context: Context, product: Product, search_id: str | None = None) -> Ma
     """The product's card for this page."""
     in_wishlist = context.resolve("in_wishlist")
     saved = bool(in_wishlist(product.id)) if callable(in_wishlist) else False
-    key = (current_locale(), saved, search_id is not None, *(getattr(product, f) for f in CARD_FIELDS))
+    key = (
+        current_locale(),
+        khr_per_usd(),
+        saved,
+        search_id is not None,
+        *(getattr(product, f) for f in CARD_FIELDS),
+    )
     with _lock:
         html = _cards.get(key)
         if html is not None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 
 from shop.cart.services import quantity_limit
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.vocab import concern_label, skin_type_label
-from shop.i18n import current_locale, localized, money
+from shop.i18n import current_locale, localized, money, money_and_riel, riel, spoken_riel
 from shop.orders.services import MAX_QUANTITY
 from shop.reviews.models import RATINGS_BEST_FIRST
 
@@ -23,8 +25,22 @@ def lang_url(code: str) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def money_riel(value: Any, sign: str = "") -> Markup:
+    """Dollars with riel beside them: `$18.00 · ៛73,800`. The riel is its own element (shown
+    smaller by .price-khr); screen readers hear "$18.00, 73,800 riel", not the sign. `sign`
+    ("−" for a discount) goes before both figures."""
+    if value is None:
+        return Markup("")
+    shown = Markup('<span aria-hidden="true"> · {}{}</span>').format(sign, riel(value))
+    spoken = Markup('<span class="visually-hidden">, {}{}</span>').format(sign, spoken_riel(value))
+    return Markup('{}{}<span class="price-khr">{}{}</span>').format(sign, money(value), shown, spoken)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(riel, "riel")
+    app.add_template_filter(money_riel, "money_riel")
+    app.add_template_filter(money_and_riel, "money_riel_text")
     app.add_template_filter(localized, "localized")
     app.add_template_filter(skin_type_label, "skin_type_label")
     app.add_template_filter(concern_label, "concern_label")

@@ -626,7 +626,8 @@ def product_cache_key(product_id: int) -> str:
 
 
 def page_cache_key(slug: str, locale: str) -> str:
-    return f"page:product:{slug}:{locale}"
+    # The page shows riel at the shop's rate: a new rate is a new page.
+    return f"page:product:{slug}:{locale}:{current_app.config['KHR_PER_USD']}"
 
 
 def catalog_cache_enabled() -> bool:

@@ -25,7 +25,7 @@ from shop.catalog.models import Category, Product, product_categories
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
-from shop.i18n import money
+from shop.i18n import money_and_riel
 from shop.infra.like import ESCAPE, contains
 from shop.money import percent_of, to_money
 from shop.orders.models import Order, OrderStatus
@@ -123,7 +123,7 @@ def evaluate(
     if coupon.min_order_value is not None and subtotal < coupon.min_order_value:
         minimum = coupon.min_order_value
         raise CouponNotApplicable(
-            "minimum", _l("Spend at least %(amount)s to use this coupon.", amount=LazyString(money, minimum))
+            "minimum", _l("Spend at least %(amount)s to use this coupon.", amount=LazyString(money_and_riel, minimum))
         )
     eligible = _eligible_lines(coupon, lines)
     if not eligible:

@@ -70,6 +70,8 @@ def test_products_use_the_envelope_and_the_seeds_pagination(client, db):
                 "price": "12.50",
                 "compare_at_price": "15.00",
                 "currency": "USD",
+                "price_khr": 51_300,
+                "compare_at_price_khr": 61_500,
                 "on_sale": True,
                 "in_stock": True,
                 "stock": 7,

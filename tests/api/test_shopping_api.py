@@ -82,7 +82,9 @@ def test_coupon_apply_refusal_and_validate(client, db, shopper):
     CouponFactory(code="BIG", min_order_value=D("100.00"))
     refused = client.post("/api/v1/cart/apply-coupon?lang=km", json={"code": "big"}, headers=headers)
     assert refused.status_code == 400
-    assert refused.get_json()["error"]["details"] == {"coupon_code": ["ចំណាយយ៉ាងហោចណាស់ 100.00$ ដើម្បីប្រើគូប៉ុងនេះ។"]}
+    assert refused.get_json()["error"]["details"] == {
+        "coupon_code": ["ចំណាយយ៉ាងហោចណាស់ 100.00$ · 410,000 ៛ ដើម្បីប្រើគូប៉ុងនេះ។"]
+    }
     checked = client.post("/api/v1/coupons/validate", json={"code": "ten"}, headers=headers).get_json()["data"]
     assert checked == {"code": "TEN", "discount": "4.00", "free_shipping": False, "total_before_shipping": "39.60"}
     applied = client.post("/api/v1/cart/apply-coupon", json={"code": "ten"}, headers=headers).get_json()["data"]
@@ -104,6 +106,11 @@ def test_checkout_places_the_order_clears_the_cart_and_is_idempotent(client, db,
         "total": "29.00",
         "coupon_code": None,
         "problems": [],
+        "subtotal_khr": 102_500,
+        "discount_khr": 0,
+        "shipping_khr": 6_200,  # 6,150 riel: half goes up
+        "tax_khr": 10_300,
+        "total_khr": 118_900,  # the total converted, not the sum of the converted parts
     }
     total = review["data"]["total"]
     placed = client.post(

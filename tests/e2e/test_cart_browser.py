@@ -40,19 +40,19 @@ def test_add_from_the_product_page_and_change_the_quantity_without_a_reload(live
     page.wait_for_url(f"{live_server}/cart")
     quantity = page.get_by_label("Quantity: Glow Serum")
     expect(quantity).to_have_value("2")
-    expect(page.locator("#cart-subtotal")).to_have_text("$39.98")
+    expect(page.locator("#cart-subtotal")).to_have_text("$39.98 · ៛163,900, 163,900 riel")
     _mark_page(page)
 
     page.get_by_role("button", name="One more: Glow Serum").click()
     expect(badge).to_have_text("3")
     expect(quantity).to_have_value("3")
-    expect(page.locator("#cart-subtotal")).to_have_text("$59.97")
+    expect(page.locator("#cart-subtotal")).to_have_text("$59.97 · ៛245,900, 245,900 riel")
     expect(page.get_by_role("button", name="One more: Glow Serum")).to_be_focused()
 
     quantity.fill("5")
     quantity.press("Enter")
     expect(badge).to_have_text("5")
-    expect(page.locator("#cart-subtotal")).to_have_text("$99.95")
+    expect(page.locator("#cart-subtotal")).to_have_text("$99.95 · ៛409,800, 409,800 riel")
 
     page.get_by_role("button", name=re.compile(r"^Remove\W+Glow Serum$")).click()
     expect(badge).to_have_text("0")

@@ -87,7 +87,7 @@ REFUSALS = [
     ({"start_date": TODAY + timedelta(days=1)}, "not_started", "This coupon is not valid yet."),
     ({"end_date": TODAY - timedelta(days=1), "start_date": None}, "expired", "This coupon has expired."),
     ({"usage_limit": 3, "used_count": 3}, "used_up", "This coupon has been fully used."),
-    ({"min_order_value": D("67.49")}, "minimum", "Spend at least $67.49 to use this coupon."),
+    ({"min_order_value": D("67.49")}, "minimum", "Spend at least $67.49 · ៛276,700 to use this coupon."),
     (
         {"applicable_categories": ["masks"]},
         "no_eligible_items",
@@ -110,7 +110,7 @@ def test_refusal_in_khmer(app, basket):
     with pytest.raises(CouponNotApplicable) as caught:
         evaluate("CODE", basket["lines"], user_id=UserFactory().id, today=TODAY)
     with app.test_request_context("/"), force_locale("km"):
-        assert str(caught.value.message) == "ចំណាយយ៉ាងហោចណាស់ 100.00$ ដើម្បីប្រើគូប៉ុងនេះ។"
+        assert str(caught.value.message) == "ចំណាយយ៉ាងហោចណាស់ 100.00$ · 410,000 ៛ ដើម្បីប្រើគូប៉ុងនេះ។"
 
 
 def test_per_user_limit(basket):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -124,3 +125,15 @@ def test_env_chooses_the_config_and_rejects_unknown_names(clean_env):
     clean_env.setenv("ENV", "staging")
     with pytest.raises(RuntimeError, match="ENV must be one of"):
         config.config_from_env()
+
+
+def test_the_riel_rate_defaults_to_4100_and_is_a_decimal():
+    assert Decimal("4100") == config.Config.KHR_PER_USD
+    assert config.parse_rate("4100") == Decimal("4100")
+    assert config.parse_rate(" 4012.5 ") == Decimal("4012.5")
+
+
+@pytest.mark.parametrize("bad", ["0", "-4100", "abc", "", "NaN", "Infinity", "4,100"])
+def test_a_riel_rate_of_zero_or_less_or_no_number_is_refused(bad):
+    with pytest.raises(ValueError):
+        config.parse_rate(bad)

@@ -65,7 +65,8 @@ def flashes(text: str) -> list[str]:
 
 
 def by_id(text: str, element_id: str) -> str:
-    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', text, re.S)
+    """The element's first text; for a price, the dollars (riel_by_id reads the riel beside them)."""
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)(?:<span class="price-khr">|</)', text, re.S)
     assert match, f"no #{element_id}"
     return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
 
@@ -288,13 +289,13 @@ def test_coupon_is_applied_or_refused_with_the_reason_in_english_and_khmer(clien
 
     refused = post(client, "/cart/coupon", {"coupon_code": "big"})
     assert refused.status_code == 400
-    assert field_error(refused.text, "coupon_code") == "Spend at least $100.00 to use this coupon."
+    assert field_error(refused.text, "coupon_code") == "Spend at least $100.00 · ៛410,000 to use this coupon."
     assert 'id="coupon_code"' in refused.text and 'value="big"' in refused.text
 
     token_km = csrf_token(client, "/cart?lang=km")
     refused_km = client.post("/cart/coupon?lang=km", data={"coupon_code": "big", "csrf_token": token_km})
     assert refused_km.status_code == 400
-    assert field_error(refused_km.text, "coupon_code") == "ចំណាយយ៉ាងហោចណាស់ 100.00$ ដើម្បីប្រើគូប៉ុងនេះ។"
+    assert field_error(refused_km.text, "coupon_code") == "ចំណាយយ៉ាងហោចណាស់ 100.00$ · 410,000 ៛ ដើម្បីប្រើគូប៉ុងនេះ។"
     client.get("/cart?lang=en")
 
     unknown = post(client, "/cart/coupon", {"coupon_code": "NOPE"}, htmx=True)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from shop.catalog.models import ProductStatus
-from shop.columns import utcnow
+from shop.infra.columns import utcnow
 from tests.admin.helpers import staff_page_client, token
 from tests.factories import AdminFactory, OrderFactory, ProductFactory, UserFactory
 from tests.web.test_account_pages import sign_in, translated
