@@ -17,7 +17,7 @@ from shop.accounts.passwords import hash_password
 from shop.catalog.models import Category, Product, ProductStatus, SkinType, product_categories
 from shop.columns import utcnow
 from shop.demo import records
-from shop.demo.records import ProductRecord
+from shop.demo.records import ANY_KIND, ProductRecord, ReviewText
 from shop.demo.seed import DEMO_PASSWORDS, STATUS_STATES, TAX_RATE
 from shop.extensions import db
 from shop.money import line_total, percent_of, to_money
@@ -99,7 +99,7 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
     skin_types = [s.value for s in SkinType]
 
     first_product = _next_id(Product)
-    products: list[tuple[int, Decimal]] = []
+    products: list[tuple[int, Decimal, str]] = []
     product_rows: list[Row] = []
     link_rows: list[Row] = []
     for i in range(n_products):
@@ -156,7 +156,7 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
             }
         )
         link_rows.append({"product_id": pid, "category_id": categories[leaf.slug].id})
-        products.append((pid, price))
+        products.append((pid, price, leaf.slug))
     counts = {"products": _insert(Product.__table__, product_rows)}
     del product_rows
     _insert(product_categories, link_rows)
@@ -194,7 +194,7 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
         status = rng.choices(statuses, weights)[0]
         created = now - timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 1439))
         subtotal = Decimal("0.00")
-        for pid, price in rng.sample(products, k=min(len(products), rng.randint(1, 4))):
+        for pid, price, _kind in rng.sample(products, k=min(len(products), rng.randint(1, 4))):
             quantity = rng.randint(1, 3)
             total = line_total(price, quantity)
             subtotal += total
@@ -241,17 +241,21 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
 
     n_reviews = n_products // 5
     first_review = _next_id(Review)
-    texts = records.review_texts()
+    texts: dict[str, list[ReviewText]] = {}
+    for text in records.review_texts():  # each product gets reviews written for its kind
+        texts.setdefault(text.kind, []).append(text)
     review_statuses = [ReviewStatus.APPROVED] * 8 + [ReviewStatus.PENDING, ReviewStatus.REJECTED]
     # (k * 7919 mod n, k mod users) never repeats a (product, user) pair for k < n: 7919 is prime.
     review_rows: list[Row] = []
     for k in range(n_reviews):
-        text = texts[k % len(texts)]
+        pid, _price, kind = products[(k * 7919) % len(products)]
+        pool = texts.get(kind) or texts[ANY_KIND]
+        text = pool[k % len(pool)]
         created = now - timedelta(days=rng.randint(0, 365))
         review_rows.append(
             {
                 "id": first_review + k,
-                "product_id": products[(k * 7919) % len(products)][0],
+                "product_id": pid,
                 "user_id": first_user + k % n_users,
                 "rating": text.rating,
                 "title": text.title,
