@@ -18,6 +18,7 @@ from admin import (  # noqa: E402,F401  (registers routes)
     coupons_views,
     customers_views,
     order_views,
+    outbox_views,
     product_views,
     reviews_views,
     views,

@@ -176,5 +176,10 @@ def log_startup_choices(app: Flask) -> None:
         "database": database,
         "redis": redis_url.split("@")[-1] if redis_url else "none: in-process cache, memory rate limits, inline jobs",
         "mongo": "MongoDB" if app.config.get("MONGO_URI") else "mongomock (in-process)",
+        "mail": (
+            f"SMTP {app.config['SMTP_HOST']}:{app.config['SMTP_PORT']}"
+            if app.config.get("SMTP_HOST")
+            else f"none: emails written to {app.config['OUTBOX_PATH']} (see /admin/outbox)"
+        ),
     }
     log.info("startup", extra={"fields": choices})

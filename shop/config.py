@@ -110,13 +110,17 @@ class Config:
     JWT_ACCESS_TOKEN_EXPIRES = parse_duration(env("JWT_EXPIRES_IN", "24h"))
     JWT_REFRESH_TOKEN_EXPIRES = parse_duration(env("REFRESH_TOKEN_EXPIRES_IN", "7d"))
 
-    SMTP_HOST = env("SMTP_HOST", "localhost")
+    # No SMTP_HOST: emails are written to OUTBOX_PATH as .eml files (read them at /admin/outbox).
+    SMTP_HOST = env("SMTP_HOST")
     SMTP_PORT = int(env("SMTP_PORT", "25"))
     SMTP_USERNAME = env("SMTP_USERNAME")
     SMTP_PASSWORD = env("SMTP_PASSWORD")
     SMTP_USE_TLS = env("SMTP_USE_TLS", "false").lower() == "true"
     FROM_EMAIL = env("FROM_EMAIL", "noreply@skincare.example")
     FROM_NAME = env("FROM_NAME", "Skincare Shop")
+    OUTBOX_PATH = str(Path(env("OUTBOX_PATH", str(INSTANCE_DIR / "outbox"))).resolve())
+    # Seconds RQ waits before each retry of a failed email job: 3 retries over about ten minutes.
+    MAIL_RETRY_INTERVALS = (60, 180, 360)
 
     MAX_FILE_SIZE = parse_size(env("MAX_FILE_SIZE", "10MB"))
     UPLOAD_PATH = str(Path(env("UPLOAD_PATH", str(INSTANCE_DIR / "uploads"))).resolve())

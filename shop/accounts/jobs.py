@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import normalize_locale
+from shop.jobs import retried
 from shop.mail import send_email
 from shop.urls import external_url
 
@@ -25,6 +26,7 @@ def _send(user: User, template: str, subject, **context) -> None:
         )
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_verification_email(user_id: int, raw_token: str) -> None:
     """The 'confirm your email' message with its single-use link."""
     user = db.session.get(User, user_id)
@@ -34,6 +36,7 @@ def send_verification_email(user_id: int, raw_token: str) -> None:
     _send(user, "verify_email", _l("Confirm your email address"), link=link)
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_password_reset_email(user_id: int, raw_token: str) -> None:
     """The password reset link (valid for one hour, once)."""
     user = db.session.get(User, user_id)
@@ -43,6 +46,7 @@ def send_password_reset_email(user_id: int, raw_token: str) -> None:
     _send(user, "reset_password", _l("Reset your password"), link=link)
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_password_changed_email(user_id: int) -> None:
     """Tell the user their password changed, in case it was not them."""
     user = db.session.get(User, user_id)

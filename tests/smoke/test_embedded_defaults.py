@@ -91,6 +91,8 @@ def test_startup_logs_each_embedded_choice(embedded_env):
     assert '"database": "SQLite (embedded)' in log
     assert '"redis": "none: in-process cache, memory rate limits, inline jobs"' in log
     assert '"mongo": "mongomock (in-process)"' in log
+    outbox = Path(embedded_env["INSTANCE_PATH"]) / "outbox"
+    assert f'"mail": "none: emails written to {outbox} (see /admin/outbox)"' in log
 
 
 def test_the_server_entry_point_freezes_what_start_up_loaded(embedded_env):
