@@ -61,3 +61,20 @@ logconfig_dict = {
     },
     "root": {"level": "WARNING", "handlers": ["error"]},
 }
+
+
+def post_worker_init(worker) -> None:
+    """What a server does for itself (shop/embedded.py): the embedded analytics file, the
+    scheduled jobs that run in the server, the first training. Not in wsgi.py: `flask` loads it."""
+    from shop.embedded import start_server_services
+
+    start_server_services(worker.wsgi)
+
+
+def worker_exit(server, worker) -> None:
+    """Save the embedded analytics store and stop the scheduler as the worker leaves."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        from shop.embedded import stop_server_services
+
+        stop_server_services(app)

@@ -62,6 +62,8 @@ def create_server_app(config: Config | dict[str, Any] | None = None) -> Flask:
     walked all of it every time and took 130-200 ms, in the middle of whichever request was
     running. Frozen (moved to the permanent generation), it is no longer walked. Not in
     `create_app`: frozen objects are never freed, and tests build many apps.
+    `flask` commands load wsgi.py too: what only a server does for itself (shop/embedded.py) is
+    started by gunicorn.conf.py's post_worker_init.
     """
     app = create_app(config)
     gc.freeze()
@@ -175,7 +177,9 @@ def log_startup_choices(app: Flask) -> None:
         "env": app.config.get("ENV_NAME"),
         "database": database,
         "redis": redis_url.split("@")[-1] if redis_url else "none: in-process cache, memory rate limits, inline jobs",
-        "mongo": "MongoDB" if app.config.get("MONGO_URI") else "mongomock (in-process)",
+        "mongo": "MongoDB"
+        if app.config.get("MONGO_URI")
+        else f"mongomock (in-process), kept by the server in {app.config.get('ANALYTICS_FILE') or 'no file'}",
         "mail": (
             f"SMTP {app.config['SMTP_HOST']}:{app.config['SMTP_PORT']}"
             if app.config.get("SMTP_HOST")

@@ -105,6 +105,9 @@ class Config:
     ANALYTICS_BUFFER_SIZE = int(env("ANALYTICS_BUFFER_SIZE", "10000"))
     ANALYTICS_BATCH_SIZE = int(env("ANALYTICS_BATCH_SIZE", "500"))
     ANALYTICS_FLUSH_SECONDS = float(env("ANALYTICS_FLUSH_SECONDS", "2"))
+    # Without MONGO_URI the server keeps the in-process store in this file (shop/analytics/persistence.py).
+    ANALYTICS_FILE: str | None = str(Path(env("ANALYTICS_FILE", str(INSTANCE_DIR / "analytics.json"))).resolve())
+    ANALYTICS_SAVE_SECONDS = float(env("ANALYTICS_SAVE_SECONDS", "60"))
 
     JWT_SECRET_KEY = env("JWT_SECRET", DEFAULT_JWT_SECRET)
     JWT_ACCESS_TOKEN_EXPIRES = parse_duration(env("JWT_EXPIRES_IN", "24h"))
@@ -137,6 +140,8 @@ class Config:
     RECOMMEND_REBUY_DAYS = int(env("RECOMMEND_REBUY_DAYS", "60"))
     # Stored recommendations expire (MongoDB TTL index) this long after training.
     RECOMMEND_TTL = parse_duration(env("RECOMMEND_TTL", "48h"))
+    # Stored cart lines untouched this many days are deleted by the nightly clean-up (shop.scheduling).
+    CART_ABANDONED_DAYS = int(env("CART_ABANDONED_DAYS", "60"))
     # How many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*.
     TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
 
