@@ -173,12 +173,13 @@ class ServerScheduler:
         self._stop.set()
 
     def _run(self) -> None:
+        entries = {entry.name: entry for entry in self.entries}
         planned = {entry.name: entry.next_after(datetime.now(UTC)) for entry in self.entries}
         while not self._stop.is_set():
             name, due = min(planned.items(), key=lambda item: item[1])
             if self._stop.wait(max(0.0, (due - datetime.now(UTC)).total_seconds())):
                 return
-            entry = by_name(name)
+            entry = entries[name]
             planned[name] = entry.next_after(max(due, datetime.now(UTC)))
             # A failure is logged by run_entry; the next run is planned all the same.
             with self.app.app_context(), contextlib.suppress(Exception):
