@@ -46,6 +46,11 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Admin login:     admin@skincare.example / {DEMO_PASSWORDS['admin']}")
         click.echo(f"Moderator login: moderator@skincare.example / {DEMO_PASSWORDS['moderator']}")
         click.echo(f"Customers:       any @example.com demo customer / {DEMO_PASSWORDS['customer']}")
+        config = app.config
+        mail = f"SMTP {config['SMTP_HOST']}" if config.get("SMTP_HOST") else f"written to {config['OUTBOX_PATH']}/"
+        click.echo(f"Emails:          {mail} (staff: /admin/outbox)")
+        if not config.get("MONGO_URI"):
+            click.echo(f"Analytics:       {config.get('ANALYTICS_FILE')} (kept by the server; one worker)")
 
     @app.cli.group("recommend")
     def recommend() -> None:
