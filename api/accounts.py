@@ -229,7 +229,7 @@ def verify_email(data):
 def resend_verification(data):
     """Send the verification email again (the answer does not say whether the account exists)."""
     accounts.resend_verification(data["email"])
-    return success_response(None, _("If an unconfirmed account uses this email, we have sent a new link."))
+    return success_response(None, _("If an unconfirmed account uses this email, we are sending a new link."))
 
 
 @auth_bp.post("/forgot-password")
@@ -237,7 +237,7 @@ def resend_verification(data):
 def forgot_password(data):
     """Email a password reset link (the answer does not say whether the account exists)."""
     accounts.request_password_reset(data["email"])
-    return success_response(None, _("If an account uses this email, we have sent a link to reset the password."))
+    return success_response(None, _("If an account uses this email, we are sending a link to reset the password."))
 
 
 @auth_bp.post("/reset-password")

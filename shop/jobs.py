@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from rq import Queue
+from rq import Queue, Retry
 from rq.job import Job
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -21,6 +21,26 @@ from shop.infra.redis_client import get_redis
 log = logging.getLogger("shop.jobs")
 QUEUE_NAME = "default"
 _PENDING_KEY = "shop_pending_jobs"
+_RETRY_SETTING = "shop_retry_setting"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def retried(setting: str) -> Callable[[F], F]:
+    """Mark a job function to be retried by RQ after a failure, waiting the seconds listed in
+    the config `setting` (e.g. MAIL_RETRY_INTERVALS = (60, 180, 360): three more tries over ten
+    minutes). Inline jobs (no Redis) run once."""
+
+    def mark(func: F) -> F:
+        setattr(func, _RETRY_SETTING, setting)
+        return func
+
+    return mark
+
+
+def _retry_for(func: Callable[..., Any]) -> Retry | None:
+    setting = getattr(func, _RETRY_SETTING, None)
+    intervals = list(current_app.config.get(setting) or ()) if setting else []
+    return Retry(max=len(intervals), interval=intervals) if intervals else None
 
 
 def get_queue(name: str = QUEUE_NAME) -> Queue | None:
@@ -51,7 +71,7 @@ def _dispatch(func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     queue = get_queue()
     if queue is not None:
         with queue.connection.pipeline() as pipe:  # one round trip instead of two
-            queue.enqueue(func, *args, pipeline=pipe, **kwargs)
+            queue.enqueue(func, *args, pipeline=pipe, retry=_retry_for(func), **kwargs)
             pipe.execute()
         return
     # A fresh app context gives the job its own session, as an RQ worker would have; the
