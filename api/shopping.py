@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import request
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.envelope import success_response
+from api.envelope import error_response, success_response
 from api.ml_analytics import signed_in_visitor
 from api.pagination import PaginationQuery, paginated
 from api.validation import Range
@@ -350,6 +350,20 @@ def place(data):
     )
     tracking.track_purchase(signed_in_visitor(), order)
     return success_response(_order(order), _("Thank you! Your order is placed."), 201)
+
+
+@orders_bp.errorhandler(orders.CartAlreadyOrdered)
+def _already_placed(error: orders.CartAlreadyOrdered):
+    """A concurrent checkout of the same cart won: 409, pointing to the order it placed."""
+    order_id = error.details["order_id"]
+    message = str(error.message)
+    return error_response(
+        message,
+        409,
+        details={"items": [message]},
+        order_id=order_id,
+        order_url=url_for("orders.detail", order_id=order_id),
+    )
 
 
 @orders_bp.get("")
