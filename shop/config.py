@@ -126,6 +126,8 @@ class Config:
 
     RATE_LIMIT_REQUESTS = int(env("RATE_LIMIT_REQUESTS", "100"))
     RATE_LIMIT_WINDOW = parse_duration(env("RATE_LIMIT_WINDOW", "60s"))
+    # Per address over every endpoint together (storefront page views are not counted).
+    RATE_LIMIT_GLOBAL = env("RATE_LIMIT_GLOBAL", "300 per minute")
     ML_SERVICE_URL = env("ML_SERVICE_URL")
     RECOMMENDATION_MODEL_VERSION = env("RECOMMENDATION_MODEL_VERSION", "1.0")
     SKIN_ANALYSIS_MODEL_VERSION = env("SKIN_ANALYSIS_MODEL_VERSION", "1.0")
