@@ -75,7 +75,9 @@ def register_extensions(app: Flask) -> None:
     from shop.extensions import babel, cache, csrf, db, jwt, limiter, login_manager, migrate
     from shop.i18n import init_locale_cookie, select_locale
     from shop.redis_client import init_redis
+    from shop.request_limits import init_request_limits
 
+    init_request_limits(app)  # first: the CSRF check below reads forms under these limits
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
     app.config.setdefault("CACHE_REDIS_URL", redis_url)

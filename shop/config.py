@@ -119,6 +119,10 @@ class Config:
     FROM_NAME = env("FROM_NAME", "Skincare Shop")
 
     MAX_FILE_SIZE = parse_size(env("MAX_FILE_SIZE", "10MB"))
+    # Every other request body (JSON, forms): larger ones are refused with 413 (shop/request_limits.py).
+    MAX_BODY_SIZE = parse_size(env("MAX_BODY_SIZE", "1MB"))
+    # Product photos: decoding costs about 4 bytes a pixel, so a small file can be a huge image.
+    MAX_IMAGE_PIXELS = int(env("MAX_IMAGE_PIXELS", "25000000"))
     UPLOAD_PATH = str(Path(env("UPLOAD_PATH", str(INSTANCE_DIR / "uploads"))).resolve())
     ALLOWED_FILE_TYPES = tuple(
         t.strip().lower() for t in env("ALLOWED_FILE_TYPES", "jpg,jpeg,png,webp").split(",") if t.strip()
