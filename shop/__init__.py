@@ -80,6 +80,8 @@ def register_extensions(app: Flask) -> None:
     init_request_limits(app)  # first: the CSRF check below reads forms under these limits
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+    if app.config["CACHE_TYPE"] in ("RedisCache", "redis"):  # an unreachable Redis is a miss
+        app.config["CACHE_TYPE"] = "shop.cache_store.MissingRedisCache"
     app.config.setdefault("CACHE_REDIS_URL", redis_url)
     app.config.setdefault("CACHE_KEY_PREFIX", "")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 900)
@@ -89,6 +91,9 @@ def register_extensions(app: Flask) -> None:
     # Smoother than fixed windows (no double burst at a window's edge), and its headers cost one
     # Redis call where a fixed window's cost two.
     app.config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
+    # Redis unreachable: the same limits, counted in this process, until it answers again.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
