@@ -78,6 +78,9 @@ def register_extensions(app: Flask) -> None:
     from shop.request_limits import init_request_limits
 
     init_request_limits(app)  # first: the CSRF check below reads forms under these limits
+    from shop.security_headers import init_security_headers
+
+    init_security_headers(app)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
     if app.config["CACHE_TYPE"] in ("RedisCache", "redis"):  # an unreachable Redis is a miss
