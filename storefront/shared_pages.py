@@ -131,7 +131,8 @@ class SharedPages:
                 track.record_page_view(who, request.full_path)
             request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
             response.headers[REQUEST_ID_HEADER] = request_id
-            security_headers.apply(response.headers, https=request.is_secure, production=config["ENV_NAME"] == "production")
+            production = config["ENV_NAME"] == "production"
+            security_headers.apply(response.headers, https=request.is_secure, production=production)
             log_access(request.method, request.path, response.status_code, started, request.remote_addr, request_id)
         return response
 

@@ -10,7 +10,8 @@ from tests.factories import CouponFactory, OrderFactory
 LISTEN = """() => {
   window.__csp = [];
   document.addEventListener("securitypolicyviolation", (e) => {
-    window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sourceFile || "") + ":" + e.lineNumber);
+    const where = (e.sourceFile || "") + ":" + e.lineNumber;
+    window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + where);
   });
 }"""
 
