@@ -88,10 +88,17 @@ def register_extensions(app: Flask) -> None:
     from shop.extensions import babel, cache, compress, csrf, db, jwt, limiter, login_manager, migrate
     from shop.i18n import init_locale_cookie, select_locale
     from shop.infra.redis_client import init_redis
+    from shop.request_limits import init_request_limits
     from shop.static_files import init_static_files
 
+    init_request_limits(app)  # first: the CSRF check below reads forms under these limits
+    from shop.security_headers import init_security_headers
+
+    init_security_headers(app)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+    if app.config["CACHE_TYPE"] in ("RedisCache", "redis"):  # an unreachable Redis is a miss
+        app.config["CACHE_TYPE"] = "shop.cache_store.MissingRedisCache"
     app.config.setdefault("CACHE_REDIS_URL", redis_url)
     app.config.setdefault("CACHE_KEY_PREFIX", "")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 900)
@@ -101,6 +108,9 @@ def register_extensions(app: Flask) -> None:
     # Smoother than fixed windows (no double burst at a window's edge), and its headers cost one
     # Redis call where a fixed window's cost two.
     app.config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
+    # Redis unreachable: the same limits, counted in this process, until it answers again.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
 
     # Compressed: pages, CSS, JS, JSON (not images and fonts: compressed already). zstd is the
     # cheapest for the CPU at a ratio close to brotli's; the static files and the cached product

@@ -138,6 +138,10 @@ class Config:
     MAIL_RETRY_INTERVALS = (60, 180, 360)
 
     MAX_FILE_SIZE = parse_size(env("MAX_FILE_SIZE", "10MB"))
+    # Every other request body (JSON, forms): larger ones are refused with 413 (shop/request_limits.py).
+    MAX_BODY_SIZE = parse_size(env("MAX_BODY_SIZE", "1MB"))
+    # Product photos: decoding costs about 4 bytes a pixel, so a small file can be a huge image.
+    MAX_IMAGE_PIXELS = int(env("MAX_IMAGE_PIXELS", "25000000"))
     UPLOAD_PATH = str(Path(env("UPLOAD_PATH", str(INSTANCE_DIR / "uploads"))).resolve())
     ALLOWED_FILE_TYPES = tuple(
         t.strip().lower() for t in env("ALLOWED_FILE_TYPES", "jpg,jpeg,png,webp").split(",") if t.strip()
@@ -145,6 +149,8 @@ class Config:
 
     RATE_LIMIT_REQUESTS = int(env("RATE_LIMIT_REQUESTS", "100"))
     RATE_LIMIT_WINDOW = parse_duration(env("RATE_LIMIT_WINDOW", "60s"))
+    # Per address over every endpoint together (storefront page views are not counted).
+    RATE_LIMIT_GLOBAL = env("RATE_LIMIT_GLOBAL", "300 per minute")
     ML_SERVICE_URL = env("ML_SERVICE_URL")
     RECOMMENDATION_MODEL_VERSION = env("RECOMMENDATION_MODEL_VERSION", "1.0")
     SKIN_ANALYSIS_MODEL_VERSION = env("SKIN_ANALYSIS_MODEL_VERSION", "1.0")

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_compress import Compress
@@ -34,6 +35,14 @@ csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
 compress = Compress()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def global_rate_limit() -> str:
+    """RATE_LIMIT_GLOBAL: what one address may send in all, every endpoint together (each
+    endpoint's own limit still applies). Storefront page views are exempt (shop.create_app)."""
+    return current_app.config["RATE_LIMIT_GLOBAL"]
+
+
+limiter = Limiter(key_func=get_remote_address, application_limits=[global_rate_limit])
 
 jwt = JWTManager()

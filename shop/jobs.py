@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
 from rq.job import Job
@@ -70,10 +71,13 @@ def _flushed(session: Session) -> bool:
 def _dispatch(func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     queue = get_queue()
     if queue is not None:
-        with queue.connection.pipeline() as pipe:  # one round trip instead of two
-            queue.enqueue(func, *args, pipeline=pipe, retry=_retry_for(func), **kwargs)
-            pipe.execute()
-        return
+        try:
+            with queue.connection.pipeline() as pipe:  # one round trip instead of two
+                queue.enqueue(func, *args, pipeline=pipe, retry=_retry_for(func), **kwargs)
+                pipe.execute()
+            return
+        except redis.RedisError:  # what triggered it has committed: run it here rather than lose it
+            log.warning("redis unreachable: running %s inline", getattr(func, "__name__", func))
     # A fresh app context gives the job its own session, as an RQ worker would have; the
     # caller's session has just committed and may not emit SQL inside its commit hook.
     app = current_app._get_current_object()

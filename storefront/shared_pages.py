@@ -25,6 +25,7 @@ from werkzeug.datastructures import ETags
 from werkzeug.http import parse_date
 from werkzeug.wrappers import Request
 
+from shop import security_headers
 from shop.analytics.device import is_bot
 from shop.catalog import services as catalog
 from shop.compression import accepts_gzip, deflate_parts, gzip_joined
@@ -155,6 +156,8 @@ class SharedPages:
                 track.record_page_view(who, request.full_path)
             request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
             response.headers[REQUEST_ID_HEADER] = request_id
+            production = config["ENV_NAME"] == "production"
+            security_headers.apply(response.headers, https=request.is_secure, production=production)
             log_access(request.method, request.path, response.status_code, started, request.remote_addr, request_id)
         return response
 

@@ -69,6 +69,9 @@ def build_app(tmp_path: Path, **overrides) -> Flask:
         "MONGO_URI": None,
         "JOBS_RAISE": True,
         "LOG_LEVEL": "WARNING",
+        # Route sweeps send hundreds of requests from one address; tests/api/test_races_and_limits.py
+        # checks the global limit with a small one.
+        "RATE_LIMIT_GLOBAL": "100000 per minute",
     }
     config.update(overrides)
     application = create_app(config)
