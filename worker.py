@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rq import Worker
 
 from shop import create_app
@@ -15,6 +17,11 @@ def main() -> None:
         queue = get_queue(QUEUE_NAME)
     if queue is None:
         raise SystemExit("REDIS_URL (or REDIS_HOST) is not set: without Redis, jobs run inline.")
+    if app.config.get("KHQR_ACCOUNT_ID"):
+        from shop.payments.jobs import schedule_sweep
+
+        with app.app_context():
+            schedule_sweep(timedelta(seconds=0))  # the sweep then schedules itself (RQ's scheduler)
     Worker([queue], connection=queue.connection, job_class=AppJob).work(with_scheduler=True)
 
 

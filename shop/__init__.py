@@ -64,6 +64,9 @@ def create_server_app(config: Config | dict[str, Any] | None = None) -> Flask:
     `create_app`: frozen objects are never freed, and tests build many apps.
     """
     app = create_app(config)
+    from shop.payments.jobs import start_embedded_sweeper
+
+    start_embedded_sweeper(app)  # without Redis, this process sweeps open payments
     gc.freeze()
     return app
 
@@ -178,3 +181,5 @@ def log_startup_choices(app: Flask) -> None:
         "mongo": "MongoDB" if app.config.get("MONGO_URI") else "mongomock (in-process)",
     }
     log.info("startup", extra={"fields": choices})
+    if not app.config.get("KHQR_ACCOUNT_ID"):
+        log.info("startup", extra={"fields": {"payments": "KHQR is not offered: KHQR_ACCOUNT_ID is not set"}})

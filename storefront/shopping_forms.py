@@ -16,7 +16,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
 
-from shop.orders.services import MAX_QUANTITY, PAYMENT_METHODS
+from shop.orders.services import MAX_QUANTITY, PAYMENT_METHODS, offered_payment_methods
 from storefront.account_forms import REQUIRED, MaxLength, phone_number, strip
 
 QUANTITY_MESSAGE = _l("Choose a quantity from 1 to %(max)s.", max=MAX_QUANTITY)
@@ -143,6 +143,11 @@ class CheckoutForm(FlaskForm):
     )
     notes = TextAreaField(_l("Notes for the courier"), filters=[strip], validators=[Optional(), MaxLength(1000)])
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # KHQR is offered only when the shop has a KHQR account: chosen per request, not at import.
+        self.payment_method.choices = [SelectChoice(code, label) for code, label in offered_payment_methods().items()]
+
     @property
     def new_address(self) -> bool:
         return self.address_id.data == NEW_ADDRESS
@@ -160,7 +165,7 @@ class CheckoutForm(FlaskForm):
             raise ValidationError(_("Choose a delivery method."))
 
     def validate_payment_method(self, field) -> None:
-        if field.data not in PAYMENT_METHODS:
+        if field.data not in offered_payment_methods():
             raise ValidationError(_("Choose a payment method."))
 
     def typed_address(self) -> dict:
