@@ -14,6 +14,7 @@ from shop.orders.models import (
     OrderStatusEvent,
     PaymentStatus,
 )
+from shop.payments.models import PaymentAttempt, PaymentEvent
 from shop.reviews.models import Review, ReviewHelpfulVote, ReviewStatus
 from shop.wishlist.models import WishlistItem
 
@@ -32,6 +33,8 @@ __all__ = [
     "OrderRefund",
     "OrderStatus",
     "OrderStatusEvent",
+    "PaymentAttempt",
+    "PaymentEvent",
     "PaymentStatus",
     "Product",
     "ProductImage",

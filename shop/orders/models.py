@@ -108,6 +108,11 @@ class Order(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     payment_method: Mapped[str] = mapped_column(sa.String(30), default="cod", server_default="cod")
     shipping_method: Mapped[str | None] = mapped_column(sa.String(30))
+    # Added by migration 0012: what the shopper is asked to pay, in which currency (KHR in whole
+    # riel), and why an order was cancelled ("payment expired").
+    payment_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    payment_amount: Mapped[Decimal | None] = mapped_column(Money())
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(100))
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", passive_deletes=True, order_by="OrderItem.id"

@@ -38,7 +38,7 @@ from shop.paging import Page, paginate
 log = logging.getLogger("shop.orders")
 ZERO = Decimal("0.00")
 MAX_QUANTITY = 99
-PAYMENT_METHODS = {"cod": _l("Cash on delivery")}
+PAYMENT_METHODS = {"cod": _l("Cash on delivery"), "khqr": _l("KHQR: pay with any Cambodian bank app")}
 # A cart found empty under the checkout lock was most likely turned into an order this recently.
 RECENT_ORDER = timedelta(minutes=10)
 
@@ -136,6 +136,15 @@ class Checkout:
     expected_total: Decimal | None = None
     # The signed-in shopper's cart this order was placed from: emptied in the same transaction.
     from_cart_of: int | None = None
+    # What a KHQR order is paid in: "USD" or "KHR".
+    currency: str = "USD"
+
+
+def offered_payment_methods() -> dict[str, Any]:
+    """The payment methods shoppers may choose now: KHQR only when the shop has a KHQR account."""
+    from shop.payments.services import khqr_enabled
+
+    return {code: label for code, label in PAYMENT_METHODS.items() if code != "khqr" or khqr_enabled()}
 
 
 def check_quantity(quantity: int) -> None:
@@ -234,7 +243,7 @@ def place_order(checkout: Checkout) -> Order:
             return _same_owner(existing, checkout)
     if not checkout.items:
         raise ShopError(_l("Your cart is empty."), field="items")
-    if checkout.payment_method not in PAYMENT_METHODS:
+    if checkout.payment_method not in offered_payment_methods():
         raise ShopError(_l("Choose a payment method."), field="payment_method")
     if checkout.shipping_method not in shipping_methods():
         raise ShopError(_l("Choose a delivery method."), field="shipping_method")
@@ -301,7 +310,12 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
         cart = CartItem.__table__
         db.session.execute(sa.delete(cart).where(cart.c.user_id == checkout.from_cart_of))
-    enqueue(jobs.send_order_confirmation, order.id)
+    if checkout.payment_method == "khqr":  # the QR is part of the order; the email waits for the money
+        from shop.payments.services import start_khqr_payment
+
+        start_khqr_payment(order, checkout.currency)
+    else:
+        enqueue(jobs.send_order_confirmation, order.id)
     _commit_keeping(order)
     if checkout.from_cart_of is not None:
         forget_cached_cart(checkout.from_cart_of)
@@ -493,6 +507,14 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
     else:
         check_can_cancel(order)
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
+    release_holds(order)
+    db.session.commit()
+    return order
+
+
+def release_holds(order: Order) -> None:
+    """Give back what a placed order holds: its stock, its coupon use, its place in the
+    shopper's totals. The caller has locked the order, cancelled it, and commits."""
     for item in order.items:
         if item.product_id is not None:
             db.session.execute(
@@ -507,8 +529,28 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
             .where(User.id == order.user_id)
             .values(total_orders=User.total_orders - 1, total_spent=User.total_spent - order.total)
         )
-    db.session.commit()
-    return order
+
+
+def reclaim_holds(order: Order, coupon_uses: Sequence[dict]) -> None:
+    """Take again what `release_holds` gave back, for a cancelled order coming back (money that
+    arrived after it expired, a new payment QR): the stock with the same conditional UPDATEs as
+    a new order (OutOfStock when it is gone), the coupon uses (`coupon_id`, `discount_amount`;
+    CouponNotApplicable when used up) and the shopper's totals. The caller has locked the
+    order, runs this in a savepoint when it has a way out, and commits."""
+    for item in sorted(order.items, key=lambda line: line.product_id or 0):  # product id order: no deadlocks
+        if item.product_id is not None and item.product is not None:
+            _take_stock(item.product, item.quantity)
+    for use in coupon_uses:
+        coupon = db.session.get(coupons.Coupon, use["coupon_id"])
+        if coupon is None:
+            raise coupons.CouponNotApplicable("not_found", _l("This coupon no longer exists."))
+        coupons.reserve(coupon, user_id=order.user_id, order_id=order.id, amount=Decimal(use["discount_amount"]))
+    if order.user_id is not None:
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == order.user_id)
+            .values(total_orders=User.total_orders + 1, total_spent=User.total_spent + order.total)
+        )
 
 
 STATUS_LABELS = {
