@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 
 from shop.cart import services as cart
 from shop.catalog.models import Product
+from shop.delivery import services as delivery
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.i18n import localized
 from shop.orders import services as orders
 from shop.orders.models import Order
-from shop.orders.shipping import methods as shipping_methods
 from storefront import bp
 from storefront.account_forms import error_status
 from storefront.cart_views import CART_CHANGED, cart_owner, private, shopper_required
@@ -68,7 +68,6 @@ def orders_page():
 def order_detail(order_id: int):
     order = orders.get_order_for_user(current_user.id, order_id)
     products = _products(order)
-    method = shipping_methods().get(order.shipping_method or "")
     body = render_template(
         "storefront/orders/detail.html",
         order=order,
@@ -76,7 +75,7 @@ def order_detail(order_id: int):
         products=products,
         status_label=orders.status_label,
         can_cancel=order.status in orders.CANCELLABLE,
-        delivery=method.label if method else order.shipping_method,
+        delivery=delivery.method_name(order.shipping_method, order.shipping_address),
         payment=orders.PAYMENT_METHODS.get(order.payment_method, order.payment_method),
         placed=request.args.get("placed") == "1",
         action_form=ActionForm(formdata=None),
