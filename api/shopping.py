@@ -8,13 +8,13 @@ import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user, get_current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.accounts import PROVINCE_DOC
 from api.envelope import success_response
-from api.ml_analytics import signed_in_visitor
+from api.ml_analytics import _header_session_id, api_visitor, signed_in_visitor
 from api.pagination import PaginationQuery, paginated
 from api.validation import Range
 from shop.accounts import services as accounts
@@ -298,7 +298,7 @@ class PlaceOrderIn(Schema):
 
 def _address(data: dict) -> dict:
     if data.get("address_id"):
-        if current_user is None:
+        if get_current_user() is None:
             raise ShopError(_("Send the delivery address itself (shipping_address)."), field="address_id")
         return accounts.get_address(current_user.id, data["address_id"]).as_snapshot()
     if data.get("shipping_address"):
@@ -323,7 +323,7 @@ def preview(data):
     saved; send the `total` back as `expected_total` when placing the order. Without a token (a
     guest) send `items`, `email` and `shipping_address`."""
     address = accounts_clean_address(_address(data))
-    if current_user is None:
+    if get_current_user() is None:
         items = _guest_basket(data)
         coupon_code, user_id, email = data.get("coupon_code"), None, data["email"]
         phone = data.get("phone") or address["phone"]
@@ -380,7 +380,7 @@ def place(data):
     if key is not None and not (1 <= len(key) <= 100):
         raise ShopError(_("The Idempotency-Key header must be 1 to 100 characters."), field="Idempotency-Key")
     address = _address(data)
-    if current_user is None:
+    if get_current_user() is None:
         return _place_as_guest(data, address, key)
     owner = _owner()
     if data.get("items"):
@@ -429,7 +429,8 @@ def _place_as_guest(data: dict, address: dict, key: str | None):
             locale=current_locale(),
         )
     )
-    tracking.track_purchase(signed_in_visitor(), order)
+    # a guest's purchase is grouped under the app's session id (X-Session-ID) or the order
+    tracking.track_purchase(api_visitor(_header_session_id() or f"guest-order:{order.id}"), order)
     body = {**_order(order), "order_token": guests.order_token(order)}
     return success_response(body, _("Thank you! Your order is placed."), 201)
 

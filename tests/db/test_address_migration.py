@@ -28,9 +28,7 @@ OLD_ADDRESSES = [
 def _old_database_upgraded(url: str) -> tuple[list, list]:
     upgrade(revision="0011")
     with shop_db.engine.begin() as conn:
-        conn.execute(
-            sa.text("INSERT INTO users (id, email, password) VALUES (1, 'old@example.com', 'x')")
-        )
+        conn.execute(sa.text("INSERT INTO users (id, email, password) VALUES (1, 'old@example.com', 'x')"))
         for number, (city, state, _expected) in enumerate(OLD_ADDRESSES, start=1):
             conn.execute(
                 sa.text(

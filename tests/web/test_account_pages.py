@@ -608,7 +608,9 @@ def test_edit_an_address(client, db):
     form = client.get(f"/account/addresses/{address.id}/edit").text
     assert f'value="{address.address_line1}"' in form
     response = post_form(
-        client, f"/account/addresses/{address.id}/edit", {**ADDRESS, "province": "KH-17", "postal_code": "171202", "phone": "០៩៦ ៩១២ ៣៤៥៦"}
+        client,
+        f"/account/addresses/{address.id}/edit",
+        {**ADDRESS, "province": "KH-17", "postal_code": "171202", "phone": "០៩៦ ៩១២ ៣៤៥៦"},
     )
     assert response.status_code == 302
     saved = reload(db, address)
