@@ -22,7 +22,7 @@ from tests.factories import (
 )
 
 D = Decimal
-ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101"}
+ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101", "phone": "012345678"}
 
 
 @pytest.fixture
@@ -104,6 +104,8 @@ def test_checkout_places_the_order_clears_the_cart_and_is_idempotent(client, db,
         "total": "29.00",
         "coupon_code": None,
         "problems": [],
+        "delivery_estimate": "1–3 days",
+        "free_delivery_from": None,
     }
     total = review["data"]["total"]
     placed = client.post(
@@ -216,7 +218,8 @@ def test_shopping_endpoints_need_a_token(client, db):
         ("get", "/api/v1/cart"),
         ("post", "/api/v1/cart/add"),
         ("get", "/api/v1/wishlist"),
-        ("post", "/api/v1/orders"),
         ("get", "/api/v1/orders"),
     ]:
         assert getattr(client, method)(path, json={}).status_code in (401, 422)
+    # placing an order needs no token (a guest), but then the address, items and email
+    assert client.post("/api/v1/orders", json={}).status_code == 400
