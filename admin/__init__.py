@@ -17,6 +17,7 @@ from admin import (  # noqa: E402,F401  (registers routes)
     category_views,
     coupons_views,
     customers_views,
+    delivery_views,
     order_views,
     product_views,
     reviews_views,
