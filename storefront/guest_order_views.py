@@ -84,7 +84,7 @@ def guest_order(token: str):
 
 
 @bp.post("/orders/guest/<token>/account")
-@limiter.limit(REGISTER_LIMIT)
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
 def guest_account(token: str):
     """Make an account with the order's email: after the email is verified, the guest orders
     placed with it become the account's."""
