@@ -5,6 +5,7 @@ from shop.audit.models import AuditLog
 from shop.cart.models import CartItem
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus, SkinType, product_categories
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
+from shop.delivery.models import DeliveryMethod, DeliveryZone, DeliveryZoneProvince
 from shop.orders.models import (
     FulfillmentStatus,
     Order,
@@ -26,6 +27,9 @@ __all__ = [
     "CouponStatus",
     "CouponType",
     "CouponUsage",
+    "DeliveryMethod",
+    "DeliveryZone",
+    "DeliveryZoneProvince",
     "FulfillmentStatus",
     "Language",
     "Order",

@@ -124,6 +124,10 @@ def _shopping_globals() -> dict:
 
 
 def _cart_page(status: int = 200, *, coupon_form=None, line_errors=None, message=None):
+    from storefront.delivery_views import (
+        estimate_context as delivery_estimate_context,
+    )
+
     owner = cart_owner()
     view = cart.view(owner, email=shopper_email())
     if coupon_form is None:
@@ -142,6 +146,7 @@ def _cart_page(status: int = 200, *, coupon_form=None, line_errors=None, message
         status_message=message,
         fragment=is_htmx_fragment_request(),
         conflicts=find_conflicts([line.product for line in view.lines]),
+        **delivery_estimate_context(view.quote.subtotal if view.quote else None),
     )
     return private(response, status)
 

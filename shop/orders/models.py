@@ -59,6 +59,9 @@ class Order(db.Model):
         sa.Index("idx_orders_status", "status"),
         sa.Index("idx_orders_created_at", "created_at"),
         sa.Index("idx_orders_order_number", "order_number"),
+        # Added by migration 0013: look-ups by contact, a guest's coupon uses.
+        sa.Index("idx_orders_customer_email", "customer_email"),
+        sa.Index("idx_orders_customer_phone", "customer_phone"),
         # Added by migration 0002.
         sa.CheckConstraint(
             "subtotal >= 0 AND tax_amount >= 0 AND shipping_amount >= 0 AND discount_amount >= 0 AND total >= 0",
@@ -71,6 +74,8 @@ class Order(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     customer_name: Mapped[str | None] = mapped_column(sa.String(255))
     customer_email: Mapped[str] = mapped_column(sa.String(255))
+    # Added by migration 0013: the contact phone (E.164); a guest order (no user) is found by it.
+    customer_phone: Mapped[str | None] = mapped_column(sa.String(20))
 
     subtotal: Mapped[Decimal] = mapped_column(Money())
     tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"), server_default="0")

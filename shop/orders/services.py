@@ -18,10 +18,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import selectinload
 
+from shop.accounts.addresses import clean_address
 from shop.accounts.models import User
+from shop.accounts.phones import normalize_phone
+from shop.accounts.services import check_email
 from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
 from shop.coupons import services as coupons
+from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import localized
@@ -29,10 +33,9 @@ from shop.infra.columns import utcnow
 from shop.infra.redis_client import get_redis
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
-from shop.orders import jobs
+from shop.orders import guests, jobs
 from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
-from shop.orders.shipping import methods as shipping_methods
-from shop.orders.shipping import shipping_rate, tax_rate
+from shop.orders.shipping import tax_rate
 from shop.paging import Page, paginate
 
 log = logging.getLogger("shop.orders")
@@ -125,8 +128,9 @@ class Checkout:
     items: Sequence[BasketItem]
     email: str
     shipping_address: dict
-    user_id: int | None = None
+    user_id: int | None = None  # None: a guest (shop.orders.guests)
     customer_name: str | None = None
+    phone: str | None = None  # the contact phone; a guest's is required (the address's, by default)
     billing_address: dict | None = None
     shipping_method: str = "standard"
     payment_method: str = "cod"
@@ -138,6 +142,7 @@ class Checkout:
     from_cart_of: int | None = None
     # What a KHQR order is paid in: "USD" or "KHR".
     currency: str = "USD"
+    locale: str | None = None  # a guest's language, for the confirmation email
 
 
 def offered_payment_methods() -> dict[str, Any]:
@@ -158,11 +163,13 @@ def quote(
     *,
     user_id: int | None = None,
     email: str | None = None,
+    phone: str | None = None,
     coupon_code: str | None = None,
     shipping_method: str | None = None,
     shipping_address: dict | None = None,
     strict: bool = False,
     products: dict[int, Product] | None = None,
+    customer_checked_later: bool = False,
 ) -> Quote:
     """Price a basket at today's prices. Unavailable products and missing stock are listed in
     `problems` (or raised, when `strict`); an inapplicable coupon raises CouponNotApplicable.
@@ -192,13 +199,18 @@ def quote(
         raise problems[0]
     result = Quote(lines=lines, subtotal=to_money(sum((line.total for line in lines), ZERO)), problems=problems)
     if shipping_method is not None:
-        rate = shipping_rate(shipping_method, shipping_address)
-        if rate is None:
-            raise ShopError(_l("This delivery method does not reach your address."), field="shipping_method")
-        result.shipping = to_money(rate)
+        result.shipping = delivery.charge(shipping_method, shipping_address, result.subtotal)
     if coupon_code:
         basket = [coupons.Line(line.product.id, line.quantity, line.unit_price) for line in lines]
-        discount = coupons.evaluate(coupon_code, basket, user_id=user_id, email=email, shipping=result.shipping)
+        discount = coupons.evaluate(
+            coupon_code,
+            basket,
+            user_id=user_id,
+            email=email,
+            phone=phone,
+            shipping=result.shipping,
+            customer_checked_later=customer_checked_later,
+        )
         result.coupon, result.discount, result.free_shipping = discount.coupon, discount.amount, discount.free_shipping
     goods_discount = ZERO if result.free_shipping else result.discount
     result.tax = percent_of(result.subtotal - goods_discount, tax_rate())
@@ -243,9 +255,16 @@ def place_order(checkout: Checkout) -> Order:
             return _same_owner(existing, checkout)
     if not checkout.items:
         raise ShopError(_l("Your cart is empty."), field="items")
+    checkout.shipping_address = clean_address(checkout.shipping_address or {})
+    if checkout.billing_address:
+        checkout.billing_address = clean_address(checkout.billing_address)
+    checkout.phone = normalize_phone(checkout.phone) if checkout.phone else checkout.shipping_address["phone"]
+    if checkout.user_id is None:
+        checkout.email = check_email(checkout.email or "")
+        guests.check_guest_email(checkout.email)
     if checkout.payment_method not in offered_payment_methods():
         raise ShopError(_l("Choose a payment method."), field="payment_method")
-    if checkout.shipping_method not in shipping_methods():
+    if checkout.shipping_method not in delivery.all_method_codes():
         raise ShopError(_l("Choose a delivery method."), field="shipping_method")
     merged: dict[int, int] = {}
     for item in checkout.items:
@@ -278,10 +297,14 @@ def place_order(checkout: Checkout) -> Order:
 
 def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     """The transaction itself (place_order retries it on a clash of order numbers)."""
+    if checkout.coupon_code:
+        # One coupon checkout at a time per customer (account, email, phone): per-customer coupon
+        # limits and first-order-only coupons cannot be raced, by guests either. Without a coupon
+        # nothing depends on the customer's other orders.
+        guests.lock_customer(user_id=checkout.user_id, email=checkout.email, phone=checkout.phone)
     if checkout.user_id is not None and (checkout.coupon_code or checkout.from_cart_of is not None):
-        # One coupon checkout at a time per shopper: per-user coupon limits and first-order-only
-        # coupons cannot be raced. One checkout of the cart at a time, too: it is read again under
-        # the lock, so racing requests make one order. Otherwise nothing depends on other orders.
+        # One checkout of the cart at a time: it is read again under the shopper's row lock, so
+        # racing requests make one order.
         db.session.execute(sa.select(User.id).where(User.id == checkout.user_id).with_for_update())
     if checkout.from_cart_of is not None:
         items = _cart_under_lock(checkout.from_cart_of)
@@ -289,6 +312,7 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
         items,
         user_id=checkout.user_id,
         email=checkout.email,
+        phone=checkout.phone,
         coupon_code=checkout.coupon_code,
         shipping_method=checkout.shipping_method,
         shipping_address=checkout.shipping_address,
@@ -314,6 +338,8 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
         from shop.payments.services import start_khqr_payment
 
         start_khqr_payment(order, checkout.currency)
+    elif checkout.user_id is None:
+        enqueue(jobs.send_order_confirmation, order.id, checkout.locale)
     else:
         enqueue(jobs.send_order_confirmation, order.id)
     _commit_keeping(order)
@@ -392,6 +418,7 @@ def _write_order(checkout: Checkout, priced: Quote) -> Order:
         user_id=checkout.user_id,
         customer_name=checkout.customer_name,
         customer_email=checkout.email.strip().lower(),
+        customer_phone=checkout.phone,
         subtotal=priced.subtotal,
         tax_amount=priced.tax,
         shipping_amount=priced.shipping,

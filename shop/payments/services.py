@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.infra.columns import utcnow
 from shop.jobs import enqueue
+from shop.money import usd_to_khr
 from shop.orders import jobs as order_jobs
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderRefund, OrderStatus, OrderStatusEvent, PaymentStatus
@@ -67,9 +68,7 @@ def charge_amount(total: Decimal, currency: str) -> Decimal:
     KHR_PER_USD, half up to 100 riel (the riel shown beside every dollar price)."""
     if currency == "USD":
         return total
-    rate = Decimal(str(current_app.config.get("KHR_PER_USD", "4100")))
-    hundreds = (total * rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return Decimal(int(hundreds) * 100)
+    return Decimal(usd_to_khr(total, current_app.config["KHR_PER_USD"]))
 
 
 def _ms(moment: datetime) -> datetime:

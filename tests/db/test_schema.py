@@ -36,6 +36,7 @@ ADDED_TABLES = {
 # Migration 0005: the PostgreSQL search index (not models; see shop.catalog.search).
 SEARCH_TABLES = {"product_search", "product_search_queue", "search_words"}
 LISTING_TABLES = {"product_facets"}  # migration 0010
+DELIVERY_TABLES = {"delivery_zones", "delivery_zone_provinces", "delivery_methods"}  # migration 0013
 
 SEED_ENUMS = {
     "user_role": ["customer", "admin", "moderator"],
@@ -76,6 +77,9 @@ CHECKS = {
     ("payment_attempts", "valid_attempt_currency"),
     ("payment_attempts", "positive_attempt_amount"),
     ("payment_events", "valid_payment_event_kind"),
+    # migration 0013
+    ("delivery_methods", "non_negative_rate"),
+    ("delivery_methods", "positive_free_over"),
 }
 
 SEED_INDEXES = {
@@ -119,7 +123,7 @@ SEED_UNIQUES = {
 
 def test_every_seed_table_exists_and_nothing_unexpected(db):
     tables = set(sa.inspect(db.engine).get_table_names())
-    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES | LISTING_TABLES
+    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES | LISTING_TABLES | DELIVERY_TABLES
 
 
 def test_every_seed_enum_exists_with_its_values_in_order(db):
@@ -192,6 +196,10 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_payment_attempts_order_id",
         "idx_payment_attempts_due",
         "idx_payment_events_attempt_id",
+        # migration 0013: guest orders by contact, delivery zones
+        "idx_orders_customer_email",
+        "idx_orders_customer_phone",
+        "idx_delivery_zone_provinces_zone_id",
     }
 
 
