@@ -87,7 +87,14 @@ def run(count: int, reference: str) -> None:
         product.stock = count * 2
         db.session.add_all([user, product])
         db.session.commit()
-        address = {"first_name": "S", "address_line1": "1", "city": "Phnom Penh", "postal_code": "1", "country": "KH", "phone": "012 345 678"}
+        address = {
+            "first_name": "S",
+            "address_line1": "1",
+            "city": "Phnom Penh",
+            "postal_code": "1",
+            "country": "KH",
+            "phone": "012 345 678",
+        }
         for index in range(count):
             orders.place_order(
                 orders.Checkout(
