@@ -37,6 +37,7 @@ from shop.catalog.models import (
     product_categories,
 )
 from shop.extensions import cache, db
+from shop.infra.transactions import rows_changed
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.paging import MAX_PAGE, Page, paginate
 from shop.reviews.models import RATINGS_BEST_FIRST, Review, ReviewStatus
@@ -590,7 +591,7 @@ def refresh_product_stats(product_ids: Iterable[int] | None = None) -> int:
     )
     if product_ids is not None:
         statement = statement.where(Product.id.in_(list(product_ids)))
-    return db.session.execute(statement).rowcount
+    return rows_changed(statement)
 
 
 def rebuild_catalog_indexes() -> tuple[int, int]:

@@ -27,6 +27,7 @@ from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import money_and_riel
 from shop.infra.like import ESCAPE, contains
+from shop.infra.transactions import rows_changed
 from shop.money import percent_of, to_money
 from shop.orders.models import Order, OrderStatus
 from shop.paging import Page, paginate
@@ -180,11 +181,11 @@ def _eligible_lines(coupon: Coupon, lines: Sequence[Line]) -> list[Line]:
 
 def reserve(coupon: Coupon, *, user_id: int | None, order_id: int, amount: Decimal) -> None:
     """Count one use, atomically: two shoppers racing for the last use cannot both get it."""
-    claimed = db.session.execute(
+    claimed = rows_changed(
         sa.update(Coupon)
         .where(Coupon.id == coupon.id, sa.or_(Coupon.usage_limit.is_(None), Coupon.used_count < Coupon.usage_limit))
         .values(used_count=Coupon.used_count + 1)
-    ).rowcount
+    )
     if not claimed:
         raise CouponNotApplicable("used_up", _l("This coupon has been fully used."))
     db.session.add(CouponUsage(coupon_id=coupon.id, user_id=user_id, order_id=order_id, discount_amount=amount))

@@ -24,6 +24,7 @@ from shop.extensions import db
 from shop.i18n import localized
 from shop.infra.columns import utcnow
 from shop.infra.redis_client import get_redis
+from shop.infra.transactions import rows_changed
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
 from shop.orders import jobs
@@ -312,7 +313,7 @@ def _take_stock(product: Product, quantity: int) -> None:
     if not product.track_inventory:
         return
     products = Product.__table__  # a plain UPDATE: nothing in the session needs synchronising
-    taken = db.session.execute(
+    taken = rows_changed(
         sa.update(products)
         .where(
             products.c.id == product.id,
@@ -320,7 +321,7 @@ def _take_stock(product: Product, quantity: int) -> None:
             sa.or_(products.c.stock >= quantity, products.c.allow_backorders),
         )
         .values(stock=products.c.stock - quantity)
-    ).rowcount
+    )
     if not taken:
         db.session.refresh(product)
         raise _out_of_stock(product)
