@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -108,7 +109,7 @@ def product_funnel(start: date, end: date, limit: int = 20) -> list[ProductFunne
     """The most viewed products with their views (analytics `product_view` events) and units
     bought (counted orders) in the range; None when no view events were recorded yet."""
     check_range(start, end)
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$unwind": "$events"},
         {
             "$match": {
@@ -129,9 +130,13 @@ def product_funnel(start: date, end: date, limit: int = 20) -> list[ProductFunne
             .join(Order, Order.id == OrderItem.order_id)
             .where(COUNTED, *_in_range(start, end), OrderItem.product_id.in_(list(views)))
             .group_by(OrderItem.product_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    names = dict(db.session.execute(sa.select(Product.id, Product.name_en).where(Product.id.in_(list(views)))).all())
+    names = dict(
+        db.session.execute(sa.select(Product.id, Product.name_en).where(Product.id.in_(list(views)))).tuples().all()
+    )
     return [
         ProductFunnel(pid, names.get(pid, f"#{pid}"), count, int(bought.get(pid) or 0))
         for pid, count in sorted(views.items(), key=lambda item: (-item[1], item[0]))
