@@ -143,15 +143,20 @@ def evaluate(
 
 
 def _uses_by(coupon_id: int, user_id: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(CouponUsage)
         .where(CouponUsage.coupon_id == coupon_id, CouponUsage.user_id == user_id)
-    )
+    ).scalar_one()
 
 
 def _has_ordered(user_id: int | None, email: str | None) -> bool:
-    who = Order.user_id == user_id if user_id is not None else sa.func.lower(Order.customer_email) == email.lower()
+    if user_id is not None:
+        who = Order.user_id == user_id
+    elif email is not None:
+        who = sa.func.lower(Order.customer_email) == email.lower()
+    else:
+        return False  # nobody to look up: neither signed in nor an email yet
     return bool(
         db.session.scalar(
             sa.select(sa.func.count()).select_from(Order).where(who, Order.status.not_in([OrderStatus.CANCELLED]))

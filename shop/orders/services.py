@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -270,8 +270,11 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     if priced.coupon is not None:
         coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
     if checkout.user_id is not None:
-        users = User.__table__
-        values = {"total_orders": users.c.total_orders + 1, "total_spent": users.c.total_spent + order.total}
+        users = cast(sa.Table, User.__table__)
+        values: dict[str, Any] = {
+            "total_orders": users.c.total_orders + 1,
+            "total_spent": users.c.total_spent + order.total,
+        }
         if checkout.from_cart_of == checkout.user_id:
             values["cart_coupon_code"] = None  # the cart's coupon went into this order
         db.session.execute(sa.update(users).where(users.c.id == checkout.user_id).values(**values))
@@ -312,7 +315,7 @@ def _same_owner(order: Order, checkout: Checkout) -> Order:
 def _take_stock(product: Product, quantity: int) -> None:
     if not product.track_inventory:
         return
-    products = Product.__table__  # a plain UPDATE: nothing in the session needs synchronising
+    products = cast(sa.Table, Product.__table__)  # a plain UPDATE: nothing in the session needs synchronising
     taken = rows_changed(
         sa.update(products)
         .where(
