@@ -337,7 +337,9 @@ def _delete(product_ids: Sequence[int], actor: Actor) -> tuple[list[int], list[i
     if len(products) != len(ids):
         raise NotFound(_l("There is no such product."))
     ordered = set(db.session.scalars(sa.select(OrderItem.product_id).where(OrderItem.product_id.in_(ids)).distinct()))
-    deleted, archived, files = [], [], []
+    deleted: list[int] = []
+    archived: list[int] = []
+    files: list[str] = []
     for product in products:
         before = snapshot(product)
         if product.id in ordered:

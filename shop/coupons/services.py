@@ -335,7 +335,7 @@ def check_coupon(data: dict[str, Any], coupon: Coupon | None = None) -> dict[str
         values["value"] = ZERO  # the delivery charge is what it takes off
     else:
         value = _amount(raw.get("value"), "value", required=True)
-        if value <= 0:
+        if value is None or value <= 0:  # None cannot happen: a required amount is given or refused
             raise _invalid(_l("Must be more than %(min)s.", min=0), "value")
         if kind == CouponType.PERCENTAGE and value > 100:
             raise _invalid(_l("A percentage must be at most 100."), "value")

@@ -73,8 +73,12 @@ def customers(start: date, end: date, granularity: Granularity = Granularity.DAY
     that period) and returning ones (they had ordered before)."""
     check_range(start, end)
     email = sa.func.lower(Order.customer_email)
-    first = sa.select(email.label("email"), sa.func.min(Order.created_at).label("first_at")).where(COUNTED)
-    first = first.group_by(email).subquery()
+    first = (
+        sa.select(email.label("email"), sa.func.min(Order.created_at).label("first_at"))
+        .where(COUNTED)
+        .group_by(email)
+        .subquery()
+    )
     day = local_day(Order.created_at)
     rows = db.session.execute(
         sa.select(day, email, local_day(first.c.first_at))
