@@ -52,8 +52,11 @@ def _address(form: CheckoutForm) -> dict:
     """The delivery address the form names, as the order stores it."""
     if form.new_address:
         return form.typed_address()
+    address_id = form.book_address_id
+    if address_id is None:  # the form's validation asks for one; never trust a caller to have run it
+        raise ShopError(_("Choose a delivery address."), field="address_id")
     try:
-        return accounts.get_address(current_user.id, form.book_address_id).as_snapshot()
+        return accounts.get_address(current_user.id, address_id).as_snapshot()
     except NotFound as error:
         raise ShopError(_("Choose a delivery address."), field="address_id") from error
 

@@ -26,7 +26,9 @@ def current(key: str) -> Window:
     client = get_redis()
     if client is not None:
         with client.pipeline() as pipe:
-            count, ttl = pipe.get(key).ttl(key).execute()
+            pipe.get(key)
+            pipe.ttl(key)
+            count, ttl = pipe.execute()
         return Window(int(count or 0), max(int(ttl), 0) if count else 0)
     with _lock:
         count, expires = _memory.get(key, (0, 0.0))

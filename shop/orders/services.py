@@ -279,7 +279,7 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
             values["cart_coupon_code"] = None  # the cart's coupon went into this order
         db.session.execute(sa.update(users).where(users.c.id == checkout.user_id).values(**values))
     if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
-        cart = CartItem.__table__
+        cart = cast(sa.Table, CartItem.__table__)
         db.session.execute(sa.delete(cart).where(cart.c.user_id == checkout.from_cart_of))
     enqueue(jobs.send_order_confirmation, order.id)
     _commit_keeping(order)

@@ -15,7 +15,7 @@ benchmark trains exactly this code on generated data).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -352,7 +352,7 @@ class UserScores:
 def score_users(
     model: Model,
     interactions: Interactions,
-    profiles: dict[int, tuple[str | None, Sequence[str], Sequence[str]]],
+    profiles: Mapping[int, tuple[str | None, Sequence[str], Sequence[str]]],
     popular_n: int = 100,
     skin_n: int = 100,
 ) -> UserScores:

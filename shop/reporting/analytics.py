@@ -53,12 +53,14 @@ def sales(start: date, end: date, granularity: Granularity = Granularity.DAY) ->
         .where(COUNTED, *_in_range(start, end))
         .group_by(day)
     ).all()
-    totals = {first: [0, Decimal("0")] for first in buckets(start, end, granularity)}
+    periods = list(buckets(start, end, granularity))
+    orders: dict[date, int] = dict.fromkeys(periods, 0)
+    revenues: dict[date, Decimal] = dict.fromkeys(periods, Decimal("0"))
     for text, count, revenue in rows:
-        entry = totals[bucket(date.fromisoformat(text), granularity)]
-        entry[0] += count
-        entry[1] += Decimal(revenue)
-    return [SalesPoint(first, count, to_money(revenue)) for first, (count, revenue) in totals.items()]
+        period = bucket(date.fromisoformat(text), granularity)
+        orders[period] += count
+        revenues[period] += Decimal(revenue)
+    return [SalesPoint(first, orders[first], to_money(revenues[first])) for first in periods]
 
 
 @dataclass(frozen=True)
