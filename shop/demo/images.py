@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-__all__ = ["product_image", "category_image", "SHAPES"]
+__all__ = ["product_image", "category_image", "thumbnail", "SHAPES"]
 
 #: Container shapes understood by :func:`product_image`.
 SHAPES = ("bottle", "pump", "jar", "tube", "dropper", "sachet", "stick", "box")
@@ -140,6 +140,7 @@ def _gradient(size: tuple[int, int], top: RGB, bottom: RGB, diagonal: bool = Fal
         n = 12
         small = Image.new("RGB", (n, n))
         px = small.load()
+        assert px is not None  # a new in-memory image always loads
         steps = [_mix(top, bottom, i / (2 * n - 2)) for i in range(2 * n - 1)]
         for y in range(n):
             for x in range(n):
@@ -147,6 +148,7 @@ def _gradient(size: tuple[int, int], top: RGB, bottom: RGB, diagonal: bool = Fal
     else:
         small = Image.new("RGB", (1, 64))
         px = small.load()
+        assert px is not None
         for y in range(64):
             px[0, y] = _mix(top, bottom, y / 63)
     return small.resize((w, h), Image.Resampling.BILINEAR)
@@ -478,6 +480,14 @@ def product_image(name: str, brand: str, color: str, shape: str, size: int = 600
         sprite = rotated
     canvas.paste(sprite, dest, sprite)
     return _encode(canvas)
+
+
+def thumbnail(webp: bytes, size: int) -> bytes:
+    """A smaller copy of an encoded image (at most *size* pixels a side), as WEBP bytes."""
+    with Image.open(io.BytesIO(webp)) as img:
+        small = img.convert("RGB")
+    small.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return _encode(small)
 
 
 def category_image(title: str, color: str, size: int = 400) -> bytes:

@@ -46,9 +46,10 @@ def generate(
     pool_cumulative = {key: np.cumsum(popularity[members]) for key, members in pools.items()}
     trending = set(nrng.choice(n, size=max(1, n // 500), replace=False, p=popularity).tolist())
     trending_list = sorted(trending)
-    kinds, shares = zip(*KIND_SHARES, strict=True)
+    kinds = [kind for kind, _share in KIND_SHARES]
+    shares = [share for _kind, share in KIND_SHARES]
     n_users = max(1, n_interactions // 20)
-    profiles = {}
+    profiles: dict[int, tuple[str, list[str], list[str]]] = {}
     rows: list[tuple[int, int, float, float]] = []
     global_draws = iter(nrng.choice(n, size=n_interactions + 10, p=popularity).tolist())
     user_id = 0

@@ -8,13 +8,15 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from itertools import islice
+from typing import Any
 
 import sqlalchemy as sa
 
 from shop.accounts.models import User, UserRole
 from shop.accounts.passwords import hash_password
 from shop.catalog.models import Category, Product, ProductStatus, SkinType, product_categories
-from shop.demo import data
+from shop.demo import records
+from shop.demo.records import ANY_KIND, ProductRecord, ReviewText
 from shop.demo.seed import DEMO_PASSWORDS, STATUS_STATES, TAX_RATE
 from shop.extensions import db
 from shop.infra.columns import utcnow
@@ -22,6 +24,7 @@ from shop.money import line_total, percent_of, to_money
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.reviews.models import Review, ReviewStatus
 
+Row = dict[str, Any]
 SCALE_SKU_PREFIX = "SCL-"
 BATCH = 5000
 ADJECTIVES = [
@@ -48,13 +51,14 @@ ORDER_STATUS_WEIGHTS = [
 ]
 
 
-def _batches(rows: Iterable[dict], size: int = BATCH) -> Iterator[list[dict]]:
+def _batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[list[Row]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
-def _insert(table: sa.Table, rows: Iterable[dict]) -> int:
+def _insert(table: sa.FromClause, rows: Iterable[Row]) -> int:
+    assert isinstance(table, sa.Table)
     count = 0
     for chunk in _batches(rows):
         db.session.execute(sa.insert(table), chunk)
@@ -62,7 +66,7 @@ def _insert(table: sa.Table, rows: Iterable[dict]) -> int:
     return count
 
 
-def _next_id(model) -> int:
+def _next_id(model: type[Product | User | Order | OrderItem | Review]) -> int:
     return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
 
 
@@ -80,10 +84,10 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
     rng = random.Random(seed)
     now = utcnow()
     categories = {c.slug: c for c in db.session.scalars(sa.select(Category))}
-    leaves = [row for row in data.CATEGORIES if row["parent"]]
-    by_category: dict[str, list[dict]] = {}
-    for row in data.PRODUCTS:
-        by_category.setdefault(row["category"], []).append(row)
+    leaves = [row for row in records.categories() if row.parent]
+    by_category: dict[str, list[ProductRecord]] = {}
+    for row in records.products():
+        by_category.setdefault(row.category, []).append(row)
     images = {
         slug: list(
             db.session.scalars(
@@ -95,21 +99,21 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
     skin_types = [s.value for s in SkinType]
 
     first_product = _next_id(Product)
-    products: list[tuple[int, Decimal]] = []
-    product_rows: list[dict] = []
-    link_rows: list[dict] = []
+    products: list[tuple[int, Decimal, str]] = []
+    product_rows: list[Row] = []
+    link_rows: list[Row] = []
     for i in range(n_products):
         pid = first_product + i
         leaf = leaves[i % len(leaves)]
-        template = rng.choice(by_category[leaf["slug"]])
+        template = rng.choice(by_category[leaf.slug])
         adjective_en, adjective_kh = rng.choice(ADJECTIVES)
         series = SERIES[(i // len(leaves)) % len(SERIES)]
-        brand = rng.choice(data.BRANDS)
-        noun_en = leaf["name_en"].rstrip("s") if leaf["name_en"].endswith("s") else leaf["name_en"]
+        brand = rng.choice(records.brands())
+        noun_en = leaf.name_en.rstrip("s") if leaf.name_en.endswith("s") else leaf.name_en
         price = Decimal(rng.randrange(350, 6500)) / 100
         on_sale = rng.random() < 0.2
-        concerns = rng.sample(template["skin_concerns"], k=min(len(template["skin_concerns"]), rng.randint(1, 3)))
-        ingredients = template["ingredients"][:]
+        concerns = rng.sample(template.skin_concerns, k=min(len(template.skin_concerns), rng.randint(1, 3)))
+        ingredients = list(template.ingredients)
         rng.shuffle(ingredients)
         created = now - timedelta(days=rng.randint(0, 720), minutes=rng.randint(0, 1439))
         name_en = f"{brand} {series} {adjective_en} {noun_en} {i + 1}"
@@ -120,13 +124,13 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
                 "slug": f"{brand} {series} {adjective_en} {noun_en} {i + 1}".lower().replace(" ", "-").replace("'", ""),
                 "brand": brand,
                 "name_en": name_en,
-                "name_kh": f"{leaf['name_kh']} {adjective_kh} {series} {brand} {i + 1}",
-                "short_description": template["short_description"],
+                "name_kh": f"{leaf.name_kh} {adjective_kh} {series} {brand} {i + 1}",
+                "short_description": template.short_description,
                 "description_en": (
-                    f"{adjective_en} {noun_en.lower()} from {brand}'s {series} line. {template['description_en']}"
+                    f"{adjective_en} {noun_en.lower()} from {brand}'s {series} line. {template.description_en}"
                 ),
-                "description_kh": f"{leaf['name_kh']} {adjective_kh} ពី {brand}។ {template['description_kh']}",
-                "category": leaf["slug"],
+                "description_kh": f"{leaf.name_kh} {adjective_kh} ពី {brand}។ {template.description_kh}",
+                "category": leaf.slug,
                 "price": to_money(price),
                 "compare_at_price": to_money(price * Decimal("1.25")) if on_sale else None,
                 "cost_price": to_money(price * Decimal("0.45")),
@@ -136,12 +140,12 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
                 "skin_type": rng.choice(skin_types),
                 "skin_concerns": concerns,
                 "ingredients": ingredients,
-                "usage_instructions": template["usage_instructions"],
-                "weight": Decimal(template["weight"]),
-                "size": template.get("size"),
-                "image_url": rng.choice(images[leaf["slug"]]) if images[leaf["slug"]] else None,
+                "usage_instructions": template.usage_instructions,
+                "weight": template.weight,
+                "size": template.size,
+                "image_url": rng.choice(images[leaf.slug]) if images[leaf.slug] else None,
                 "meta_title": name_en,
-                "meta_description": template["short_description"],
+                "meta_description": template.short_description,
                 "status": ProductStatus.ACTIVE
                 if rng.random() < 0.95
                 else rng.choice([ProductStatus.DRAFT, ProductStatus.ARCHIVED]),
@@ -151,8 +155,8 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
                 "published_at": created,
             }
         )
-        link_rows.append({"product_id": pid, "category_id": categories[leaf["slug"]].id})
-        products.append((pid, price))
+        link_rows.append({"product_id": pid, "category_id": categories[leaf.slug].id})
+        products.append((pid, price, leaf.slug))
     counts = {"products": _insert(Product.__table__, product_rows)}
     del product_rows
     _insert(product_categories, link_rows)
@@ -181,7 +185,8 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
     first_order = _next_id(Order)
     first_item = _next_id(OrderItem)
     statuses, weights = zip(*ORDER_STATUS_WEIGHTS, strict=True)
-    order_rows, item_rows = [], []
+    order_rows: list[Row] = []
+    item_rows: list[Row] = []
     item_id = first_item
     for o in range(n_orders):
         oid = first_order + o
@@ -189,7 +194,7 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
         status = rng.choices(statuses, weights)[0]
         created = now - timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 1439))
         subtotal = Decimal("0.00")
-        for pid, price in rng.sample(products, k=min(len(products), rng.randint(1, 4))):
+        for pid, price, _kind in rng.sample(products, k=min(len(products), rng.randint(1, 4))):
             quantity = rng.randint(1, 3)
             total = line_total(price, quantity)
             subtotal += total
@@ -236,21 +241,25 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
 
     n_reviews = n_products // 5
     first_review = _next_id(Review)
-    texts = data.REVIEW_TEXTS
+    texts: dict[str, list[ReviewText]] = {}
+    for text in records.review_texts():  # each product gets reviews written for its kind
+        texts.setdefault(text.kind, []).append(text)
     review_statuses = [ReviewStatus.APPROVED] * 8 + [ReviewStatus.PENDING, ReviewStatus.REJECTED]
     # (k * 7919 mod n, k mod users) never repeats a (product, user) pair for k < n: 7919 is prime.
-    review_rows = []
+    review_rows: list[Row] = []
     for k in range(n_reviews):
-        rating, _lang, title, comment = texts[k % len(texts)]
+        pid, _price, kind = products[(k * 7919) % len(products)]
+        pool = texts.get(kind) or texts[ANY_KIND]
+        text = pool[k % len(pool)]
         created = now - timedelta(days=rng.randint(0, 365))
         review_rows.append(
             {
                 "id": first_review + k,
-                "product_id": products[(k * 7919) % len(products)][0],
+                "product_id": pid,
                 "user_id": first_user + k % n_users,
-                "rating": rating,
-                "title": title,
-                "comment": comment,
+                "rating": text.rating,
+                "title": text.title,
+                "comment": text.comment,
                 "customer_name": f"Shopper {k % n_users + 1}",
                 "status": review_statuses[k % len(review_statuses)],
                 "is_verified_purchase": False,
@@ -265,7 +274,7 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
     return counts
 
 
-def _column_names(model, row: dict) -> dict:
+def _column_names(model: type[User], row: Row) -> Row:
     """Attribute names -> column names (User.password_hash is the column `password`)."""
     mapper = sa.inspect(model)
     return {mapper.attrs[key].columns[0].name if key in mapper.attrs else key: value for key, value in row.items()}

@@ -5,18 +5,22 @@ again adds nothing twice."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
-from shop.accounts.models import Language, User, UserAddress, UserRole
+from shop.accounts.models import User, UserAddress, UserRole
 from shop.accounts.passwords import hash_password
-from shop.catalog.models import Category, Product, ProductImage, ProductStatus, SkinType
+from shop.catalog.images import THUMB, thumbnail_url
+from shop.catalog.models import Category, Product, ProductImage, ProductStatus
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
-from shop.demo import data, images
+from shop.demo import images, records
+from shop.demo.records import ANY_KIND, CouponRecord, ProductRecord, ReviewText, Season
 from shop.extensions import db
 from shop.infra.columns import utcnow
 from shop.money import line_total, percent_of, to_money
@@ -72,17 +76,22 @@ STATUS_PATHS = {
 }
 
 
-def seed_demo(*, with_images: bool = True) -> dict[str, int]:
-    """Load the demo shop; returns how many rows of each kind it added."""
+SHOP_OPENED_DAYS_AGO = 400  # staff accounts date from the shop's opening
+
+
+def seed_demo(*, with_images: bool = True, now: datetime | None = None) -> dict[str, int]:
+    """Load the demo shop as it would look on `now` (default: this moment); returns how many
+    rows of each kind it added. Dates are relative to `now` so the shop looks lived-in on any day."""
+    now = now or utcnow()
     added = {"categories": 0, "products": 0, "users": 0, "coupons": 0, "orders": 0, "reviews": 0}
     categories = _seed_categories(added, with_images)
-    products = _seed_products(categories, added, with_images)
-    users = _seed_users(added)
-    coupons = _seed_coupons(products, added)
+    products = _seed_products(categories, added, with_images, now)
+    users = _seed_users(added, now)
+    coupons = _seed_coupons(products, added, now.date())
     db.session.flush()
-    _seed_orders(users, products, coupons, added)
+    _seed_orders(users, products, coupons, added, now)
     db.session.flush()
-    _seed_reviews(users, products, added)
+    _seed_reviews(users, products, added, now)
     db.session.commit()
     return added
 
@@ -93,177 +102,250 @@ def _upload_dir(*parts: str) -> Path:
     return path
 
 
-def _write_image(folder: str, name: str, make) -> str:
+def _write_image(folder: str, name: str, make: Callable[[], bytes]) -> str:
     target = _upload_dir(folder) / name
     if not target.exists():
         target.write_bytes(make())
     return f"/uploads/{folder}/{name}"
 
 
-def _seed_categories(added: dict, with_images: bool) -> dict[str, Category]:
+def _write_product_image(row: ProductRecord, variant: int) -> str:
+    """A product photo in both sizes the shop serves (the admin shows the small one), as an
+    upload through `shop.catalog.images` would have stored them."""
+    url = f"/uploads/products/{row.slug}-{variant + 1}.webp"
+    target = _upload_dir("products") / url.rsplit("/", 1)[1]
+    thumb = target.with_name(thumbnail_url(url).rsplit("/", 1)[1])
+    if not target.exists() or not thumb.exists():
+        large = images.product_image(row.name_en, row.brand, row.color, row.shape, variant=variant)
+        if not target.exists():
+            target.write_bytes(large)
+        if not thumb.exists():
+            thumb.write_bytes(images.thumbnail(large, THUMB))
+    return url
+
+
+def _image_count(row: ProductRecord) -> int:
+    return 3 if row.is_featured else 2
+
+
+def _seed_categories(added: dict[str, int], with_images: bool) -> dict[str, Category]:
     existing = {c.slug: c for c in db.session.scalars(sa.select(Category))}
-    palette = [p["color"] for p in data.PRODUCTS]
-    for index, row in enumerate(data.CATEGORIES):
-        category = existing.get(row["slug"])
+    palette = [p.color for p in records.products()]
+    for index, row in enumerate(records.categories()):
+        category = existing.get(row.slug)
         if category is None:
-            category = Category(slug=row["slug"])
+            category = Category(slug=row.slug)
             db.session.add(category)
-            existing[row["slug"]] = category
+            existing[row.slug] = category
             added["categories"] += 1
-        category.name = row["name_en"]
-        category.name_kh = row["name_kh"]
-        category.description = row["description_en"]
-        category.description_kh = row["description_kh"]
-        category.sort_order = row["sort_order"]
+        category.name = row.name_en
+        category.name_kh = row.name_kh
+        category.description = row.description_en
+        category.description_kh = row.description_kh
+        category.sort_order = row.sort_order
         category.is_active = True
         if with_images:
             color = palette[index % len(palette)]
             category.image_url = _write_image(
-                "categories", f"{row['slug']}.webp", lambda r=row, c=color: images.category_image(r["name_en"], c)
+                "categories", f"{row.slug}.webp", partial(images.category_image, row.name_en, color)
             )
-    for row in data.CATEGORIES:
-        existing[row["slug"]].parent = existing.get(row["parent"]) if row["parent"] else None
+    for row in records.categories():
+        existing[row.slug].parent = existing.get(row.parent) if row.parent else None
     return existing
 
 
-def _seed_products(categories: dict[str, Category], added: dict, with_images: bool) -> dict[str, Product]:
+def _seed_products(
+    categories: dict[str, Category], added: dict[str, int], with_images: bool, now: datetime
+) -> dict[str, Product]:
     existing = {p.sku: p for p in db.session.scalars(sa.select(Product))}
-    today = utcnow()
-    for index, row in enumerate(data.PRODUCTS):
-        product = existing.get(row["sku"])
+    rows = records.products()
+    for index, row in enumerate(rows):
+        product = existing.get(row.sku)
         if product is not None:
+            if with_images and product.images:  # files of an earlier seed (thumbnails came later)
+                for variant in range(_image_count(row)):
+                    _write_product_image(row, variant)
             continue
-        status = ProductStatus(row["status"])
+        # Spread "created" over the last months so "new arrivals" means something.
+        created = now - timedelta(days=3 * (len(rows) - index))
         product = Product(
-            sku=row["sku"],
-            slug=row["slug"],
-            brand=row["brand"],
-            name_en=row["name_en"],
-            name_kh=row["name_kh"],
-            short_description=row["short_description"],
-            description_en=row["description_en"],
-            description_kh=row["description_kh"],
-            category=row["category"],
-            price=Decimal(row["price"]),
-            compare_at_price=Decimal(row["compare_at_price"]) if row["compare_at_price"] else None,
-            cost_price=Decimal(row["cost_price"]),
-            stock=row["stock"],
-            skin_type=SkinType(row["skin_type"]),
-            skin_concerns=list(row["skin_concerns"]),
-            ingredients=list(row["ingredients"]),
-            usage_instructions=row["usage_instructions"],
-            weight=Decimal(row["weight"]),
-            size=row.get("size"),
-            is_featured=row["is_featured"],
-            status=status,
-            meta_title=row["meta_title"],
-            meta_description=row["meta_description"],
-            # Spread "created" over the last months so "new arrivals" means something.
-            created_at=today - timedelta(days=3 * (len(data.PRODUCTS) - index)),
-            published_at=None
-            if status == ProductStatus.DRAFT
-            else today - timedelta(days=3 * (len(data.PRODUCTS) - index)),
+            sku=row.sku,
+            slug=row.slug,
+            brand=row.brand,
+            name_en=row.name_en,
+            name_kh=row.name_kh,
+            short_description=row.short_description,
+            description_en=row.description_en,
+            description_kh=row.description_kh,
+            category=row.category,
+            price=row.price,
+            compare_at_price=row.compare_at_price,
+            cost_price=row.cost_price,
+            stock=row.stock,
+            skin_type=row.skin_type,
+            skin_concerns=list(row.skin_concerns),
+            ingredients=list(row.ingredients),
+            usage_instructions=row.usage_instructions,
+            weight=row.weight,
+            size=row.size,
+            is_featured=row.is_featured,
+            status=row.status,
+            meta_title=row.meta_title,
+            meta_description=row.meta_description,
+            created_at=created,
+            published_at=None if row.status == ProductStatus.DRAFT else created,
         )
-        product.categories = [categories[row["category"]], *(categories[s] for s in row["extra_categories"])]
+        product.categories = [categories[row.category], *(categories[s] for s in row.extra_categories)]
         if with_images:
-            for variant in range(3 if row["is_featured"] else 2):
-                url = _write_image(
-                    "products",
-                    f"{row['slug']}-{variant + 1}.webp",
-                    lambda r=row, v=variant: images.product_image(
-                        r["name_en"], r["brand"], r["color"], r["shape"], variant=v
-                    ),
-                )
+            for variant in range(_image_count(row)):
                 product.images.append(
-                    ProductImage(image_url=url, alt_text=row["name_en"], sort_order=variant, is_primary=variant == 0)
+                    ProductImage(
+                        image_url=_write_product_image(row, variant),
+                        alt_text=row.name_en,
+                        sort_order=variant,
+                        is_primary=variant == 0,
+                    )
                 )
             product.image_url = product.images[0].image_url
         db.session.add(product)
-        existing[row["sku"]] = product
+        existing[row.sku] = product
         added["products"] += 1
     return existing
 
 
-def _seed_users(added: dict) -> dict[str, User]:
+def _seed_users(added: dict[str, int], now: datetime) -> dict[str, User]:
     existing = {u.email: u for u in db.session.scalars(sa.select(User))}
     hashes = {role: hash_password(password) for role, password in DEMO_PASSWORDS.items()}
-    rows = [*data.STAFF, *({**c, "role": "customer"} for c in data.CUSTOMERS)]
-    for row in rows:
-        if row["email"] in existing:
+    rng = random.Random(94)
+    for row in (*records.staff(), *records.customers()):
+        if row.email in existing:
             continue
-        role = UserRole(row["role"])
+        # Staff since the shop opened; customers over the last year (moved before their first
+        # order by _seed_orders).
+        days = SHOP_OPENED_DAYS_AGO if row.role != UserRole.CUSTOMER else rng.randint(20, 365)
+        joined = now - timedelta(days=days, hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
         user = User(
-            email=row["email"],
-            password_hash=hashes[role.value],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            phone=row.get("phone"),
-            gender=row.get("gender"),
-            date_of_birth=date.fromisoformat(row["date_of_birth"]) if row.get("date_of_birth") else None,
-            skin_type=SkinType(row.get("skin_type", "normal")),
-            language=Language(row.get("language", "en")),
-            role=role,
+            email=row.email,
+            password_hash=hashes[row.role.value],
+            first_name=row.first_name,
+            last_name=row.last_name,
+            phone=row.phone,
+            gender=row.gender,
+            date_of_birth=row.date_of_birth,
+            skin_type=row.skin_type,
+            language=row.language,
+            role=row.role,
             email_verified=True,
-            email_verified_at=utcnow(),
+            email_verified_at=joined + timedelta(minutes=5),
+            created_at=joined,
+            updated_at=joined,
         )
-        for address in row.get("addresses", []):
-            user.addresses.append(UserAddress(**address))
+        for address in row.addresses:
+            user.addresses.append(
+                UserAddress(
+                    type=address.type,
+                    first_name=address.first_name,
+                    last_name=address.last_name,
+                    address_line1=address.address_line1,
+                    address_line2=address.address_line2,
+                    city=address.city,
+                    state=address.state,
+                    postal_code=address.postal_code,
+                    country=address.country,
+                    phone=address.phone,
+                    is_default=address.is_default,
+                    created_at=joined,
+                )
+            )
         db.session.add(user)
-        existing[row["email"]] = user
+        existing[row.email] = user
         added["users"] += 1
     return existing
 
 
-def _seed_coupons(products: dict[str, Product], added: dict) -> dict[str, Coupon]:
+def _window(season: Season, year: int) -> tuple[date, date]:
+    start = date(year, *season.start)
+    return start, date(year + (season.end < season.start), *season.end)
+
+
+def coupon_dates(row: CouponRecord, today: date) -> tuple[date | None, date | None, CouponStatus]:
+    """A coupon's start, end and status on `today`: offsets count from today; a seasonal coupon
+    runs in its season this year, and out of season is scheduled for the next one or has ended
+    with the last one, so no "Khmer New Year" offer runs in December."""
+    if row.season is None:
+        start = today + timedelta(days=row.start_offset_days) if row.start_offset_days is not None else None
+        end = today + timedelta(days=row.end_offset_days) if row.end_offset_days is not None else None
+        return start, end, row.status
+    windows = [_window(row.season, year) for year in (today.year - 1, today.year, today.year + 1)]
+    for start, end in windows:
+        if start <= today <= end:
+            return start, end, row.status
+    if row.season.out_of_season == "scheduled":
+        start, end = next(w for w in windows if w[0] > today)
+        return start, end, row.status
+    start, end = [w for w in windows if w[1] < today][-1]
+    return start, end, CouponStatus.EXPIRED
+
+
+def _seed_coupons(products: dict[str, Product], added: dict[str, int], today: date) -> dict[str, Coupon]:
     db.session.flush()  # product ids for applicable_products
     existing = {c.code: c for c in db.session.scalars(sa.select(Coupon))}
-    today = date.today()
-    for row in data.COUPONS:
-        if row["code"] in existing:
+    for row in records.coupons():
+        if row.code in existing:
             continue
+        start, end, status = coupon_dates(row, today)
         coupon = Coupon(
-            code=row["code"],
-            name=row["name"],
-            description=row["description"],
-            type=CouponType(row["type"]),
-            value=Decimal(row["value"]),
-            max_discount=Decimal(row["max_discount"]) if row["max_discount"] else None,
-            usage_limit=row["usage_limit"],
-            usage_limit_per_user=row["usage_limit_per_user"],
-            min_order_value=Decimal(row["min_order_value"]) if row["min_order_value"] else None,
-            applicable_products=[products[sku].id for sku in row["applicable_products"]] or None,
-            applicable_categories=list(row["applicable_categories"]) or None,
-            status=CouponStatus(row["status"]),
-            is_first_time_only=row["is_first_time_only"],
-            start_date=today + timedelta(days=row["start_offset_days"])
-            if row["start_offset_days"] is not None
-            else None,
-            end_date=today + timedelta(days=row["end_offset_days"]) if row["end_offset_days"] is not None else None,
+            code=row.code,
+            name=row.name,
+            description=row.description,
+            type=row.type,
+            value=row.value,
+            max_discount=row.max_discount,
+            usage_limit=row.usage_limit,
+            usage_limit_per_user=row.usage_limit_per_user,
+            min_order_value=row.min_order_value,
+            applicable_products=[products[sku].id for sku in row.applicable_products] or None,
+            applicable_categories=list(row.applicable_categories) or None,
+            status=status,
+            is_first_time_only=row.is_first_time_only,
+            start_date=start,
+            end_date=end,
         )
         db.session.add(coupon)
-        existing[row["code"]] = coupon
+        existing[row.code] = coupon
         added["coupons"] += 1
     return existing
 
 
-def _seed_orders(users: dict[str, User], products: dict[str, Product], coupons: dict[str, Coupon], added: dict) -> None:
+def _seed_orders(
+    users: dict[str, User],
+    products: dict[str, Product],
+    coupons: dict[str, Coupon],
+    added: dict[str, int],
+    now: datetime,
+) -> None:
     already = db.session.scalar(
         sa.select(sa.func.count()).select_from(Order).where(Order.order_number.like(f"{DEMO_ORDER_PREFIX}%"))
     )
     if already:
         return
     rng = random.Random(2026)
-    customers = [users[c["email"]] for c in data.CUSTOMERS]
+    customers = [users[c.email] for c in records.customers()]
     sellable = [p for p in products.values() if p.status == ProductStatus.ACTIVE]
     percent_coupon = next(
         c for c in coupons.values() if c.type == CouponType.PERCENTAGE and c.status == CouponStatus.ACTIVE
     )
     statuses = list(OrderStatus)
-    now = utcnow()
+    joined_rng = random.Random(95)
     for number in range(1, 43):
         customer = customers[number % len(customers)]
         status = statuses[number % len(statuses)]
         created = now - timedelta(days=rng.randint(0, 90), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
+        if customer.created_at >= created:  # a shopper signs up before ordering
+            customer.created_at = customer.updated_at = created - timedelta(days=joined_rng.randint(1, 120))
+            customer.email_verified_at = customer.created_at + timedelta(minutes=5)
+            for address in customer.addresses:
+                address.created_at = customer.created_at
         chosen = rng.sample(sellable, rng.randint(1, 4))
         items = [
             OrderItem(
@@ -338,39 +420,69 @@ def _seed_orders(users: dict[str, User], products: dict[str, Product], coupons: 
         added["orders"] += 1
 
 
-def _seed_reviews(users: dict[str, User], products: dict[str, Product], added: dict) -> None:
+def _review_texts_by_kind() -> dict[str, list[ReviewText]]:
+    by_kind: dict[str, list[ReviewText]] = {}
+    for text in records.review_texts():
+        by_kind.setdefault(text.kind, []).append(text)
+    return by_kind
+
+
+REVIEWS_PER_PRODUCT = (0, 1, 1, 2, 2, 3)
+
+
+def _seed_reviews(users: dict[str, User], products: dict[str, Product], added: dict[str, int], now: datetime) -> None:
+    """Reviews written for what each product is (a cleanser's review speaks of cleansing), by a
+    customer who writes in the review's language, dated after they joined (and, for a verified
+    purchase, after the delivery)."""
     existing = set(db.session.execute(sa.select(Review.product_id, Review.user_id)).tuples())
-    delivered = set(
-        db.session.execute(
-            sa.select(Order.user_id, OrderItem.product_id)
-            .join(OrderItem, OrderItem.order_id == Order.id)
-            .where(Order.status == OrderStatus.DELIVERED)
-        ).tuples()
-    )
+    delivered: dict[tuple[int, int], datetime] = {}
+    for user_id, product_id, delivered_at in db.session.execute(
+        sa.select(Order.user_id, OrderItem.product_id, Order.delivered_at)
+        .join(OrderItem, OrderItem.order_id == Order.id)
+        .where(Order.status == OrderStatus.DELIVERED, Order.user_id.is_not(None))
+    ).tuples():
+        if user_id is not None and product_id is not None and delivered_at is not None:
+            delivered[(user_id, product_id)] = delivered_at
     rng = random.Random(7)
-    customers = [users[c["email"]] for c in data.CUSTOMERS]
+    by_kind = _review_texts_by_kind()
+    customers = [users[c.email] for c in records.customers()]
+    writers = {
+        language: [c for c in customers if c.language == language] for language in {c.language for c in customers}
+    }
     sellable = sorted((p for p in products.values() if p.status == ProductStatus.ACTIVE), key=lambda p: p.sku)
     statuses = [ReviewStatus.APPROVED] * 6 + [ReviewStatus.PENDING] * 3 + [ReviewStatus.REJECTED]
-    now = utcnow()
-    for index, (rating, _language, title, comment) in enumerate(data.REVIEW_TEXTS * 3):
-        product = sellable[(index * 7) % len(sellable)]
-        customer = customers[(index * 3) % len(customers)]
-        if (product.id, customer.id) in existing:
-            continue
-        existing.add((product.id, customer.id))
-        db.session.add(
-            Review(
-                product_id=product.id,
-                user_id=customer.id,
-                rating=rating,
-                title=title,
-                comment=comment,
-                customer_name=customer.full_name,
-                customer_email=customer.email,
-                status=statuses[index % len(statuses)],
-                is_verified_purchase=(customer.id, product.id) in delivered,
-                helpful_count=rng.randint(0, 25),
-                created_at=now - timedelta(days=rng.randint(0, 120)),
+    index = 0
+    for position, product in enumerate(sellable):
+        own = by_kind.get(product.category, [])
+        texts = own + by_kind.get(ANY_KIND, [])
+        for k in range(REVIEWS_PER_PRODUCT[position % len(REVIEWS_PER_PRODUCT)]):
+            # Mostly texts about this kind of product; now and then one about delivery or price.
+            pool = own if own and (k < 2 or not by_kind.get(ANY_KIND)) else texts
+            text = pool[(position + k * 3) % len(pool)]
+            people = writers.get(text.language) or customers
+            customer = people[(position * 3 + k) % len(people)]
+            if (product.id, customer.id) in existing:
+                continue
+            existing.add((product.id, customer.id))
+            bought = delivered.get((customer.id, product.id))
+            earliest = max(
+                customer.created_at, product.published_at or product.created_at, bought or customer.created_at
             )
-        )
-        added["reviews"] += 1
+            span = max(int((now - earliest).total_seconds()), 1)
+            db.session.add(
+                Review(
+                    product_id=product.id,
+                    user_id=customer.id,
+                    rating=text.rating,
+                    title=text.title,
+                    comment=text.comment,
+                    customer_name=customer.full_name,
+                    customer_email=customer.email,
+                    status=statuses[index % len(statuses)],
+                    is_verified_purchase=bought is not None,
+                    helpful_count=rng.randint(0, 25),
+                    created_at=earliest + timedelta(seconds=rng.randint(0, span)),
+                )
+            )
+            index += 1
+            added["reviews"] += 1
