@@ -12,4 +12,4 @@ RUN pybabel compile -d translations && useradd --create-home shop && mkdir -p in
 USER shop
 
 EXPOSE 8080
-CMD ["sh", "-c", "flask db upgrade && exec gunicorn --worker-class gthread --workers 2 --threads 4 --bind 0.0.0.0:${PORT:-8080} wsgi:app"]
+CMD ["sh", "-c", "flask db upgrade && exec gunicorn -c gunicorn.conf.py wsgi:app"]

@@ -5,8 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 127.0.0.1
-WORKERS ?= 2
-THREADS ?= 4
+# Empty: gunicorn.conf.py chooses (one worker with 8 threads without MONGO_URI, else 2 with 4).
+WORKERS ?=
+THREADS ?=
 SCALE ?= 100000
 export FLASK_APP := wsgi.py
 
@@ -22,8 +23,7 @@ test: install-dev translations-compile
 
 serve:
 	@echo "Serving the shop at http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) --threads $(THREADS) \
-		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	WEB_CONCURRENCY=$(WORKERS) THREADS=$(THREADS) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

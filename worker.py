@@ -1,4 +1,8 @@
-"""RQ worker with an app context: `python worker.py` (or `make worker`)."""
+"""RQ worker with an app context: `python worker.py` (or `make worker`).
+
+It also runs RQ's scheduler (`with_scheduler=True`), which moves retries and scheduled jobs to
+the queue when they are due, and plans the shop's scheduled jobs (shop/scheduling.py) at start.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from rq import Worker
 
 from shop import create_app
 from shop.jobs import QUEUE_NAME, AppJob, get_queue
+from shop.scheduling import for_rq, seed_rq_schedule
 
 
 def main() -> None:
@@ -13,8 +18,9 @@ def main() -> None:
     AppJob.app = app
     with app.app_context():
         queue = get_queue(QUEUE_NAME)
-    if queue is None:
-        raise SystemExit("REDIS_URL (or REDIS_HOST) is not set: without Redis, jobs run inline.")
+        if queue is None:
+            raise SystemExit("REDIS_URL (or REDIS_HOST) is not set: without Redis, jobs run inline.")
+        seed_rq_schedule(queue, for_rq(app.config))
     Worker([queue], connection=queue.connection, job_class=AppJob).work(with_scheduler=True)
 
 

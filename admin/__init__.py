@@ -18,6 +18,7 @@ from admin import (  # noqa: E402,F401  (registers routes)
     coupon_views,
     customer_views,
     order_views,
+    outbox_views,
     product_views,
     review_views,
     views,

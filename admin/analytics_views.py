@@ -7,14 +7,16 @@ import csv
 import io
 from datetime import timedelta
 
-from flask import Response, request
+from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from admin import bp, menu
 from admin.access import admin_required
 from admin.forms import RangeForm
+from admin.support import actor
 from shop.errors import ShopError
+from shop.recommendations.retraining import retrain_now
 from shop.reporting import analytics
 from shop.reporting.periods import Granularity, today
 from web.auth import render_private
@@ -83,3 +85,24 @@ def analytics_csv(report: str):
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename={report}-{start}-{end}.csv"
     return response
+
+
+@bp.post("/analytics/retrain")
+@admin_required
+def analytics_retrain():
+    """'Retrain now': the recommendations from every interaction so far (audited)."""
+    done = retrain_now(actor())
+    if done.queued:
+        flash(
+            _("We are retraining the recommendations in the background: the new lists appear in a few minutes."), "info"
+        )
+    else:
+        flash(
+            _(
+                "Recommendations retrained: %(products)s products, %(interactions)s interactions.",
+                products=done.result["products"],
+                interactions=done.result["interactions"],
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.analytics_page"), 303)

@@ -17,6 +17,7 @@ from shop.catalog.models import Category, ProductStatus
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.paging import Page
+from shop.request_limits import FORM_OVERHEAD, accepts_upload
 from web.auth import render_private
 from web.forms import error_status, show_service_error, submit
 
@@ -141,9 +142,9 @@ def product_edit(product_id: int):
 
 
 @bp.post("/products/<int:product_id>/images")
+@accepts_upload()
 @admin_required
 def product_image_add(product_id: int):
-    request.max_content_length = images.request_limit()
     form = ImageForm()
     if form.validate():
         try:
@@ -209,9 +210,9 @@ def products_export():
 
 
 @bp.route("/products/import", methods=["GET", "POST"])
+@accepts_upload(lambda: transfer.MAX_BYTES + FORM_OVERHEAD)
 @admin_required
 def products_import():
-    request.max_content_length = transfer.MAX_BYTES + 64 * 1024
     form = ImportForm()
     errors, status = [], 200
     if form.is_submitted():

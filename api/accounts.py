@@ -10,12 +10,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 
 from api.admin_access import staff_token_required
-from api.tokens import ROTATED, issue_tokens, revoke, revoke_encoded
+from api.tokens import claim_rotation, issue_tokens, revoke, revoke_encoded, revoke_family
+from shop.accounts import limits
 from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES, GENDERS, User
 from shop.catalog.models import SkinType
 from shop.i18n import to_db_language
-from web.envelope import success_response
+from web.envelope import error_response, success_response
 from web.messages import translatable as _m
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-up, sign-in and tokens")
@@ -165,6 +166,7 @@ def _signed_in(user: User, message: str, status: int = 200):
 
 
 @auth_bp.post("/register")
+@limits.register
 @auth_bp.arguments(RegisterIn)
 def register(data):
     """Create a customer account; a verification email follows. Returns the user and tokens."""
@@ -196,7 +198,9 @@ def logout(data):
 @jwt_required(refresh=True)
 def refresh():
     """Exchange a refresh token (once) for a new token pair."""
-    revoke(get_jwt(), ROTATED)
+    if not claim_rotation(get_jwt()):  # presented twice at once: one wins, the other is reuse
+        revoke_family(get_jwt())
+        return error_response(str(_("Your session has ended. Please sign in again.")), 401)
     return success_response({"tokens": issue_tokens(current_user)})
 
 
@@ -225,19 +229,21 @@ def verify_email(data):
 
 
 @auth_bp.post("/resend-verification")
+@limits.verification_email
 @auth_bp.arguments(EmailIn)
 def resend_verification(data):
     """Send the verification email again (the answer does not say whether the account exists)."""
     accounts.resend_verification(data["email"])
-    return success_response(None, _("If an unconfirmed account uses this email, we have sent a new link."))
+    return success_response(None, _("If an unconfirmed account uses this email, we are sending a new link."))
 
 
 @auth_bp.post("/forgot-password")
+@limits.password_reset_email
 @auth_bp.arguments(EmailIn)
 def forgot_password(data):
     """Email a password reset link (the answer does not say whether the account exists)."""
     accounts.request_password_reset(data["email"])
-    return success_response(None, _("If an account uses this email, we have sent a link to reset the password."))
+    return success_response(None, _("If an account uses this email, we are sending a link to reset the password."))
 
 
 @auth_bp.post("/reset-password")
@@ -249,6 +255,7 @@ def reset_password(data):
 
 
 @auth_bp.post("/change-password")
+@limits.change_password
 @auth_bp.arguments(ChangePasswordIn)
 @jwt_required()
 def change_password(data):

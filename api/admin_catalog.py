@@ -21,6 +21,7 @@ from shop.catalog.models import Category, Product, ProductStatus, SkinType
 from shop.catalog.vocab import SKIN_CONCERNS
 from shop.errors import ShopError
 from shop.extensions import db
+from shop.request_limits import accepts_upload
 from web.envelope import success_response
 
 products_bp = Blueprint("admin_products", __name__, url_prefix="/api/v1/admin/products", description="Staff: products")
@@ -191,10 +192,10 @@ def bulk_delete(data):
 
 
 @products_bp.post("/<int:product_id>/images")
+@accepts_upload()
 @admin_token_required
 def add_image(product_id: int):
     """Upload a photo (multipart field `image`; JPEG, PNG or WebP, at most MAX_FILE_SIZE)."""
-    request.max_content_length = images.request_limit()
     upload = request.files.get("image")
     if upload is None or not upload.filename:
         raise ShopError(_("Choose an image file."), field="image")

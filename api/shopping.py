@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_jwt_extended import current_user, jwt_required
@@ -25,7 +25,7 @@ from shop.orders import services as orders
 from shop.orders.models import Order
 from shop.orders.shipping import methods as shipping_methods
 from shop.wishlist import services as wishlist
-from web.envelope import success_response
+from web.envelope import error_response, success_response
 
 cart_bp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The signed-in shopper's cart")
 wishlist_bp = Blueprint("wishlist", __name__, url_prefix="/api/v1/wishlist", description="Saved products")
@@ -369,6 +369,20 @@ def place(data):
     )
     tracking.track_purchase(signed_in_visitor(), order)
     return success_response(order_json(order), _("Thank you! Your order is placed."), 201)
+
+
+@orders_bp.errorhandler(orders.CartAlreadyOrdered)
+def _already_placed(error: orders.CartAlreadyOrdered):
+    """A concurrent checkout of the same cart won: 409, pointing to the order it placed."""
+    order_id = error.details["order_id"]
+    message = str(error.message)
+    return error_response(
+        message,
+        409,
+        details={"items": [message]},
+        order_id=order_id,
+        order_url=url_for("orders.detail", order_id=order_id),
+    )
 
 
 @orders_bp.get("")

@@ -53,6 +53,32 @@ def revoke(payload: dict[str, Any], reason: str = LOGGED_OUT) -> None:
         _memory_blocklist[key] = (reason, time.time() + ttl)
 
 
+def claim_rotation(payload: dict[str, Any]) -> bool:
+    """Spend a refresh token: True for exactly one caller, however many present it at once
+    (an atomic SET NX in Redis; under a lock in memory). False means it was already spent or
+    revoked: the caller treats it as reuse."""
+    ttl = max(int(payload["exp"] - time.time()), 1)
+    key = f"jwt:revoked:{payload['jti']}"
+    client = get_redis()
+    if client is not None:
+        return bool(client.set(key, ROTATED, ex=ttl, nx=True))
+    with _lock:
+        _reason, until = _memory_blocklist.get(key, (None, 0.0))
+        if until > time.time():
+            return False
+        _memory_blocklist[key] = (ROTATED, time.time() + ttl)
+        return True
+
+
+def revoke_family(payload: dict[str, Any]) -> None:
+    """A spent refresh token came back: someone else has a copy, so every token and session
+    of the user ends."""
+    user = db.session.get(User, int(payload["sub"]))
+    if user is not None and user.auth_version == payload.get("ver"):
+        revoke_all_sessions(user)
+        db.session.commit()
+
+
 def revocation_reason(payload: dict[str, Any]) -> str | None:
     key = f"jwt:revoked:{payload['jti']}"
     client = get_redis()
@@ -88,11 +114,7 @@ def _load_user(_header: dict, payload: dict) -> User | None:
 def _is_revoked(_header: dict, payload: dict) -> bool:
     reason = revocation_reason(payload)
     if reason == ROTATED and payload.get("type") == "refresh":
-        # A refresh token that was already exchanged: someone else has a copy.
-        user = db.session.get(User, int(payload["sub"]))
-        if user is not None and user.auth_version == payload.get("ver"):
-            revoke_all_sessions(user)
-            db.session.commit()
+        revoke_family(payload)
     return reason is not None
 
 

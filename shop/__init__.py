@@ -19,6 +19,17 @@ from sqlalchemy.engine import Engine
 from shop.config import BASE_DIR, INSTANCE_DIR, Config, config_from_env
 
 log = logging.getLogger("shop")
+COMPRESSED_TYPES = (
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+    "text/csv",
+    "text/plain",
+    "application/xml",
+)
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
@@ -63,6 +74,8 @@ def create_server_app(config: Config | dict[str, Any] | None = None) -> Flask:
     walked all of it every time and took 130-200 ms, in the middle of whichever request was
     running. Frozen (moved to the permanent generation), it is no longer walked. Not in
     `create_app`: frozen objects are never freed, and tests build many apps.
+    `flask` commands load wsgi.py too: what only a server does for itself (shop/embedded.py) is
+    started by gunicorn.conf.py's post_worker_init.
     """
     app = create_app(config)
     gc.freeze()
@@ -73,12 +86,20 @@ def register_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (the whole schema on the metadata)
     from shop.accounts.models import User
     from shop.analytics.store import init_mongo
-    from shop.extensions import babel, cache, csrf, db, jwt, limiter, login_manager, migrate
+    from shop.extensions import babel, cache, compress, csrf, db, jwt, limiter, login_manager, migrate
     from shop.i18n import init_locale_cookie, select_locale
     from shop.infra.redis_client import init_redis
+    from shop.request_limits import init_request_limits
+    from shop.static_files import init_static_files
 
+    init_request_limits(app)  # first: the CSRF check below reads forms under these limits
+    from shop.security_headers import init_security_headers
+
+    init_security_headers(app)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+    if app.config["CACHE_TYPE"] in ("RedisCache", "redis"):  # an unreachable Redis is a miss
+        app.config["CACHE_TYPE"] = "shop.cache_store.MissingRedisCache"
     app.config.setdefault("CACHE_REDIS_URL", redis_url)
     app.config.setdefault("CACHE_KEY_PREFIX", "")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 900)
@@ -88,8 +109,19 @@ def register_extensions(app: Flask) -> None:
     # Smoother than fixed windows (no double burst at a window's edge), and its headers cost one
     # Redis call where a fixed window's cost two.
     app.config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
+    # Redis unreachable: the same limits, counted in this process, until it answers again.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+
+    # Compressed: pages, CSS, JS, JSON (not images and fonts: compressed already). zstd is the
+    # cheapest for the CPU at a ratio close to brotli's; the static files and the cached product
+    # page are compressed once, not per request (shop/static_files.py, shop/compression.py).
+    app.config.setdefault("COMPRESS_MIMETYPES", list(COMPRESSED_TYPES))
+    app.config.setdefault("COMPRESS_ALGORITHM", ["zstd", "br", "gzip"])
 
     db.init_app(app)
+    compress.init_app(app)
+    init_static_files(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -176,6 +208,13 @@ def log_startup_choices(app: Flask) -> None:
         "env": app.config.get("ENV_NAME"),
         "database": database,
         "redis": redis_url.split("@")[-1] if redis_url else "none: in-process cache, memory rate limits, inline jobs",
-        "mongo": "MongoDB" if app.config.get("MONGO_URI") else "mongomock (in-process)",
+        "mongo": "MongoDB"
+        if app.config.get("MONGO_URI")
+        else f"mongomock (in-process), kept by the server in {app.config.get('ANALYTICS_FILE') or 'no file'}",
+        "mail": (
+            f"SMTP {app.config['SMTP_HOST']}:{app.config['SMTP_PORT']}"
+            if app.config.get("SMTP_HOST")
+            else f"none: emails written to {app.config['OUTBOX_PATH']} (see /admin/outbox)"
+        ),
     }
     log.info("startup", extra={"fields": choices})

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -44,6 +46,11 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Admin login:     admin@skincare.example / {DEMO_PASSWORDS['admin']}")
         click.echo(f"Moderator login: moderator@skincare.example / {DEMO_PASSWORDS['moderator']}")
         click.echo(f"Customers:       any @example.com demo customer / {DEMO_PASSWORDS['customer']}")
+        config = app.config
+        mail = f"SMTP {config['SMTP_HOST']}" if config.get("SMTP_HOST") else f"written to {config['OUTBOX_PATH']}/"
+        click.echo(f"Emails:          {mail} (staff: /admin/outbox)")
+        if not config.get("MONGO_URI"):
+            click.echo(f"Analytics:       {config.get('ANALYTICS_FILE')} (kept by the server; one worker)")
 
     @app.cli.group("recommend")
     def recommend() -> None:
@@ -57,10 +64,17 @@ def register_commands(app: Flask) -> None:
         from shop.recommendations.jobs import train_recommendations
 
         if enqueue:
+            if not app.config.get("MONGO_URI"):
+                raise click.ClickException(
+                    "Without MONGO_URI an RQ worker would train into its own in-process store, which "
+                    "nobody reads: run `flask recommend train` without --enqueue (with the server "
+                    "stopped), or use 'Retrain now' on /admin/analytics."
+                )
             enqueue_job(train_recommendations)
             click.echo("Recommendation training queued.")
             return
-        result = train_recommendations()
+        with _analytics_store():
+            result = train_recommendations()
         click.echo(
             f"Recommendations: {result['products']} products, {result['interactions']} interactions, "
             f"{result['users']} users; trained in {result['training_seconds']} s, {result['seconds']} s in all."
@@ -82,12 +96,13 @@ def register_commands(app: Flask) -> None:
         from shop.jobs import enqueue
 
         chosen = day.date() if day else datetime.now(UTC).date() - timedelta(days=1)
-        if now:
-            rollup_day(chosen.isoformat())
-            click.echo(f"Metrics for {chosen} computed.")
-        else:
-            enqueue(rollup_day, chosen.isoformat())
-            click.echo(f"Metrics rollup for {chosen} enqueued (run at once without Redis).")
+        with _analytics_store():
+            if now:
+                rollup_day(chosen.isoformat())
+                click.echo(f"Metrics for {chosen} computed.")
+            else:
+                enqueue(rollup_day, chosen.isoformat())
+                click.echo(f"Metrics rollup for {chosen} enqueued (run at once without Redis).")
 
     analytics_cli = AppGroup("analytics", help="Analytics events in MongoDB.")
 
@@ -97,11 +112,33 @@ def register_commands(app: Flask) -> None:
         from shop.analytics.store import get_mongo
         from shop.analytics.writer import ensure_indexes
 
-        ensure_indexes(get_mongo(), app.config["ANALYTICS_RAW_TTL_DAYS"])
+        with _analytics_store():
+            ensure_indexes(get_mongo(), app.config["ANALYTICS_RAW_TTL_DAYS"])
         click.echo(f"Analytics indexes ready (raw events kept {app.config['ANALYTICS_RAW_TTL_DAYS']} days).")
 
     app.cli.add_command(metrics_cli)
     app.cli.add_command(analytics_cli)
+
+
+@contextlib.contextmanager
+def _analytics_store() -> Iterator[None]:
+    """The analytics store a command works on: MongoDB, or on the embedded default the saved
+    file (instance/analytics.json), refused while the server holds it."""
+    from flask import current_app
+
+    from shop.analytics.persistence import StoreOwned, command_store
+
+    try:
+        # current_app is typed as Flask, not as the proxy it is
+        with command_store(current_app._get_current_object()) as store:  # type: ignore[attr-defined]
+            if store is not None:
+                click.echo(f"Analytics store: {store.path}")
+            yield
+    except StoreOwned as owned:
+        raise click.ClickException(
+            f"The shop's server is running and keeps the analytics store in its process ({owned}). "
+            "Use 'Retrain now' on /admin/analytics, or stop the server and run this command again."
+        ) from None
 
 
 def _refresh_catalog() -> None:

@@ -122,20 +122,31 @@ class Config:
     ANALYTICS_BUFFER_SIZE = int(env("ANALYTICS_BUFFER_SIZE", "10000"))
     ANALYTICS_BATCH_SIZE = int(env("ANALYTICS_BATCH_SIZE", "500"))
     ANALYTICS_FLUSH_SECONDS = float(env("ANALYTICS_FLUSH_SECONDS", "2"))
+    # Without MONGO_URI the server keeps the in-process store in this file (shop/analytics/persistence.py).
+    ANALYTICS_FILE: str | None = str(Path(env("ANALYTICS_FILE", str(INSTANCE_DIR / "analytics.json"))).resolve())
+    ANALYTICS_SAVE_SECONDS = float(env("ANALYTICS_SAVE_SECONDS", "60"))
 
     JWT_SECRET_KEY = env("JWT_SECRET", DEFAULT_JWT_SECRET)
     JWT_ACCESS_TOKEN_EXPIRES = parse_duration(env("JWT_EXPIRES_IN", "24h"))
     JWT_REFRESH_TOKEN_EXPIRES = parse_duration(env("REFRESH_TOKEN_EXPIRES_IN", "7d"))
 
-    SMTP_HOST = env("SMTP_HOST", "localhost")
+    # No SMTP_HOST: emails are written to OUTBOX_PATH as .eml files (read them at /admin/outbox).
+    SMTP_HOST = env("SMTP_HOST")
     SMTP_PORT = int(env("SMTP_PORT", "25"))
     SMTP_USERNAME = env("SMTP_USERNAME")
     SMTP_PASSWORD = env("SMTP_PASSWORD")
     SMTP_USE_TLS = env("SMTP_USE_TLS", "false").lower() == "true"
     FROM_EMAIL = env("FROM_EMAIL", "noreply@skincare.example")
     FROM_NAME = env("FROM_NAME", "Skincare Shop")
+    OUTBOX_PATH = str(Path(env("OUTBOX_PATH", str(INSTANCE_DIR / "outbox"))).resolve())
+    # Seconds RQ waits before each retry of a failed email job: 3 retries over about ten minutes.
+    MAIL_RETRY_INTERVALS = (60, 180, 360)
 
     MAX_FILE_SIZE = parse_size(env("MAX_FILE_SIZE", "10MB"))
+    # Every other request body (JSON, forms): larger ones are refused with 413 (shop/request_limits.py).
+    MAX_BODY_SIZE = parse_size(env("MAX_BODY_SIZE", "1MB"))
+    # Product photos: decoding costs about 4 bytes a pixel, so a small file can be a huge image.
+    MAX_IMAGE_PIXELS = int(env("MAX_IMAGE_PIXELS", "25000000"))
     UPLOAD_PATH = str(Path(env("UPLOAD_PATH", str(INSTANCE_DIR / "uploads"))).resolve())
     ALLOWED_FILE_TYPES = tuple(
         t.strip().lower() for t in env("ALLOWED_FILE_TYPES", "jpg,jpeg,png,webp").split(",") if t.strip()
@@ -143,6 +154,8 @@ class Config:
 
     RATE_LIMIT_REQUESTS = int(env("RATE_LIMIT_REQUESTS", "100"))
     RATE_LIMIT_WINDOW = parse_duration(env("RATE_LIMIT_WINDOW", "60s"))
+    # Per address over every endpoint together (storefront page views are not counted).
+    RATE_LIMIT_GLOBAL = env("RATE_LIMIT_GLOBAL", "300 per minute")
     ML_SERVICE_URL = env("ML_SERVICE_URL")
     RECOMMENDATION_MODEL_VERSION = env("RECOMMENDATION_MODEL_VERSION", "1.0")
     SKIN_ANALYSIS_MODEL_VERSION = env("SKIN_ANALYSIS_MODEL_VERSION", "1.0")
@@ -150,6 +163,8 @@ class Config:
     RECOMMEND_REBUY_DAYS = int(env("RECOMMEND_REBUY_DAYS", "60"))
     # Stored recommendations expire (MongoDB TTL index) this long after training.
     RECOMMEND_TTL = parse_duration(env("RECOMMEND_TTL", "48h"))
+    # Stored cart lines untouched this many days are deleted by the nightly clean-up (shop.scheduling).
+    CART_ABANDONED_DAYS = int(env("CART_ABANDONED_DAYS", "60"))
     # How many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*.
     TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
 

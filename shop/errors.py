@@ -53,3 +53,16 @@ class TooManyAttempts(ShopError):
     def __init__(self, retry_after: int, message: Any = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(ShopError):
+    """A store this needs (Redis: sessions, carts, token revocation) cannot be reached: 503 with
+    Retry-After. What can do without it (the catalog, the cache, the limiter) goes on."""
+
+    status = 503
+    code = "unavailable"
+    default_message = _l("This part of the shop is unavailable for a moment. Please try again in a minute.")
+
+    def __init__(self, message: Any = None, *, retry_after: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -2,8 +2,10 @@
 
 from typing import TYPE_CHECKING
 
+from flask import current_app
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -41,6 +43,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
-limiter = Limiter(key_func=get_remote_address)
+compress = Compress()
+
+
+def global_rate_limit() -> str:
+    """RATE_LIMIT_GLOBAL: what one address may send in all, every endpoint together (each
+    endpoint's own limit still applies). Storefront page views are exempt (shop.create_app)."""
+    return current_app.config["RATE_LIMIT_GLOBAL"]
+
+
+limiter = Limiter(key_func=get_remote_address, application_limits=[global_rate_limit])
 
 jwt = JWTManager()

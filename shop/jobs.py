@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+import redis
 from flask import Flask, current_app
-from rq import Queue
+from rq import Queue, Retry
 from rq.job import Job
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -21,6 +22,26 @@ from shop.infra.redis_client import get_redis
 log = logging.getLogger("shop.jobs")
 QUEUE_NAME = "default"
 _PENDING_KEY = "shop_pending_jobs"
+_RETRY_SETTING = "shop_retry_setting"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def retried(setting: str) -> Callable[[F], F]:
+    """Mark a job function to be retried by RQ after a failure, waiting the seconds listed in
+    the config `setting` (e.g. MAIL_RETRY_INTERVALS = (60, 180, 360): three more tries over ten
+    minutes). Inline jobs (no Redis) run once."""
+
+    def mark(func: F) -> F:
+        setattr(func, _RETRY_SETTING, setting)
+        return func
+
+    return mark
+
+
+def _retry_for(func: Callable[..., Any]) -> Retry | None:
+    setting = getattr(func, _RETRY_SETTING, None)
+    intervals = list(current_app.config.get(setting) or ()) if setting else []
+    return Retry(max=len(intervals), interval=intervals) if intervals else None
 
 
 def get_queue(name: str = QUEUE_NAME) -> Queue | None:
@@ -50,10 +71,13 @@ def _flushed(session: Session) -> bool:
 def _dispatch(func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     queue = get_queue()
     if queue is not None:
-        with queue.connection.pipeline() as pipe:  # one round trip instead of two
-            queue.enqueue(func, *args, pipeline=pipe, **kwargs)
-            pipe.execute()
-        return
+        try:
+            with queue.connection.pipeline() as pipe:  # one round trip instead of two
+                queue.enqueue(func, *args, pipeline=pipe, retry=_retry_for(func), **kwargs)
+                pipe.execute()
+            return
+        except redis.RedisError:  # what triggered it has committed: run it here rather than lose it
+            log.warning("redis unreachable: running %s inline", getattr(func, "__name__", func))
     # A fresh app context gives the job its own session, as an RQ worker would have; the
     # caller's session has just committed and may not emit SQL inside its commit hook.
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as the proxy it is

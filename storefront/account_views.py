@@ -6,17 +6,14 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from shop.accounts import limits
 from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES
-from shop.extensions import limiter
 from shop.i18n import remember_locale
 from storefront import bp
 from web.account_forms import AddressForm, ChangePasswordForm, ProfileForm
 from web.auth import remembered, render_private, sign_in
 from web.forms import submit
-
-# Per IP: the current password is checked here too, so guessing it is throttled.
-CHANGE_PASSWORD_LIMIT = "10 per 15 minutes"
 
 
 def _me():
@@ -59,7 +56,7 @@ def profile():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(CHANGE_PASSWORD_LIMIT, methods=["POST"])
+@limits.change_password
 def change_password():
     form = ChangePasswordForm()
     outcome = submit(form, lambda: accounts.change_password(_me(), form.current_password.data, form.new_password.data))

@@ -10,9 +10,9 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts import limits
 from shop.accounts import services as accounts
 from shop.errors import ShopError
-from shop.extensions import limiter
 from shop.i18n import current_locale, to_db_language
 from storefront import bp
 from web.account_forms import (
@@ -24,10 +24,6 @@ from web.account_forms import (
 from web.auth import render_private, safe_next_url, sign_in, sign_out
 from web.forms import error_status, show_service_error, submit
 
-# Per IP, on top of the services' own limits: these send email or create accounts.
-EMAIL_SENDING_LIMIT = "10 per 15 minutes"
-REGISTER_LIMIT = "20 per hour"
-
 
 def redirect_after_sign_in(default: str = "storefront.account"):
     """To `?next=` when it is a path on this site, else to `default` (no open redirect)."""
@@ -35,7 +31,7 @@ def redirect_after_sign_in(default: str = "storefront.account"):
 
 
 @bp.route("/account/register", methods=["GET", "POST"])
-@limiter.limit(REGISTER_LIMIT, methods=["POST"])
+@limits.register
 def register():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("storefront.account"))
@@ -88,7 +84,7 @@ def verify_email():
 
 
 @bp.route("/account/resend-verification", methods=["GET", "POST"])
-@limiter.limit(EMAIL_SENDING_LIMIT, methods=["POST"])
+@limits.verification_email
 def resend_verification():
     form = EmailForm()
     if request.method == "GET" and current_user.is_authenticated:
@@ -101,7 +97,7 @@ def resend_verification():
 
 
 @bp.route("/account/forgot-password", methods=["GET", "POST"])
-@limiter.limit(EMAIL_SENDING_LIMIT, methods=["POST"])
+@limits.password_reset_email
 def forgot_password():
     form = EmailForm()
     outcome = submit(form, lambda: accounts.request_password_reset(form.email.data))

@@ -270,7 +270,9 @@ def _cached_product_page(slug: str) -> Response:
         catalog.store_page(slug, locale, entry, generation)
     if "product_id" in entry:  # entries cached before analytics lacked it: they expire soon
         track.product_view(entry["product_id"], entry.get("category"))
-    return page_response(entry, csrf.token(), request.if_none_match, request.if_modified_since)
+    return page_response(
+        entry, csrf.token(), request.if_none_match, request.if_modified_since, request.headers.get("Accept-Encoding")
+    )
 
 
 def _product_context(product: Product) -> dict:

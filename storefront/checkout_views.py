@@ -225,6 +225,9 @@ def checkout_place():
 
 def _refused(form: PlaceOrderForm, error: ShopError):
     """Nothing was written: the review again, priced afresh, with the reason."""
+    if isinstance(error, orders.CartAlreadyOrdered):  # sent twice: the first request placed it
+        flash(str(error.message), "info")
+        return redirect(url_for("storefront.order_detail", order_id=error.details["order_id"]), 303)
     view, empty = _cart_or_redirect()
     if empty:
         return empty

@@ -16,14 +16,17 @@ from shop.orders.services import MAX_QUANTITY
 from shop.reviews.models import RATINGS_BEST_FIRST
 
 
-def lang_url(code: str) -> str:
-    """The current page's URL in another language."""
+def lang_url(code: str | None, external: bool = False) -> str:
+    """The current page's URL in another language (`None`: without one, the x-default that
+    follows the browser's language); `external` for the absolute URL that `hreflang` wants."""
     args = request.args.to_dict(flat=False)
-    args["lang"] = [code]
+    args.pop("lang", None)
+    if code:
+        args["lang"] = [code]
     if request.endpoint is None:
-        return url_for("storefront.home", lang=code)
+        return url_for("storefront.home", _external=external, **({"lang": code} if code else {}))
     values: dict[str, Any] = {**(request.view_args or {}), **args}
-    return url_for(request.endpoint, **values)
+    return url_for(request.endpoint, _external=external, **values)
 
 
 def money_riel(value: Any, sign: str = "") -> Markup:

@@ -64,9 +64,14 @@ def build_app(tmp_path: Path, **overrides) -> Flask:
         "JWT_SECRET_KEY": "test-jwt-secret-that-is-at-least-32-bytes",
         "SERVER_NAME": None,
         "UPLOAD_PATH": str(tmp_path / "uploads"),
+        "OUTBOX_PATH": str(tmp_path / "outbox"),
+        "ANALYTICS_FILE": None,  # a test's mongomock store is never saved (tests/smoke saves theirs)
         "MONGO_URI": None,
         "JOBS_RAISE": True,
         "LOG_LEVEL": "WARNING",
+        # Route sweeps send hundreds of requests from one address; tests/api/test_races_and_limits.py
+        # checks the global limit with a small one.
+        "RATE_LIMIT_GLOBAL": "100000 per minute",
     }
     config.update(overrides)
     application = create_app(config)

@@ -12,8 +12,9 @@ def success_response(data: Any = None, message: str = "", status: int = 200):
     return jsonify(body), status
 
 
-def error_response(message: str, status: int, details: Any = None):
-    error: dict[str, Any] = {"code": status, "request_id": g.get("request_id")}
+def error_response(message: str, status: int, details: Any = None, **extra: Any):
+    """`extra` adds fields to `error` (such as the `order_id` a refusal points to)."""
+    error: dict[str, Any] = {"code": status, "request_id": g.get("request_id"), **extra}
     if details:
         error["details"] = details
     return jsonify({"success": False, "message": message, "error": error}), status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -9,7 +10,10 @@ from flask_babel import lazy_gettext as _l
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import normalize_locale
+from shop.infra.columns import utcnow
+from shop.infra.transactions import rows_changed
 from shop.infra.urls import external_url
+from shop.jobs import retried
 from shop.mail import send_email
 
 
@@ -25,6 +29,7 @@ def _send(user: User, template: str, subject, **context) -> None:
         )
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_verification_email(user_id: int, raw_token: str) -> None:
     """The 'confirm your email' message with its single-use link."""
     user = db.session.get(User, user_id)
@@ -34,6 +39,7 @@ def send_verification_email(user_id: int, raw_token: str) -> None:
     _send(user, "verify_email", _l("Confirm your email address"), link=link)
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_password_reset_email(user_id: int, raw_token: str) -> None:
     """The password reset link (valid for one hour, once)."""
     user = db.session.get(User, user_id)
@@ -43,6 +49,7 @@ def send_password_reset_email(user_id: int, raw_token: str) -> None:
     _send(user, "reset_password", _l("Reset your password"), link=link)
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_password_changed_email(user_id: int) -> None:
     """Tell the user their password changed, in case it was not them."""
     user = db.session.get(User, user_id)
@@ -50,3 +57,21 @@ def send_password_changed_email(user_id: int) -> None:
         return
     link = external_url("storefront.forgot_password")
     _send(user, "password_changed", _l("Your password was changed"), link=link)
+
+
+def clear_expired_tokens() -> dict[str, int]:
+    """The nightly clean-up (shop.scheduling): forget verification and reset tokens whose time
+    is over. Their links were refused already; this keeps no dead secrets. Idempotent."""
+    now = utcnow()
+    verification = rows_changed(
+        sa.update(User)
+        .where(User.email_verification_expires < now)
+        .values(email_verification_token=None, email_verification_expires=None)
+    )
+    reset = rows_changed(
+        sa.update(User)
+        .where(User.password_reset_expires < now)
+        .values(password_reset_token=None, password_reset_expires=None)
+    )
+    db.session.commit()
+    return {"verification_tokens": verification, "reset_tokens": reset}

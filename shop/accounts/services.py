@@ -202,26 +202,38 @@ def authenticate(email: str, password: str, *, ip: str | None = None, staff_only
     refused with TooManyAttempts (even a right password) until the window ends.
     """
     ip_key, account_key = login_keys(email, ip)
-    for key, limit in ((ip_key, MAX_FAILURES_PER_IP), (account_key, MAX_FAILURES_PER_ACCOUNT)):
-        window = attempts.current(key)
-        if window.count >= limit:
-            raise TooManyAttempts(window.retry_after)
+    # Counted before the password is checked, with an atomic increment: however many guesses
+    # arrive at once, at most the limit get checked. A success gives its count back.
+    _count_attempt(ip_key, MAX_FAILURES_PER_IP)
+    try:
+        _count_attempt(account_key, MAX_FAILURES_PER_ACCOUNT)
+    except TooManyAttempts:
+        attempts.release(ip_key)  # a locked account tests no password: not this address's guess
+        raise
     user = find_user_by_email(email)
     # Verify against a dummy hash when there is no user, so timing does not reveal accounts.
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid:
-        attempts.record(ip_key, LOGIN_WINDOW_SECONDS)
-        attempts.record(account_key, LOGIN_WINDOW_SECONDS)
         raise InvalidCredentials()
+    attempts.release(ip_key)
     if not user.is_active:
+        attempts.release(account_key)
         raise AccountSuspended()
     if staff_only and not user.is_staff:
+        attempts.release(account_key)
         raise NotStaff()
     attempts.clear(account_key)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
     return user
+
+
+def _count_attempt(key: str, limit: int) -> None:
+    """Count one attempt on `key`; TooManyAttempts when it is past `limit` in the window."""
+    window = attempts.record(key, LOGIN_WINDOW_SECONDS)
+    if window.count > limit:
+        raise TooManyAttempts(window.retry_after)
 
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
@@ -276,12 +288,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
     Wrong current passwords count towards the account's sign-in lockout: a stolen session
     cannot be used to guess the password."""
     _, account_key = login_keys(user.email, None)
-    window = attempts.current(account_key)
-    if window.count >= MAX_FAILURES_PER_ACCOUNT:
-        raise TooManyAttempts(window.retry_after)
+    _count_attempt(account_key, MAX_FAILURES_PER_ACCOUNT)
     if not verify_password(user.password_hash, current_password):
-        attempts.record(account_key, LOGIN_WINDOW_SECONDS)
         raise InvalidCredentials(_l("Your current password is not correct."), field="current_password")
+    attempts.release(account_key)
     check_password(new_password, email=user.email, field="new_password")
     if verify_password(user.password_hash, new_password):
         raise WeakPassword(_l("Choose a password different from your current one."), field="new_password")

@@ -54,6 +54,11 @@ class EventBuffer:
         self.last_error: str | None = None
 
     @property
+    def write_lock(self) -> threading.Lock:
+        """Held while a batch is written: whoever copies the store takes it for a whole copy."""
+        return self._write_lock
+
+    @property
     def depth(self) -> int:
         """Records waiting to be written."""
         return self._queue.qsize()

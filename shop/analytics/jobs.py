@@ -8,7 +8,7 @@ enqueues `rollup_day` for yesterday on RQ (or runs it at once without Redis).
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from shop.analytics import metrics
 from shop.analytics.rollup import rollup
@@ -23,3 +23,9 @@ def rollup_day(day_iso: str) -> str:
         metrics.JOB_DURATION.labels("rollup").observe(time.perf_counter() - started)
     metrics.LAST_ROLLUP.set_to_current_time()
     return day_iso
+
+
+def rollup_yesterday() -> str:
+    """The nightly job (shop.scheduling): roll up yesterday (UTC). Idempotent: a rollup replaces
+    the day's document."""
+    return rollup_day((datetime.now(UTC).date() - timedelta(days=1)).isoformat())

@@ -1,14 +1,19 @@
 """Product photos: checked by their content (Pillow), not their name; stored as WebP in two
 sizes under UPLOAD_PATH/products/<product id>/ and served by the app at /uploads/...
 
-A file larger than MAX_FILE_SIZE, one Pillow cannot read, or a format not in
-ALLOWED_FILE_TYPES is refused with the reason.
+A file larger than MAX_FILE_SIZE, one Pillow cannot read, a format not in ALLOWED_FILE_TYPES,
+or an image of more than MAX_IMAGE_PIXELS is refused with the reason. Pixels are what decoding
+costs (a 116 KB PNG of 6300 x 6300 needs 455 MB): they are counted from the header before
+anything is decoded, JPEGs are decoded at the smallest scale the large photo needs (Pillow's
+draft), and one upload at a time per process decodes: concurrent uploads wait instead of
+multiplying the memory.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import threading
 import uuid
 import warnings
 from collections.abc import Iterable, Sequence
@@ -31,7 +36,8 @@ log = logging.getLogger("shop.catalog.images")
 URL_PREFIX = "/uploads/"
 LARGE = 1600
 THUMB = 400
-MAX_PIXELS = 40_000_000
+# Decoding and re-encoding a photo, one at a time in this process (see the module docstring).
+_decoding = threading.BoundedSemaphore(1)
 # Pillow's format names for the extensions ALLOWED_FILE_TYPES speaks of.
 FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
 
@@ -39,11 +45,6 @@ FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "
 class FileTooLarge(ShopError):
     status = 413
     code = "file_too_large"
-
-
-def request_limit() -> int:
-    """The largest request body an upload may come in (the file plus the form around it)."""
-    return current_app.config["MAX_FILE_SIZE"] + 64 * 1024
 
 
 def thumbnail_url(image_url: str) -> str:
@@ -63,22 +64,66 @@ def read_upload(stream: IO[bytes]) -> bytes:
     return data
 
 
-def _open(data: bytes) -> Image.Image:
+class TooManyPixels(ShopError):
+    status = 413
+    code = "too_many_pixels"
+
+
+def decode(data: bytes) -> Image.Image:
+    """The upload as an image, checked: its size in pixels is read from the header and refused
+    past MAX_IMAGE_PIXELS before any decoding; a JPEG is decoded at the smallest scale that
+    still gives the LARGE photo. Call it holding `_decoding`."""
     allowed = {FORMATS[t] for t in current_app.config["ALLOWED_FILE_TYPES"] if t in FORMATS}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
+            probe = Image.open(io.BytesIO(data))  # reads the header only
+            _check_pixels(*probe.size)
             probe.verify()  # a truncated or forged file fails here
             image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise ShopError(_l("The image is too large in pixels."), field="image")
+            if image.format == "JPEG":
+                image.draft(None, _fitted(image.size, LARGE))
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own, larger cap
+        raise _too_many_pixels() from None
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        IndexError,
+        Warning,
+    ):  # IndexError: a PNG without pixel data
         raise ShopError(_l("This file is not an image we can read (JPEG, PNG or WebP)."), field="image") from None
     if image.format not in allowed:
         raise ShopError(_l("This image type is not accepted (JPEG, PNG or WebP)."), field="image")
     return image
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width * height > current_app.config["MAX_IMAGE_PIXELS"]:
+        raise _too_many_pixels(width, height)
+
+
+def _too_many_pixels(width: int | None = None, height: int | None = None) -> TooManyPixels:
+    limit = round(current_app.config["MAX_IMAGE_PIXELS"] / 1_000_000, 1)
+    if width is None:
+        return TooManyPixels(_l("The image has too many pixels: at most %(max)s million.", max=limit), field="image")
+    return TooManyPixels(
+        _l(
+            "The image is %(width)s × %(height)s pixels; at most %(max)s million pixels are accepted.",
+            width=width,
+            height=height,
+            max=limit,
+        ),
+        field="image",
+    )
+
+
+def _fitted(size: tuple[int, int], box: int) -> tuple[int, int]:
+    """`size` scaled down (never up) to fit in a `box` x `box` square, keeping its shape."""
+    ratio = min(box / size[0], box / size[1], 1.0)
+    return max(int(size[0] * ratio), 1), max(int(size[1] * ratio), 1)
 
 
 def _webp(image: Image.Image, size: int) -> bytes:
@@ -100,8 +145,8 @@ def _path(url: str) -> Path:
 
 def add_image(product_id: int, data: bytes, *, actor: Actor, alt_text: str | None = None) -> ProductImage:
     """Store a photo of a product (the first one becomes its main photo)."""
-    image = _open(data)
-    large, small = _webp(image, LARGE), _webp(image, THUMB)
+    with _decoding, decode(data) as image:
+        large, small = _webp(image, LARGE), _webp(image, THUMB)
     url = f"{URL_PREFIX}products/{product_id}/{uuid.uuid4().hex}.webp"
     try:
         product = db.session.scalar(sa.select(Product).where(Product.id == product_id).with_for_update())

@@ -677,6 +677,8 @@ def cached_page(slug: str, locale: str) -> tuple[dict | None, int]:
     if not catalog_cache_enabled():
         return None, 0
     generation = _generation()
+    if generation is None:  # the cache is unreachable: no page can be known to be current
+        return None, 0
     key = page_cache_key(slug, locale)
     with _local_lock:
         entry = _local["pages"].get(key)
@@ -693,7 +695,7 @@ def cached_page(slug: str, locale: str) -> tuple[dict | None, int]:
 def store_page(slug: str, locale: str, entry: dict, generation: int) -> None:
     """Remember a rendered page (a dict: etag, last_modified, html) rendered in `generation`,
     read before rendering: a page rendered while the catalog changed is stale at once."""
-    if catalog_cache_enabled():
+    if catalog_cache_enabled() and generation:
         key = page_cache_key(slug, locale)
         entry = {**entry, "generation": generation}
         cache.set(key, entry, timeout=PAGE_TTL)

@@ -9,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import normalize_locale
+from shop.jobs import retried
 from shop.mail import send_email
 from shop.orders.models import Order
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_order_confirmation(order_id: int) -> None:
     """'Thank you for your order' with the items and totals."""
     order = db.session.get(Order, order_id)
@@ -20,6 +22,7 @@ def send_order_confirmation(order_id: int) -> None:
         _send(order, _l("Your order %(number)s", number=order.order_number), "order_confirmation")
 
 
+@retried("MAIL_RETRY_INTERVALS")
 def send_shipping_notice(order_id: int) -> None:
     """'Your order is on its way' with the tracking number, in the shopper's language."""
     order = db.session.get(Order, order_id)

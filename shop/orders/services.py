@@ -4,12 +4,15 @@ shoppers can never oversell a product or over-use a coupon."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, cast
 
+import redis
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -33,9 +36,13 @@ from shop.orders.shipping import methods as shipping_methods
 from shop.orders.shipping import shipping_rate, tax_rate
 from shop.paging import Page, paginate
 
+log = logging.getLogger("shop.orders")
 ZERO = Decimal("0.00")
 MAX_QUANTITY = 99
 PAYMENT_METHODS = {"cod": _l("Cash on delivery")}
+# A cart found empty under the checkout lock was most likely turned into an order this recently.
+RECENT_ORDER = timedelta(minutes=10)
+
 # What a shopper may cancel themselves (staff may cancel more: see TRANSITIONS).
 CANCELLABLE = {OrderStatus.PENDING, OrderStatus.CONFIRMED}
 NOT_CANCELLABLE = _l("This order can no longer be cancelled.")
@@ -56,6 +63,14 @@ TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
 class OutOfStock(ShopError):
     status = 409
     code = "out_of_stock"
+
+
+class CartAlreadyOrdered(Conflict):
+    """The cart was emptied by an order placed a moment ago (a double submit, two tabs, a retry
+    without an idempotency key): `order_id` names that order when there is one."""
+
+    code = "cart_already_ordered"
+    default_message = _l("Your cart is empty: this order was already placed.")
 
 
 class ProductUnavailable(ShopError):
@@ -241,6 +256,12 @@ def place_order(checkout: Checkout) -> Order:
             if "order_number" not in str(error.orig):
                 raise
             # Two orders drew the same random number (about 1 in 700 million a day): again.
+        except CartAlreadyOrdered:
+            db.session.rollback()
+            existing = find_by_idempotency_key(checkout.idempotency_key) if checkout.idempotency_key else None
+            if existing is not None:  # the same form sent twice: the first request's order
+                return _same_owner(existing, checkout)
+            raise
         except Exception:
             db.session.rollback()
             raise
@@ -249,10 +270,13 @@ def place_order(checkout: Checkout) -> Order:
 
 def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     """The transaction itself (place_order retries it on a clash of order numbers)."""
-    if checkout.user_id is not None and checkout.coupon_code:
+    if checkout.user_id is not None and (checkout.coupon_code or checkout.from_cart_of is not None):
         # One coupon checkout at a time per shopper: per-user coupon limits and first-order-only
-        # coupons cannot be raced. Without a coupon nothing depends on the shopper's other orders.
+        # coupons cannot be raced. One checkout of the cart at a time, too: it is read again under
+        # the lock, so racing requests make one order. Otherwise nothing depends on other orders.
         db.session.execute(sa.select(User.id).where(User.id == checkout.user_id).with_for_update())
+    if checkout.from_cart_of is not None:
+        items = _cart_under_lock(checkout.from_cart_of)
     priced = quote(
         items,
         user_id=checkout.user_id,
@@ -288,6 +312,26 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     return order
 
 
+def _cart_under_lock(user_id: int) -> list[BasketItem]:
+    """The cart's lines as the table holds them now (the caller holds the shopper's row lock),
+    or CartAlreadyOrdered when a concurrent checkout has just emptied it."""
+    cart = CartItem.__table__
+    rows = db.session.execute(
+        sa.select(cart.c.product_id, cart.c.quantity).where(cart.c.user_id == user_id).order_by(cart.c.product_id)
+    ).all()
+    if not rows:
+        latest = db.session.scalar(
+            sa.select(Order.id)
+            .where(Order.user_id == user_id, Order.created_at >= utcnow() - RECENT_ORDER)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(1)
+        )
+        if latest is None:  # emptied by the shopper in another tab, not by an order
+            raise ShopError(_l("Your cart is empty."), field="items")
+        raise CartAlreadyOrdered(field="items", order_id=latest)
+    return [BasketItem(product_id, quantity) for product_id, quantity in rows]
+
+
 def _commit_keeping(order: Order) -> None:
     """Commit without expiring what we just wrote: the caller shows the order at once, and every
     value in it came from this transaction (reloading it would cost four more queries)."""
@@ -303,7 +347,10 @@ def forget_cached_cart(user_id: int) -> None:
     """Drop the Redis copy of a user's cart (seed key cart:{user_id}); the table is the truth."""
     client = get_redis()
     if client is not None:
-        client.delete(f"cart:{user_id}")
+        try:
+            client.delete(f"cart:{user_id}")
+        except redis.RedisError:  # after commit: the order stands; checkout reads the table, not this copy
+            log.warning("redis unreachable: cart:%s not dropped", user_id)
 
 
 def _same_owner(order: Order, checkout: Checkout) -> Order:

@@ -198,3 +198,15 @@ def generate_user_recommendations(user_id: int) -> int:
         )
     )
     return store.save_user_documents(documents)
+
+
+def train_if_untrained() -> dict[str, float] | None:
+    """Train when the store holds no model yet but the shop has products: the embedded server's
+    first start after `flask seed`. Otherwise nothing (the nightly job retrains)."""
+    import sqlalchemy as sa
+
+    from shop.catalog.models import Product
+
+    if store.similarities().estimated_document_count() or not db.session.scalar(sa.select(sa.func.count(Product.id))):
+        return None
+    return train_recommendations()

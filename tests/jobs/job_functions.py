@@ -14,3 +14,8 @@ def record_action(action: str) -> str:
 
 def fail(message: str) -> None:
     raise RuntimeError(message)
+
+
+def record_tick() -> str:
+    """A scheduled job for the scheduler tests."""
+    return record_action("tick")

@@ -54,13 +54,7 @@ def served(embedded_env) -> str:
     port = free_port()
     server = subprocess.Popen(
         [
-            str(BIN / "gunicorn"),
-            "--worker-class",
-            "gthread",
-            "--workers",
-            "2",
-            "--threads",
-            "2",
+            str(BIN / "gunicorn"),  # workers and threads from gunicorn.conf.py, as `make serve`
             "--bind",
             f"127.0.0.1:{port}",
             "wsgi:app",
@@ -90,7 +84,10 @@ def test_startup_logs_each_embedded_choice(embedded_env):
     log = _flask(embedded_env, "routes")
     assert '"database": "SQLite (embedded)' in log
     assert '"redis": "none: in-process cache, memory rate limits, inline jobs"' in log
-    assert '"mongo": "mongomock (in-process)"' in log
+    analytics = Path(embedded_env["INSTANCE_PATH"]) / "analytics.json"
+    assert f'"mongo": "mongomock (in-process), kept by the server in {analytics}"' in log
+    outbox = Path(embedded_env["INSTANCE_PATH"]) / "outbox"
+    assert f'"mail": "none: emails written to {outbox} (see /admin/outbox)"' in log
 
 
 def test_the_server_entry_point_freezes_what_start_up_loaded(embedded_env):

@@ -186,7 +186,7 @@ def test_forgot_password_email_link_sets_a_new_password_once(app, client, db, sm
     user = UserFactory(email_verified=False)
     page = post_form(client, "/account/forgot-password", {"email": user.email})
     assert page.status_code == 200
-    assert "If an account uses this email, we have sent a link to reset the password." in page.text
+    assert "If an account uses this email, we are sending a link to reset the password." in page.text
     assert run_jobs() == 1
     message = smtp_server.messages[0]
     assert message["To"] == user.email

@@ -353,7 +353,10 @@ def test_product_page_seo(client, db):
     assert "<title>Glow Serum | Skincare Shop</title>" in page
     assert '<meta name="description" content="A light serum for hot days.">' in page
     assert '<link rel="canonical" href="http://localhost/products/glow-serum?lang=en">' in page
-    assert '<link rel="alternate" hreflang="km" href="/products/glow-serum?lang=km">' in page
+    # Lighthouse's hreflang audit: valid language codes, absolute URLs, and an x-default.
+    assert '<link rel="alternate" hreflang="en" href="http://localhost/products/glow-serum?lang=en">' in page
+    assert '<link rel="alternate" hreflang="km" href="http://localhost/products/glow-serum?lang=km">' in page
+    assert '<link rel="alternate" hreflang="x-default" href="http://localhost/products/glow-serum">' in page
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     assert data == {
         "@context": "https://schema.org",
