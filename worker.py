@@ -6,6 +6,8 @@ the queue when they are due, and plans the shop's scheduled jobs (shop/schedulin
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rq import Worker
 
 from shop import create_app
@@ -21,6 +23,10 @@ def main() -> None:
         if queue is None:
             raise SystemExit("REDIS_URL (or REDIS_HOST) is not set: without Redis, jobs run inline.")
         seed_rq_schedule(queue, for_rq(app.config))
+        if app.config.get("KHQR_ACCOUNT_ID"):
+            from shop.payments.jobs import schedule_sweep
+
+            schedule_sweep(timedelta(seconds=0))  # the sweep then schedules itself (RQ's scheduler)
     Worker([queue], connection=queue.connection, job_class=AppJob).work(with_scheduler=True)
 
 

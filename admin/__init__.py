@@ -17,6 +17,7 @@ from admin import (  # noqa: E402,F401  (registers routes)
     category_views,
     coupon_views,
     customer_views,
+    delivery_views,
     order_views,
     outbox_views,
     product_views,

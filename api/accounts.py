@@ -118,18 +118,30 @@ class ProfileIn(Schema):
         return data
 
 
+PROVINCE_DOC = "ISO 3166-2:KH code (KH-12 is Phnom Penh) or the province's English or Khmer name"
+
+
 class AddressIn(Schema):
+    """A Cambodian address: a province (or, from older clients, a city naming one), house and
+    street, and a Cambodian phone (stored as E.164); the rest is optional."""
+
     type = fields.String(validate=validate.OneOf(ADDRESS_TYPES))
     first_name = fields.String(allow_none=True, validate=NAME)
     last_name = fields.String(allow_none=True, validate=NAME)
     company = fields.String(allow_none=True, validate=NAME)
     address_line1 = fields.String(required=True, validate=validate.Length(min=1, max=255))
     address_line2 = fields.String(allow_none=True, validate=validate.Length(max=255))
-    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    province = fields.String(allow_none=True, validate=validate.Length(max=40), metadata={"description": PROVINCE_DOC})
+    district = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={"description": "khan"})
+    commune = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={"description": "sangkat"})
+    landmark = fields.String(allow_none=True, validate=validate.Length(max=255))
+    city = fields.String(allow_none=True, validate=validate.Length(max=100))
     state = fields.String(allow_none=True, validate=validate.Length(max=100))
-    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    postal_code = fields.String(allow_none=True, validate=validate.Length(max=20))
     country = fields.String(validate=validate.Length(min=1, max=100))
-    phone = fields.String(allow_none=True, validate=PHONE)
+    phone = fields.String(
+        allow_none=True, validate=validate.Length(max=30), metadata={"description": "Cambodian, e.g. 012 345 678"}
+    )
     is_default = fields.Boolean()
 
 
@@ -145,9 +157,13 @@ class AddressOut(Schema):
     company = fields.String(allow_none=True)
     address_line1 = fields.String()
     address_line2 = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    commune = fields.String(allow_none=True)
+    landmark = fields.String(allow_none=True)
     city = fields.String()
     state = fields.String(allow_none=True)
-    postal_code = fields.String()
+    postal_code = fields.String(allow_none=True)
     country = fields.String()
     phone = fields.String(allow_none=True)
     is_default = fields.Boolean()

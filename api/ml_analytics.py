@@ -80,10 +80,10 @@ def api_visitor(session_id: str | None = None, *, user=None) -> Visitor:
 
 def signed_in_visitor() -> Visitor:
     """The signed-in caller of a token-authenticated endpoint (cart, orders) as a Visitor."""
-    return api_visitor(_header_session_id(), user=current_user)
+    return api_visitor(header_session_id(), user=current_user)
 
 
-def _header_session_id() -> str | None:
+def header_session_id() -> str | None:
     value = request.headers.get(SESSION_HEADER)
     if value is None:
         return None
@@ -196,7 +196,7 @@ class MetricsQuery(Schema):
 def track_event(data):
     """Record a page view, product view or cart add (purchases: track-purchase)."""
     user = _signed_in_user()
-    visitor = api_visitor(data["session_id"] or _header_session_id(), user=user)
+    visitor = api_visitor(data["session_id"] or header_session_id(), user=user)
     category = data["category"]
     if data["product_id"] is not None:
         product = catalog.get_public_product_by_id(data["product_id"])
@@ -222,7 +222,7 @@ def track_purchase(data):
     order = db.session.get(Order, data["order_id"])
     if order is None or (order.user_id != current_user.id and not _is_staff(current_user)):
         raise NotFound(_("We could not find that order."))
-    visitor = api_visitor(data["session_id"] or _header_session_id(), user=current_user)
+    visitor = api_visitor(data["session_id"] or header_session_id(), user=current_user)
     tracking.track_purchase(visitor, order)
     return success_response({"order_id": order.id, "session_id": visitor.session_id}, _("Purchase recorded."), 202)
 
@@ -233,7 +233,7 @@ def track_query(data):
     """Record a search done elsewhere (query, filters, results count, clicks), or add clicked
     products to a search recorded earlier (`search_id`, from the same session)."""
     user = _signed_in_user()
-    visitor = api_visitor(data["session_id"] or _header_session_id(), user=user)
+    visitor = api_visitor(data["session_id"] or header_session_id(), user=user)
     if data["search_id"] is not None:
         for product_id in dict.fromkeys(data["clicked_products"]):
             tracking.track_search_click(visitor, data["search_id"], product_id)
@@ -266,7 +266,7 @@ def search_products(data):
     page = catalog.list_products(filters, sort=sort_key(data), page=data["page"], per_page=data["limit"])
     result = paginated_page(page, product_summary)
     result["data"] = [localize(item) for item in result["data"]]
-    session_id = data["session_id"] or _header_session_id()
+    session_id = data["session_id"] or header_session_id()
     if session_id is not None or user is not None:
         visitor = api_visitor(session_id, user=user)
         result["search_id"] = tracking.track_search(visitor, data["q"], search_filters(filters), page.total)

@@ -7,23 +7,26 @@ from typing import Any
 from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user, get_current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.ml_analytics import signed_in_visitor
+from api.accounts import PROVINCE_DOC
+from api.ml_analytics import api_visitor, header_session_id, signed_in_visitor
 from api.pagination import PaginationQuery, paginated_page
 from api.validation import Range
 from shop.accounts import services as accounts
+from shop.accounts.addresses import clean_address as accounts_clean_address
 from shop.analytics import tracking
 from shop.analytics.tracking import EventType
 from shop.cart import services as cart
 from shop.coupons import services as coupons
+from shop.delivery import services as delivery
 from shop.errors import ShopError
-from shop.i18n import localized, riel_amount
+from shop.i18n import current_locale, localized, riel_amount
+from shop.orders import guests
 from shop.orders import services as orders
 from shop.orders.models import Order
-from shop.orders.shipping import methods as shipping_methods
 from shop.wishlist import services as wishlist
 from web.envelope import error_response, success_response
 
@@ -259,16 +262,22 @@ def wishlist_clear():
 
 
 class AddressSnapshotIn(Schema):
+    """A delivery address (see /user/addresses): province, house and street, phone required."""
+
     first_name = fields.String(validate=validate.Length(max=100))
     last_name = fields.String(validate=validate.Length(max=100))
     company = fields.String(validate=validate.Length(max=100))
     address_line1 = fields.String(required=True, validate=validate.Length(min=1, max=255))
     address_line2 = fields.String(validate=validate.Length(max=255))
-    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    province = fields.String(validate=validate.Length(max=40), metadata={"description": PROVINCE_DOC})
+    district = fields.String(validate=validate.Length(max=100))
+    commune = fields.String(validate=validate.Length(max=100))
+    landmark = fields.String(validate=validate.Length(max=255))
+    city = fields.String(validate=validate.Length(max=100))
     state = fields.String(validate=validate.Length(max=100))
-    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    postal_code = fields.String(validate=validate.Length(max=20))
     country = fields.String(load_default="Cambodia", validate=validate.Length(min=1, max=100))
-    phone = fields.String(validate=validate.Length(max=20))
+    phone = fields.String(validate=validate.Length(max=30), metadata={"description": "Cambodian, e.g. 012 345 678"})
 
 
 class ItemIn(Schema):
@@ -282,38 +291,78 @@ class PlaceOrderIn(Schema):
     address_id = fields.Integer(validate=Range(min=1))
     shipping_address = fields.Nested(AddressSnapshotIn)
     billing_address = fields.Nested(AddressSnapshotIn)
-    shipping_method = fields.String(load_default="standard", validate=validate.OneOf(["standard", "express"]))
+    shipping_method = fields.String(
+        load_default="standard",
+        validate=validate.Length(min=1, max=30),
+        metadata={"description": "a code of GET /orders/shipping-methods for the address's province"},
+    )
     payment_method = fields.String(load_default="cod", validate=validate.OneOf(["cod"]))
     notes = fields.String(validate=validate.Length(max=1000))
     expected_total = fields.Decimal(places=2, validate=Range(min=0), as_string=True)
+    email = fields.String(
+        validate=validate.Length(max=255),
+        metadata={"description": "a guest's email (no token): the confirmation and its order link go there"},
+    )
+    phone = fields.String(
+        validate=validate.Length(max=30),
+        metadata={"description": "a guest's phone (no token); the delivery address's phone by default"},
+    )
 
 
 def _address(data: dict) -> dict:
     if data.get("address_id"):
+        if get_current_user() is None:
+            raise ShopError(_("Send the delivery address itself (shipping_address)."), field="address_id")
         return accounts.get_address(current_user.id, data["address_id"]).as_snapshot()
     if data.get("shipping_address"):
         return data["shipping_address"]
     raise ShopError(_("Choose a delivery address."), field="shipping_address")
 
 
+def _guest_basket(data: dict) -> list[orders.BasketItem]:
+    """Without a token there is no cart: a guest sends `items`, and an email."""
+    if not data.get("items"):
+        raise ShopError(_("Send the items to order (a guest has no cart here)."), field="items")
+    if not data.get("email"):
+        raise ShopError(_("Enter your email: the confirmation goes there."), field="email")
+    return [orders.BasketItem(i["product_id"], i["quantity"]) for i in data["items"]]
+
+
 @orders_bp.post("/preview")
 @orders_bp.arguments(PlaceOrderIn)
-@jwt_required()
+@jwt_required(optional=True)
 def preview(data):
-    """The order review: the cart priced with delivery to this address. Nothing is saved; send
-    the `total` back as `expected_total` when placing the order."""
-    owner = _owner()
-    view = cart.view(owner, email=current_user.email)
-    if not view.lines:
-        raise ShopError(_("Your cart is empty."), field="items")
+    """The order review: the cart (or `items`) priced with delivery to this address. Nothing is
+    saved; send the `total` back as `expected_total` when placing the order. Without a token (a
+    guest) send `items`, `email` and `shipping_address`."""
+    address = accounts_clean_address(_address(data))
+    if get_current_user() is None:
+        items = _guest_basket(data)
+        coupon_code, user_id, email = data.get("coupon_code"), None, data["email"]
+        phone = data.get("phone") or address["phone"]
+    else:
+        owner = _owner()
+        view = cart.view(owner, email=current_user.email)
+        if data.get("items"):
+            items, coupon_code = (
+                [orders.BasketItem(i["product_id"], i["quantity"]) for i in data["items"]],
+                data.get("coupon_code"),
+            )
+        else:
+            if not view.lines:
+                raise ShopError(_("Your cart is empty."), field="items")
+            items, coupon_code = cart.basket(owner), view.coupon_code
+        user_id, email, phone = current_user.id, current_user.email, None
     quote = orders.quote(
-        cart.basket(owner),
-        user_id=current_user.id,
-        email=current_user.email,
-        coupon_code=view.coupon_code,
+        items,
+        user_id=user_id,
+        email=email,
+        phone=phone,
+        coupon_code=coupon_code,
         shipping_method=data["shipping_method"],
-        shipping_address=_address(data),
+        shipping_address=address,
     )
+    method = delivery.option(data["shipping_method"], address)
     data = _add_riel(
         {
             "subtotal": _money(quote.subtotal),
@@ -321,7 +370,9 @@ def preview(data):
             "shipping": _money(quote.shipping),
             "tax": _money(quote.tax),
             "total": _money(quote.total),
-            "coupon_code": view.coupon_code,
+            "coupon_code": coupon_code,
+            "delivery_estimate": method.estimate,
+            "free_delivery_from": _money(method.free_over),
             "problems": [str(p.message) for p in quote.problems],
         },
         "subtotal",
@@ -335,15 +386,21 @@ def preview(data):
 
 @orders_bp.post("")
 @orders_bp.arguments(PlaceOrderIn)
-@jwt_required()
+@jwt_required(optional=True)
 def place(data):
     """Place an order (cash on delivery) from the cart, which it empties, or from `items` ("buy
     now", the cart is left alone). Send an `Idempotency-Key` header: a retry with the same key
-    returns the first order instead of placing a second one."""
+    returns the first order instead of placing a second one.
+
+    Without a token, a guest order: `items`, `email`, `shipping_address` (with its phone); the
+    answer carries `order_token`, the signed token of the order's page (also emailed). An
+    email that has an account is refused (409 `account_exists`: sign in instead)."""
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 100):
         raise ShopError(_("The Idempotency-Key header must be 1 to 100 characters."), field="Idempotency-Key")
     address = _address(data)
+    if get_current_user() is None:
+        return _place_as_guest(data, address, key)
     owner = _owner()
     if data.get("items"):
         items = [orders.BasketItem(i["product_id"], i["quantity"]) for i in data["items"]]
@@ -383,6 +440,51 @@ def _already_placed(error: orders.CartAlreadyOrdered):
         order_id=order_id,
         order_url=url_for("orders.detail", order_id=order_id),
     )
+
+
+def _place_as_guest(data: dict, address: dict, key: str | None):
+    items = _guest_basket(data)
+    order = orders.place_order(
+        orders.Checkout(
+            items=items,
+            email=data["email"],
+            user_id=None,
+            customer_name=" ".join(p for p in (address.get("first_name"), address.get("last_name")) if p) or None,
+            phone=data.get("phone"),
+            shipping_address=address,
+            billing_address=data.get("billing_address"),
+            shipping_method=data["shipping_method"],
+            payment_method=data["payment_method"],
+            coupon_code=data.get("coupon_code"),
+            notes=data.get("notes"),
+            idempotency_key=key,
+            expected_total=data.get("expected_total"),
+            locale=current_locale(),
+        )
+    )
+    # a guest's purchase is grouped under the app's session id (X-Session-ID) or the order
+    tracking.track_purchase(api_visitor(header_session_id() or f"guest-order:{order.id}"), order)
+    body = {**order_json(order), "order_token": guests.order_token(order)}
+    return success_response(body, _("Thank you! Your order is placed."), 201)
+
+
+class LookupIn(Schema):
+    order_number = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    contact = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "the email or phone the order was placed with"},
+    )
+
+
+@orders_bp.post("/lookup")
+@orders_bp.arguments(LookupIn)
+def lookup(data):
+    """Find an order by its number and the email or phone it was placed with (no token needed).
+    A wrong email or phone and an order that does not exist get the same 404; at most 10 tries
+    per 15 minutes per IP address (429)."""
+    order = guests.lookup_order(data["order_number"], data["contact"], ip=request.remote_addr)
+    return success_response({**order_json(order), "order_token": guests.order_token(order)})
 
 
 @orders_bp.get("")
@@ -480,17 +582,35 @@ def available():
     )
 
 
+class ShippingQuery(Schema):
+    province = fields.String(validate=validate.Length(max=40), metadata={"description": PROVINCE_DOC})
+
+
+def _option(option: delivery.Option) -> dict:
+    return {
+        "code": option.code,
+        "label": option.name,
+        "rate": _money(option.rate),
+        "free_over": _money(option.free_over),
+        "estimate": option.estimate,
+    }
+
+
 @orders_bp.get("/shipping-methods")
-def shipping_options():
-    """Delivery methods and their rates (Phnom Penh / provinces)."""
+@orders_bp.arguments(ShippingQuery, location="query")
+def shipping_options(query):
+    """Delivery zones with their provinces and methods (rate, free-delivery threshold,
+    estimate); with `?province=` only the methods delivering there (400 for an unknown province
+    or one no zone covers)."""
+    if query.get("province"):
+        return success_response([_option(o) for o in delivery.options_for({"province": query["province"]})])
     return success_response(
         [
             {
-                "code": m.code,
-                "label": str(m.label),
-                "rate_phnom_penh": _money(m.rate_phnom_penh),
-                "rate_province": _money(m.rate_province),
+                "zone": zone.name,
+                "provinces": sorted(zone.provinces),
+                "methods": [_option(o) for o in zone.options],
             }
-            for m in shipping_methods().values()
+            for zone in delivery.zones()
         ]
     )

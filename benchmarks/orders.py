@@ -34,7 +34,7 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 NAME = "skincare_bench_orders"
 PRODUCTS, STOCK_EACH = 40, 150
 HOT, HOT_STOCK = 4, 25  # products 1-4: a quarter of all picks, little stock, sold out mid-run
-ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101"}
+ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101", "phone": "012 345 678"}
 
 
 def free_port() -> int:

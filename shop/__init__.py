@@ -78,6 +78,9 @@ def create_server_app(config: Config | dict[str, Any] | None = None) -> Flask:
     started by gunicorn.conf.py's post_worker_init.
     """
     app = create_app(config)
+    from shop.payments.jobs import start_embedded_sweeper
+
+    start_embedded_sweeper(app)  # without Redis, this process sweeps open payments
     gc.freeze()
     return app
 
@@ -218,3 +221,5 @@ def log_startup_choices(app: Flask) -> None:
         ),
     }
     log.info("startup", extra={"fields": choices})
+    if not app.config.get("KHQR_ACCOUNT_ID"):
+        log.info("startup", extra={"fields": {"payments": "KHQR is not offered: KHQR_ACCOUNT_ID is not set"}})

@@ -168,6 +168,23 @@ class Config:
     # How many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*.
     TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
 
+    # KHQR (Bakong) payments: offered only when KHQR_ACCOUNT_ID (the shop's Bakong account, e.g.
+    # shop@aclb) is set. A merchant account (KHQR tag 30) also has KHQR_MERCHANT_ID and
+    # KHQR_ACQUIRING_BANK; an individual account (tag 29) needs neither.
+    KHQR_ACCOUNT_ID = env("KHQR_ACCOUNT_ID")
+    KHQR_MERCHANT_NAME = env("KHQR_MERCHANT_NAME", (env("FROM_NAME", "Skincare Shop") or "")[:25])
+    KHQR_MERCHANT_CITY = env("KHQR_MERCHANT_CITY", "Phnom Penh")
+    KHQR_MERCHANT_ID = env("KHQR_MERCHANT_ID")
+    KHQR_ACQUIRING_BANK = env("KHQR_ACQUIRING_BANK")
+    BAKONG_API_URL = env("BAKONG_API_URL", "https://api-bakong.nbc.gov.kh")
+    BAKONG_TOKEN = env("BAKONG_TOKEN")
+    # An unpaid KHQR order is cancelled this many minutes after its QR was made.
+    PAYMENT_EXPIRES_MINUTES = int(env("PAYMENT_EXPIRES_MINUTES", "15"))
+    # Money that arrives after expiry is looked for this long (with backoff) after it.
+    PAYMENT_LATE_CHECK_HOURS = int(env("PAYMENT_LATE_CHECK_HOURS", "24"))
+    # How often the sweep of open payments runs (RQ scheduler, or a thread without Redis).
+    PAYMENT_SWEEP_SECONDS = int(env("PAYMENT_SWEEP_SECONDS", "30"))
+
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Phnom_Penh"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
@@ -216,6 +233,10 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set in production (it is the default).")
         if self.JWT_SECRET_KEY == DEFAULT_JWT_SECRET:
             raise RuntimeError("JWT_SECRET must be set in production (it is the default).")
+        if self.KHQR_ACCOUNT_ID and not self.BAKONG_TOKEN:
+            raise RuntimeError(
+                "BAKONG_TOKEN must be set in production when KHQR_ACCOUNT_ID is: payments are checked with it."
+            )
 
 
 CONFIGS = {

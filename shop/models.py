@@ -5,6 +5,7 @@ from shop.audit.models import AuditLog
 from shop.cart.models import CartItem
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus, SkinType, product_categories
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
+from shop.delivery.models import DeliveryMethod, DeliveryZone, DeliveryZoneProvince
 from shop.orders.models import (
     FulfillmentStatus,
     Order,
@@ -14,6 +15,7 @@ from shop.orders.models import (
     OrderStatusEvent,
     PaymentStatus,
 )
+from shop.payments.models import PaymentAttempt, PaymentEvent
 from shop.reviews.models import Review, ReviewHelpfulVote, ReviewStatus
 from shop.wishlist.models import WishlistItem
 
@@ -25,6 +27,9 @@ __all__ = [
     "CouponStatus",
     "CouponType",
     "CouponUsage",
+    "DeliveryMethod",
+    "DeliveryZone",
+    "DeliveryZoneProvince",
     "FulfillmentStatus",
     "Language",
     "Order",
@@ -32,6 +37,8 @@ __all__ = [
     "OrderRefund",
     "OrderStatus",
     "OrderStatusEvent",
+    "PaymentAttempt",
+    "PaymentEvent",
     "PaymentStatus",
     "Product",
     "ProductImage",

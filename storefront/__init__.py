@@ -10,6 +10,8 @@ from storefront import (  # noqa: E402,F401  (registers routes)
     cart_views,
     catalog_views,
     checkout_views,
+    delivery_views,
+    guest_order_views,
     order_views,
     recommendation_views,
     review_views,

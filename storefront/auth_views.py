@@ -34,7 +34,7 @@ def redirect_after_sign_in(default: str = "storefront.account"):
 @limits.register
 def register():
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("storefront.account"))
+        return redirect_after_sign_in()
     form = RegisterForm()
     outcome = submit(
         form,
@@ -49,7 +49,7 @@ def register():
     if outcome.done:
         sign_in(outcome.result)
         flash(_("Welcome! Please check your email to confirm your address."), "success")
-        return redirect(url_for("storefront.account"))
+        return redirect_after_sign_in()  # "sign up to check out" comes back to checkout
     return render_private("storefront/account/register.html", outcome.status, outcome.headers, form=form)
 
 

@@ -100,10 +100,16 @@ def in_wishlist(product_id: int) -> bool:
     return product_id in g.wishlist_ids
 
 
+FRAGMENT_DOM_IDS = 100_000
+
+
 def dom_id(prefix: str) -> str:
-    """An element id unique within this response (a product can be on a page twice)."""
+    """An element id unique within this response (a product can be on a page twice), and within
+    the page a fragment is loaded into: an HTMX fragment (the home page's "Recommended for you")
+    numbers its ids from 100,000 up, so they never repeat the page's own."""
     g.dom_ids = g.get("dom_ids", 0) + 1
-    return f"{prefix}-{g.dom_ids}"
+    first = FRAGMENT_DOM_IDS if request.headers.get("HX-Request") and request.method == "GET" else 0
+    return f"{prefix}-{first + g.dom_ids}"
 
 
 @bp.app_context_processor
@@ -118,6 +124,10 @@ def _shopping_globals() -> dict:
 
 
 def _cart_page(status: int = 200, *, coupon_form=None, line_errors=None, message=None):
+    from storefront.delivery_views import (
+        estimate_context as delivery_estimate_context,
+    )
+
     owner = cart_owner()
     view = cart.view(owner, email=shopper_email())
     if coupon_form is None:
@@ -136,6 +146,7 @@ def _cart_page(status: int = 200, *, coupon_form=None, line_errors=None, message
         status_message=message,
         fragment=is_htmx_fragment_request(),
         conflicts=find_conflicts([line.product for line in view.lines]),
+        **delivery_estimate_context(view.quote.subtotal if view.quote else None),
     )
     return private(response, status)
 

@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 
 from shop.cart import services as cart
 from shop.catalog.models import Product
+from shop.delivery import services as delivery
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.i18n import localized
 from shop.orders import services as orders
 from shop.orders.models import Order
-from shop.orders.shipping import methods as shipping_methods
 from storefront import bp
 from storefront.cart_views import CART_CHANGED, cart_owner, shopper_required
 from storefront.query import page_arg
@@ -31,7 +31,7 @@ def _order_page(**view_args) -> str:
     return url_for("storefront.order_detail", **view_args)
 
 
-def _products(order: Order) -> dict[int, Product]:
+def ordered_products(order: Order) -> dict[int, Product]:
     """The order's products as they are now (for names in the shopper's language and links);
     the order itself keeps its own copy of names and prices."""
     ids = [item.product_id for item in order.items if item.product_id is not None]
@@ -40,7 +40,7 @@ def _products(order: Order) -> dict[int, Product]:
     return {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
 
 
-def _item_name(item, products: dict[int, Product]) -> str:
+def item_name(item, products: dict[int, Product]) -> str:
     product = products.get(item.product_id)
     return localized(product, "name") if product is not None else item.product_name
 
@@ -59,16 +59,15 @@ def orders_page():
 @login_required
 def order_detail(order_id: int):
     order = orders.get_order_for_user(current_user.id, order_id)
-    products = _products(order)
-    method = shipping_methods().get(order.shipping_method or "")
+    products = ordered_products(order)
     body = render_template(
         "storefront/orders/detail.html",
         order=order,
-        names={item.id: _item_name(item, products) for item in order.items},
+        names={item.id: item_name(item, products) for item in order.items},
         products=products,
         status_label=orders.status_label,
         can_cancel=orders.can_cancel(order),
-        delivery=method.label if method else order.shipping_method,
+        delivery=delivery.method_name(order.shipping_method, order.shipping_address),
         payment=orders.PAYMENT_METHODS.get(order.payment_method, order.payment_method),
         placed=request.args.get("placed") == "1",
         action_form=ActionForm(formdata=None),
@@ -101,14 +100,14 @@ def order_cancel(order_id: int):
 def order_reorder(order_id: int):
     """The order's products into the cart again (what is still sold, as far as stock goes)."""
     order = orders.get_order_for_user(current_user.id, order_id)
-    products = _products(order)
+    products = ordered_products(order)
     outcome = cart.add_order_items(cart_owner(), order)
     added = len(outcome.added)
     short = [
-        _("Only %(count)s of %(name)s left in stock.", count=quantity, name=_item_name(item, products))
+        _("Only %(count)s of %(name)s left in stock.", count=quantity, name=item_name(item, products))
         for item, quantity in outcome.short
     ]
-    refused = [_item_name(item, products) for item in outcome.refused]
+    refused = [item_name(item, products) for item in outcome.refused]
     if added:
         flash(
             ngettext("%(num)s product was added to your cart.", "%(num)s products were added to your cart.", added),

@@ -12,19 +12,19 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
 
-from shop.orders.services import MAX_QUANTITY, PAYMENT_METHODS
-from web.account_forms import phone_number
-from web.forms import REQUIRED, MaxLength, strip, whole_number
+from shop.orders.services import MAX_QUANTITY, PAYMENT_METHODS, offered_payment_methods
+from web.account_forms import ADDRESS_LABELS, cambodian_phone_field, province_field
+from web.forms import REQUIRED, MaxLength, email_address, strip, whole_number
 
 QUANTITY_MESSAGE = _l("Choose a quantity from 1 to %(max)s.", max=MAX_QUANTITY)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 ADDRESS_FIELDS = (
-    "first_name", "last_name", "company", "address_line1", "address_line2", "city", "state",
-    "postal_code", "country", "phone",
+    "first_name", "last_name", "company", "address_line1", "address_line2", "province", "district", "commune",
+    "landmark", "postal_code", "phone",
 )  # fmt: skip
 
 
@@ -104,6 +104,12 @@ def _text(label, length: int, *, required: bool = False):
     return StringField(label, filters=[strip], validators=[*validators, Optional(), MaxLength(length)])
 
 
+def _checkout_methods() -> dict:
+    """The payment methods the checkout page offers. KHQR is left out until the storefront has
+    its payment page (QR, countdown, polling): an order must not be paid by a QR nobody sees."""
+    return {code: label for code, label in offered_payment_methods().items() if code != "khqr"}
+
+
 class CheckoutForm(FlaskForm):
     """Where and how to deliver. `address_id` is an address of the shopper's book, or "new" with
     the new address's fields (checked only then). The review and the placement post the same
@@ -111,20 +117,21 @@ class CheckoutForm(FlaskForm):
 
     # A StringField (not hidden) so service errors about it show next to the radio buttons.
     address_id = StringField(_l("Delivery address"))
-    first_name = _text(_l("First name"), 100)
-    last_name = _text(_l("Last name"), 100)
-    company = _text(_l("Company"), 100)
-    address_line1 = _text(_l("House number and street"), 255, required=True)
-    address_line2 = _text(_l("Sangkat, khan or village"), 255)
-    city = _text(_l("City"), 100, required=True)
-    state = _text(_l("Province or state"), 100)
-    postal_code = _text(_l("Postal code"), 20, required=True)
-    country = _text(_l("Country"), 100, required=True)
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), MaxLength(20), phone_number])
+    first_name = _text(ADDRESS_LABELS["first_name"], 100)
+    last_name = _text(ADDRESS_LABELS["last_name"], 100)
+    company = _text(ADDRESS_LABELS["company"], 100)
+    phone = cambodian_phone_field(RequiredForNewAddress(), Optional())
+    province = province_field(RequiredForNewAddress(), Optional())
+    district = _text(ADDRESS_LABELS["district"], 100)
+    commune = _text(ADDRESS_LABELS["commune"], 100)
+    address_line1 = _text(ADDRESS_LABELS["address_line1"], 255, required=True)
+    address_line2 = _text(ADDRESS_LABELS["address_line2"], 255)
+    landmark = _text(ADDRESS_LABELS["landmark"], 255)
+    postal_code = _text(ADDRESS_LABELS["postal_code"], 20)
     save_address = BooleanField(_l("Save this address in my address book"))
     shipping_method = RadioField(
         _l("Delivery"),
-        choices=[SelectChoice("standard", "standard"), SelectChoice("express", "express")],
+        choices=[],  # the methods of the address's zone (shop.delivery), checked by the service
         default="standard",
         validate_choice=False,
     )
@@ -135,6 +142,11 @@ class CheckoutForm(FlaskForm):
         validate_choice=False,
     )
     notes = TextAreaField(_l("Notes for the courier"), filters=[strip], validators=[Optional(), MaxLength(1000)])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Chosen per request (KHQR needs the shop's KHQR account). KHQR waits for its payment page.
+        self.payment_method.choices = [SelectChoice(code, label) for code, label in _checkout_methods().items()]
 
     @property
     def new_address(self) -> bool:
@@ -149,15 +161,15 @@ class CheckoutForm(FlaskForm):
             raise ValidationError(_("Choose a delivery address."))
 
     def validate_shipping_method(self, field) -> None:
-        if field.data not in ("standard", "express"):
+        if not field.data or len(field.data) > 30:
             raise ValidationError(_("Choose a delivery method."))
 
     def validate_payment_method(self, field) -> None:
-        if field.data not in PAYMENT_METHODS:
+        if field.data not in _checkout_methods():
             raise ValidationError(_("Choose a payment method."))
 
     def typed_address(self) -> dict:
-        """The new address as an order stores it (the address book's snapshot shape)."""
+        """The new address as typed (shop.accounts.addresses.clean_address checks it)."""
         return {name: self[name].data or None for name in ADDRESS_FIELDS}
 
 
@@ -175,3 +187,22 @@ class PlaceOrderForm(CheckoutForm):
     def validate_idempotency_key(self, field) -> None:
         if not IDEMPOTENCY_KEY.match(field.data or ""):
             raise ValidationError(_("Please review your order again before placing it."))
+
+
+class GuestDetailsMixin:
+    """What a shopper without an account adds: the email for the confirmation (the name and
+    phone are the delivery address's)."""
+
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), MaxLength(255), email_address],
+    )
+
+
+class GuestCheckoutForm(GuestDetailsMixin, CheckoutForm):
+    """Checkout without an account: always a new address."""
+
+
+class GuestPlaceOrderForm(GuestDetailsMixin, PlaceOrderForm):
+    """The guest review's "Place order"."""

@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
+from shop.accounts.phones import display_phone
+from shop.accounts.provinces import find_province
 from shop.cart.services import quantity_limit
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.vocab import concern_label, skin_type_label
@@ -40,7 +42,15 @@ def money_riel(value: Any, sign: str = "") -> Markup:
     return Markup('{}{}<span class="price-khr">{}{}</span>').format(sign, money(value), shown, spoken)
 
 
+def province_name(code: str | None) -> str:
+    """A province code (KH-12) in the page's language; anything else as it is."""
+    province = find_province(code)
+    return province.name if province else (code or "")
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(province_name, "province_name")
+    app.add_template_filter(display_phone, "phone")
     app.add_template_filter(money, "money")
     app.add_template_filter(riel, "riel")
     app.add_template_filter(money_riel, "money_riel")

@@ -43,7 +43,8 @@ def servers() -> Iterator[Servers]:
 def database_url(servers: Servers) -> Iterator[str]:
     url = recreate_database(servers, servers.db_name)
     yield url
-    if servers.db_name != "skincare_test":  # a parallel run's database; the main one stays for inspection
+    # Every run drops the database it created; KEEP_TEST_DATABASE=1 keeps it for inspection.
+    if not os.environ.get("KEEP_TEST_DATABASE"):
         servers.cleanups.insert(0, lambda: drop_database(servers, servers.db_name))
 
 

@@ -64,12 +64,15 @@ class AddressFactory(Base):
     first_name = "Sokha"
     last_name = "Chan"
     address_line1 = factory.Sequence(lambda n: f"No. {n}, Street 278")
-    address_line2 = "Sangkat Boeng Keng Kang 1, Khan Boeng Keng Kang"
+    address_line2 = None
+    province = "KH-12"
+    district = "Khan Boeng Keng Kang"
+    commune = "Sangkat Boeng Keng Kang 1"
     city = "Phnom Penh"
-    state = "Phnom Penh"
+    state = None
     postal_code = "120101"
     country = "Cambodia"
-    phone = "+855 12 345 678"
+    phone = "+85512345678"
     is_default = False
 
 

@@ -18,9 +18,12 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
+from shop.accounts.addresses import UnknownProvince
 from shop.accounts.models import ADDRESS_TYPES, GENDERS
 from shop.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
 from shop.accounts.passwords import MIN_LENGTH as PASSWORD_MIN
+from shop.accounts.phones import InvalidPhone, normalize_phone
+from shop.accounts.provinces import find_province, province_choices
 from shop.catalog.models import SkinType
 from shop.catalog.vocab import SKIN_TYPE_LABELS
 from web.forms import REQUIRED, MaxLength, email_field, one_of, strip
@@ -54,6 +57,20 @@ def phone_number(form, field) -> None:
         raise ValidationError(_("Enter a phone number, e.g. +855 12 345 678."))
 
 
+def cambodian_phone(form, field) -> None:
+    """The domain's own rule (shop.accounts.phones), so what passes here is what is stored."""
+    if field.data:
+        try:
+            normalize_phone(field.data)
+        except InvalidPhone as error:
+            raise ValidationError(str(error.message)) from error
+
+
+def province_code(form, field) -> None:
+    if field.data and find_province(field.data) is None:
+        raise ValidationError(str(UnknownProvince.default_message))
+
+
 def past_birth_date(form, field) -> None:
     if field.data and not (OLDEST_BIRTH_DATE <= field.data < date.today()):
         raise ValidationError(_("Enter your real date of birth."))
@@ -62,11 +79,11 @@ def past_birth_date(form, field) -> None:
 # ---------------------------------------------------------------- fields
 
 
-def _new_password_field(label):
+def new_password_field(label):
     return PasswordField(label, validators=[DataRequired(REQUIRED), PasswordLength()])
 
 
-def _confirm_field(other: str):
+def confirm_field(other: str):
     return PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(REQUIRED), EqualTo(other, message=_l("The two passwords are not the same."))],
@@ -96,8 +113,8 @@ class RegisterForm(FlaskForm):
     first_name = _optional_text(_l("First name"), 100)
     last_name = _optional_text(_l("Last name"), 100)
     email = email_field()
-    password = _new_password_field(_l("Password"))
-    confirm = _confirm_field("password")
+    password = new_password_field(_l("Password"))
+    confirm = confirm_field("password")
 
 
 class LoginForm(FlaskForm):
@@ -113,16 +130,16 @@ class EmailForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = _new_password_field(_l("New password"))
-    confirm = _confirm_field("password")
+    password = new_password_field(_l("New password"))
+    confirm = confirm_field("password")
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(REQUIRED), MaxLength(PASSWORD_MAX)]
     )
-    new_password = _new_password_field(_l("New password"))
-    confirm = _confirm_field("new_password")
+    new_password = new_password_field(_l("New password"))
+    confirm = confirm_field("new_password")
 
 
 def _gender_choices():
@@ -167,23 +184,59 @@ def _address_type_choices():
     ]
 
 
+def _province_choices():
+    return [SelectChoice("", _("Choose a province")), *(SelectChoice(c, n) for c, n in province_choices())]
+
+
+def cambodian_phone_field(*validators):
+    """The phone the rider calls: required, a Cambodian number (Khmer digits too)."""
+    return TelField(
+        _l("Phone"),
+        filters=[strip],
+        validators=[*(validators or [DataRequired(REQUIRED)]), MaxLength(30), cambodian_phone],
+    )
+
+
+def province_field(*validators):
+    return SelectField(
+        _l("Province or city"),
+        choices=_province_choices,
+        validate_choice=False,
+        validators=[*(validators or [DataRequired(REQUIRED)]), province_code],
+    )
+
+
+ADDRESS_LABELS = {
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "company": _l("Company"),
+    "address_line1": _l("House number and street"),
+    "address_line2": _l("Village, building or floor"),
+    "district": _l("Khan or district"),
+    "commune": _l("Sangkat or commune"),
+    "landmark": _l("Landmark for the rider"),
+    "postal_code": _l("Postal code"),
+}
+
+
 class AddressForm(FlaskForm):
     type = _select(_l("Address type"), _address_type_choices, ADDRESS_TYPES)
-    first_name = _optional_text(_l("First name"), 100)
-    last_name = _optional_text(_l("Last name"), 100)
-    company = _optional_text(_l("Company"), 100)
-    address_line1 = _required_text(_l("House number and street"), 255)
-    address_line2 = _optional_text(_l("Sangkat, khan or village"), 255)
-    city = _required_text(_l("City"), 100)
-    state = _optional_text(_l("Province or state"), 100)
-    postal_code = _required_text(_l("Postal code"), 20)
-    country = _required_text(_l("Country"), 100)
-    phone = _phone_field()
+    first_name = _optional_text(ADDRESS_LABELS["first_name"], 100)
+    last_name = _optional_text(ADDRESS_LABELS["last_name"], 100)
+    company = _optional_text(ADDRESS_LABELS["company"], 100)
+    phone = cambodian_phone_field()
+    province = province_field()
+    district = _optional_text(ADDRESS_LABELS["district"], 100)
+    commune = _optional_text(ADDRESS_LABELS["commune"], 100)
+    address_line1 = _required_text(ADDRESS_LABELS["address_line1"], 255)
+    address_line2 = _optional_text(ADDRESS_LABELS["address_line2"], 255)
+    landmark = _optional_text(ADDRESS_LABELS["landmark"], 255)
+    postal_code = _optional_text(ADDRESS_LABELS["postal_code"], 20)
     is_default = BooleanField(_l("Make this my default address of this type"))
 
     FIELDS = (
-        "type", "first_name", "last_name", "company", "address_line1", "address_line2", "city", "state",
-        "postal_code", "country", "phone",
+        "type", "first_name", "last_name", "company", "address_line1", "address_line2", "province", "district",
+        "commune", "landmark", "postal_code", "phone",
     )  # fmt: skip
 
     def values(self) -> dict:

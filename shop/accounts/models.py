@@ -43,6 +43,11 @@ SNAPSHOT_FIELDS = (
     "postal_code",
     "country",
     "phone",
+    # Added by migration 0013.
+    "province",
+    "district",
+    "commune",
+    "landmark",
 )
 
 # The seed's email rule. PostgreSQL enforces the regex; SQLite gets a coarser GLOB.
@@ -158,11 +163,18 @@ class UserAddress(Model):
     address_line2: Mapped[str | None] = mapped_column(sa.String(255))
     city: Mapped[str] = mapped_column(sa.String(100))
     state: Mapped[str | None] = mapped_column(sa.String(100))
-    postal_code: Mapped[str] = mapped_column(sa.String(20))
+    postal_code: Mapped[str | None] = mapped_column(sa.String(20))  # optional since migration 0013
     country: Mapped[str] = mapped_column(sa.String(100))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     is_default: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = created_at()
+    # Added by migration 0013: the province's ISO 3166-2:KH code (shop.accounts.provinces),
+    # khan / district, sangkat / commune, and a landmark for the rider. Addresses from before
+    # whose city named no province have none until they are edited.
+    province: Mapped[str | None] = mapped_column(sa.String(10))
+    district: Mapped[str | None] = mapped_column(sa.String(100))
+    commune: Mapped[str | None] = mapped_column(sa.String(100))
+    landmark: Mapped[str | None] = mapped_column(sa.String(255))
 
     user: Mapped[User] = relationship(back_populates="addresses")
 

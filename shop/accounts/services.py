@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from shop.accounts import jobs
+from shop.accounts.addresses import clean_address
 from shop.accounts.models import (
     ADDRESS_TYPES,
     EMAIL_REGEX,
@@ -30,6 +31,7 @@ from shop.extensions import db
 from shop.infra import attempts
 from shop.infra.columns import utcnow
 from shop.jobs import enqueue
+from shop.orders import guests
 
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
 VERIFY_TOKEN_LIFETIME = timedelta(hours=48)
@@ -186,6 +188,7 @@ def verify_email(raw_token: str) -> User:
     user.email_verified_at = utcnow()
     user.email_verification_token = None
     user.email_verification_expires = None
+    guests.claim_guest_orders(user)  # the guest orders placed with this email are theirs now
     db.session.commit()
     return user
 
@@ -278,6 +281,7 @@ def reset_password(raw_token: str, new_password: str) -> User:
     # Following the emailed link proves the address.
     if not user.email_verified:
         user.email_verified, user.email_verified_at = True, utcnow()
+        guests.claim_guest_orders(user)
     db.session.commit()
     return user
 
@@ -331,7 +335,6 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
 
 # ---------------------------------------------------------------- addresses
 
-DEFAULT_COUNTRY = "Cambodia"
 ADDRESS_FIELDS = ("type", *SNAPSHOT_FIELDS, "is_default")
 
 
@@ -376,6 +379,8 @@ def update_address(user_id: int, address_id: int, data: dict[str, Any]) -> UserA
     """Change one of the user's addresses."""
     address = get_address(user_id, address_id)
     old_type, was_default = address.type, address.is_default
+    if "city" in data and "province" not in data:  # an older client moving the address by its city
+        data = {**data, "province": None}
     values = _address_values({**{f: getattr(address, f) for f in ADDRESS_FIELDS}, **data})
     make_default = values.pop("is_default")
     for key, value in values.items():
@@ -442,13 +447,7 @@ def _make_default(address: UserAddress) -> None:
 
 
 def _address_values(data: dict[str, Any]) -> dict[str, Any]:
-    values = {key: data.get(key) for key in ADDRESS_FIELDS}
-    values["type"] = values["type"] or "shipping"
-    values["country"] = values["country"] or DEFAULT_COUNTRY
-    values["is_default"] = bool(values["is_default"])
+    values = {**clean_address(data), "type": data.get("type") or "shipping", "is_default": bool(data.get("is_default"))}
     if values["type"] not in ADDRESS_TYPES:
         raise ShopError(_l("Choose shipping or billing."), field="type")
-    for required in ("address_line1", "city", "postal_code", "country"):
-        if not (values[required] or "").strip():
-            raise ShopError(_l("This field is required."), field=required)
     return values

@@ -367,7 +367,14 @@ def view(owner: Owner, *, email: str | None = None, coupon_code: str | None = No
     quote, coupon_error = None, None
     if items:
         try:
-            quote = orders.quote(items, user_id=owner.user_id, email=email, coupon_code=code, products=products)
+            quote = orders.quote(
+                items,
+                user_id=owner.user_id,
+                email=email,
+                coupon_code=code,
+                products=products,
+                customer_checked_later=owner.user_id is None and not email,  # a guest: checked at checkout
+            )
         except CouponNotApplicable as error:
             coupon_error = error
             quote = orders.quote(items, user_id=owner.user_id, email=email, products=products)

@@ -94,10 +94,17 @@ def evaluate(
     *,
     user_id: int | None,
     email: str | None = None,
+    phone: str | None = None,
     shipping: Decimal = ZERO,
     today: date | None = None,
+    customer_checked_later: bool = False,
 ) -> Discount:
-    """What coupon `code` takes off this basket, or CouponNotApplicable with the reason."""
+    """What coupon `code` takes off this basket, or CouponNotApplicable with the reason.
+
+    Per-customer limits and first-order-only coupons count a customer's orders by account and
+    by email, and a guest's also by phone (E.164), so checking out as a guest does not reset them.
+    `customer_checked_later`: a guest's cart, whose customer is known only at checkout, where
+    place_order checks again with the email and phone."""
     today = today or shop_today()
     coupon = find_coupon(code) if code and code.strip() else None
     if coupon is None:
@@ -112,14 +119,23 @@ def evaluate(
         raise CouponNotApplicable("used_up", _l("This coupon has been fully used."))
     if coupon.usage_limit_per_user is not None or coupon.is_first_time_only:
         if user_id is None and not email:
-            raise CouponNotApplicable("sign_in", _l("Please sign in to use this coupon."))
-        if coupon.usage_limit_per_user is not None and user_id is not None:
-            used = _uses_by(coupon.id, user_id)
-            if used >= coupon.usage_limit_per_user:
-                raise CouponNotApplicable("used_by_you", _l("You have already used this coupon."))
-        if coupon.is_first_time_only and _has_ordered(user_id, email):
-            raise CouponNotApplicable("first_order_only", _l("This coupon is for your first order only."))
+            if not customer_checked_later:
+                raise CouponNotApplicable("sign_in", _l("Please sign in to use this coupon."))
+        else:
+            _check_customer(coupon, user_id, _customer(user_id, email, phone))
+    return _discount(coupon, lines, shipping)
 
+
+def _check_customer(coupon: Coupon, user_id: int | None, who: sa.ColumnElement[bool]) -> None:
+    if coupon.usage_limit_per_user is not None:
+        used = _uses_by(coupon.id, user_id, who)
+        if used >= coupon.usage_limit_per_user:
+            raise CouponNotApplicable("used_by_you", _l("You have already used this coupon."))
+    if coupon.is_first_time_only and _has_ordered(who):
+        raise CouponNotApplicable("first_order_only", _l("This coupon is for your first order only."))
+
+
+def _discount(coupon: Coupon, lines: Sequence[Line], shipping: Decimal) -> Discount:
     subtotal = to_money(sum((line.total for line in lines), ZERO))
     if coupon.min_order_value is not None and subtotal < coupon.min_order_value:
         minimum = coupon.min_order_value
@@ -142,21 +158,31 @@ def evaluate(
     return Discount(coupon, to_money(amount), eligible_subtotal, False)
 
 
-def _uses_by(coupon_id: int, user_id: int) -> int:
+def _customer(user_id: int | None, email: str | None, phone: str | None) -> sa.ColumnElement[bool]:
+    """The orders that count as this customer's: their account's, and any placed with their
+    email (a guest's, or theirs before they had an account); a guest's also by phone."""
+    who: list[sa.ColumnElement[bool]] = []
+    if user_id is not None:
+        who.append(Order.user_id == user_id)
+    if email:
+        who.append(Order.customer_email == email.strip().lower())  # stored lower-cased
+    if phone and user_id is None:
+        who.append(Order.customer_phone == phone)
+    return sa.or_(*who)
+
+
+def _uses_by(coupon_id: int, user_id: int | None, who: sa.ColumnElement[bool]) -> int:
+    if user_id is not None:
+        who = sa.or_(CouponUsage.user_id == user_id, who)
     return db.session.execute(
         sa.select(sa.func.count())
         .select_from(CouponUsage)
-        .where(CouponUsage.coupon_id == coupon_id, CouponUsage.user_id == user_id)
+        .outerjoin(Order, Order.id == CouponUsage.order_id)
+        .where(CouponUsage.coupon_id == coupon_id, who)
     ).scalar_one()
 
 
-def _has_ordered(user_id: int | None, email: str | None) -> bool:
-    if user_id is not None:
-        who = Order.user_id == user_id
-    elif email is not None:
-        who = sa.func.lower(Order.customer_email) == email.lower()
-    else:
-        return False  # nobody to look up: neither signed in nor an email yet
+def _has_ordered(who: sa.ColumnElement[bool]) -> bool:
     return bool(
         db.session.scalar(
             sa.select(sa.func.count()).select_from(Order).where(who, Order.status.not_in([OrderStatus.CANCELLED]))

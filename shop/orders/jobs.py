@@ -9,17 +9,20 @@ from flask_babel import lazy_gettext as _l
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import normalize_locale
+from shop.infra.urls import external_url
 from shop.jobs import retried
 from shop.mail import send_email
+from shop.orders.guests import order_token
 from shop.orders.models import Order
 
 
 @retried("MAIL_RETRY_INTERVALS")
-def send_order_confirmation(order_id: int) -> None:
-    """'Thank you for your order' with the items and totals."""
+def send_order_confirmation(order_id: int, locale: str | None = None) -> None:
+    """'Thank you for your order' with the items and totals, and for a guest the signed link to
+    the order page (in the language they ordered in)."""
     order = db.session.get(Order, order_id)
     if order is not None:
-        _send(order, _l("Your order %(number)s", number=order.order_number), "order_confirmation")
+        _send(order, _l("Your order %(number)s", number=order.order_number), "order_confirmation", locale)
 
 
 @retried("MAIL_RETRY_INTERVALS")
@@ -30,13 +33,14 @@ def send_shipping_notice(order_id: int) -> None:
         _send(order, _l("Your order %(number)s is on its way", number=order.order_number), "order_shipped")
 
 
-def _send(order: Order, subject, template: str) -> None:
-    """Email the order's customer in their language (an account's, else English), from
-    templates/email/<template>.txt and .html."""
+def _send(order: Order, subject, template: str, guest_locale: str | None = None) -> None:
+    """Email the order's customer in their language (an account's, else the guest's, else
+    English), from templates/email/<template>.txt and .html."""
     user = db.session.get(User, order.user_id) if order.user_id else None
-    locale = normalize_locale(user.language.value) if user else "en"
+    locale = normalize_locale(user.language.value) if user else (normalize_locale(guest_locale) or "en")
+    link = None if user else external_url("storefront.guest_order", token=order_token(order))
     with force_locale(locale):
-        context = {"order": order, "locale": locale}
+        context = {"order": order, "locale": locale, "order_link": link}
         send_email(
             order.customer_email,
             str(subject),

@@ -59,6 +59,9 @@ class Order(Model):
         sa.Index("idx_orders_status", "status"),
         sa.Index("idx_orders_created_at", "created_at"),
         sa.Index("idx_orders_order_number", "order_number"),
+        # Added by migration 0013: look-ups by contact, a guest's coupon uses.
+        sa.Index("idx_orders_customer_email", "customer_email"),
+        sa.Index("idx_orders_customer_phone", "customer_phone"),
         # Added by migration 0002.
         sa.CheckConstraint(
             "subtotal >= 0 AND tax_amount >= 0 AND shipping_amount >= 0 AND discount_amount >= 0 AND total >= 0",
@@ -71,6 +74,8 @@ class Order(Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     customer_name: Mapped[str | None] = mapped_column(sa.String(255))
     customer_email: Mapped[str] = mapped_column(sa.String(255))
+    # Added by migration 0013: the contact phone (E.164); a guest order (no user) is found by it.
+    customer_phone: Mapped[str | None] = mapped_column(sa.String(20))
 
     subtotal: Mapped[Decimal] = mapped_column(Money())
     tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"), server_default="0")
@@ -108,6 +113,11 @@ class Order(Model):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     payment_method: Mapped[str] = mapped_column(sa.String(30), default="cod", server_default="cod")
     shipping_method: Mapped[str | None] = mapped_column(sa.String(30))
+    # Added by migration 0012: what the shopper is asked to pay, in which currency (KHR in whole
+    # riel), and why an order was cancelled ("payment expired").
+    payment_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    payment_amount: Mapped[Decimal | None] = mapped_column(Money())
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(100))
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", passive_deletes=True, order_by="OrderItem.id"

@@ -18,10 +18,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import selectinload
 
+from shop.accounts.addresses import clean_address
 from shop.accounts.models import User
+from shop.accounts.phones import normalize_phone
+from shop.accounts.services import check_email
 from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
 from shop.coupons import services as coupons
+from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import localized
@@ -30,16 +34,15 @@ from shop.infra.redis_client import get_redis
 from shop.infra.transactions import rows_changed
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
-from shop.orders import jobs
+from shop.orders import guests, jobs
 from shop.orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, OrderStatusEvent, PaymentStatus
-from shop.orders.shipping import methods as shipping_methods
-from shop.orders.shipping import shipping_rate, tax_rate
+from shop.orders.shipping import tax_rate
 from shop.paging import Page, paginate
 
 log = logging.getLogger("shop.orders")
 ZERO = Decimal("0.00")
 MAX_QUANTITY = 99
-PAYMENT_METHODS = {"cod": _l("Cash on delivery")}
+PAYMENT_METHODS = {"cod": _l("Cash on delivery"), "khqr": _l("KHQR: pay with any Cambodian bank app")}
 # A cart found empty under the checkout lock was most likely turned into an order this recently.
 RECENT_ORDER = timedelta(minutes=10)
 
@@ -126,8 +129,9 @@ class Checkout:
     items: Sequence[BasketItem]
     email: str
     shipping_address: dict
-    user_id: int | None = None
+    user_id: int | None = None  # None: a guest (shop.orders.guests)
     customer_name: str | None = None
+    phone: str | None = None  # the contact phone; a guest's is required (the address's, by default)
     billing_address: dict | None = None
     shipping_method: str = "standard"
     payment_method: str = "cod"
@@ -137,6 +141,16 @@ class Checkout:
     expected_total: Decimal | None = None
     # The signed-in shopper's cart this order was placed from: emptied in the same transaction.
     from_cart_of: int | None = None
+    # What a KHQR order is paid in: "USD" or "KHR".
+    currency: str = "USD"
+    locale: str | None = None  # a guest's language, for the confirmation email
+
+
+def offered_payment_methods() -> dict[str, Any]:
+    """The payment methods shoppers may choose now: KHQR only when the shop has a KHQR account."""
+    from shop.payments.services import khqr_enabled
+
+    return {code: label for code, label in PAYMENT_METHODS.items() if code != "khqr" or khqr_enabled()}
 
 
 def check_quantity(quantity: int) -> None:
@@ -150,11 +164,13 @@ def quote(
     *,
     user_id: int | None = None,
     email: str | None = None,
+    phone: str | None = None,
     coupon_code: str | None = None,
     shipping_method: str | None = None,
     shipping_address: dict | None = None,
     strict: bool = False,
     products: dict[int, Product] | None = None,
+    customer_checked_later: bool = False,
 ) -> Quote:
     """Price a basket at today's prices. Unavailable products and missing stock are listed in
     `problems` (or raised, when `strict`); an inapplicable coupon raises CouponNotApplicable.
@@ -184,13 +200,18 @@ def quote(
         raise problems[0]
     result = Quote(lines=lines, subtotal=to_money(sum((line.total for line in lines), ZERO)), problems=problems)
     if shipping_method is not None:
-        rate = shipping_rate(shipping_method, shipping_address)
-        if rate is None:
-            raise ShopError(_l("This delivery method does not reach your address."), field="shipping_method")
-        result.shipping = to_money(rate)
+        result.shipping = delivery.charge(shipping_method, shipping_address, result.subtotal)
     if coupon_code:
         basket = [coupons.Line(line.product.id, line.quantity, line.unit_price) for line in lines]
-        discount = coupons.evaluate(coupon_code, basket, user_id=user_id, email=email, shipping=result.shipping)
+        discount = coupons.evaluate(
+            coupon_code,
+            basket,
+            user_id=user_id,
+            email=email,
+            phone=phone,
+            shipping=result.shipping,
+            customer_checked_later=customer_checked_later,
+        )
         result.coupon, result.discount, result.free_shipping = discount.coupon, discount.amount, discount.free_shipping
     goods_discount = ZERO if result.free_shipping else result.discount
     result.tax = percent_of(result.subtotal - goods_discount, tax_rate())
@@ -235,9 +256,16 @@ def place_order(checkout: Checkout) -> Order:
             return _same_owner(existing, checkout)
     if not checkout.items:
         raise ShopError(_l("Your cart is empty."), field="items")
-    if checkout.payment_method not in PAYMENT_METHODS:
+    checkout.shipping_address = clean_address(checkout.shipping_address or {})
+    if checkout.billing_address:
+        checkout.billing_address = clean_address(checkout.billing_address)
+    checkout.phone = normalize_phone(checkout.phone) if checkout.phone else checkout.shipping_address["phone"]
+    if checkout.user_id is None:
+        checkout.email = check_email(checkout.email or "")
+        guests.check_guest_email(checkout.email)
+    if checkout.payment_method not in offered_payment_methods():
         raise ShopError(_l("Choose a payment method."), field="payment_method")
-    if checkout.shipping_method not in shipping_methods():
+    if checkout.shipping_method not in delivery.all_method_codes():
         raise ShopError(_l("Choose a delivery method."), field="shipping_method")
     merged: dict[int, int] = {}
     for item in checkout.items:
@@ -270,10 +298,14 @@ def place_order(checkout: Checkout) -> Order:
 
 def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     """The transaction itself (place_order retries it on a clash of order numbers)."""
+    if checkout.coupon_code:
+        # One coupon checkout at a time per customer (account, email, phone): per-customer coupon
+        # limits and first-order-only coupons cannot be raced, by guests either. Without a coupon
+        # nothing depends on the customer's other orders.
+        guests.lock_customer(user_id=checkout.user_id, email=checkout.email, phone=checkout.phone)
     if checkout.user_id is not None and (checkout.coupon_code or checkout.from_cart_of is not None):
-        # One coupon checkout at a time per shopper: per-user coupon limits and first-order-only
-        # coupons cannot be raced. One checkout of the cart at a time, too: it is read again under
-        # the lock, so racing requests make one order. Otherwise nothing depends on other orders.
+        # One checkout of the cart at a time: it is read again under the shopper's row lock, so
+        # racing requests make one order.
         db.session.execute(sa.select(User.id).where(User.id == checkout.user_id).with_for_update())
     if checkout.from_cart_of is not None:
         items = _cart_under_lock(checkout.from_cart_of)
@@ -281,6 +313,7 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
         items,
         user_id=checkout.user_id,
         email=checkout.email,
+        phone=checkout.phone,
         coupon_code=checkout.coupon_code,
         shipping_method=checkout.shipping_method,
         shipping_address=checkout.shipping_address,
@@ -305,7 +338,14 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
         cart = cast(sa.Table, CartItem.__table__)
         db.session.execute(sa.delete(cart).where(cart.c.user_id == checkout.from_cart_of))
-    enqueue(jobs.send_order_confirmation, order.id)
+    if checkout.payment_method == "khqr":  # the QR is part of the order; the email waits for the money
+        from shop.payments.services import start_khqr_payment
+
+        start_khqr_payment(order, checkout.currency)
+    elif checkout.user_id is None:
+        enqueue(jobs.send_order_confirmation, order.id, checkout.locale)
+    else:
+        enqueue(jobs.send_order_confirmation, order.id)
     _commit_keeping(order)
     if checkout.from_cart_of is not None:
         forget_cached_cart(checkout.from_cart_of)
@@ -382,6 +422,7 @@ def _write_order(checkout: Checkout, priced: Quote) -> Order:
         user_id=checkout.user_id,
         customer_name=checkout.customer_name,
         customer_email=checkout.email.strip().lower(),
+        customer_phone=checkout.phone,
         subtotal=priced.subtotal,
         tax_amount=priced.tax,
         shipping_amount=priced.shipping,
@@ -497,6 +538,14 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
     else:
         check_can_cancel(order)
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
+    release_holds(order)
+    db.session.commit()
+    return order
+
+
+def release_holds(order: Order) -> None:
+    """Give back what a placed order holds: its stock, its coupon use, its place in the
+    shopper's totals. The caller has locked the order, cancelled it, and commits."""
     for item in order.items:
         if item.product_id is not None:
             db.session.execute(
@@ -511,8 +560,28 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
             .where(User.id == order.user_id)
             .values(total_orders=User.total_orders - 1, total_spent=User.total_spent - order.total)
         )
-    db.session.commit()
-    return order
+
+
+def reclaim_holds(order: Order, coupon_uses: Sequence[dict]) -> None:
+    """Take again what `release_holds` gave back, for a cancelled order coming back (money that
+    arrived after it expired, a new payment QR): the stock with the same conditional UPDATEs as
+    a new order (OutOfStock when it is gone), the coupon uses (`coupon_id`, `discount_amount`;
+    CouponNotApplicable when used up) and the shopper's totals. The caller has locked the
+    order, runs this in a savepoint when it has a way out, and commits."""
+    for item in sorted(order.items, key=lambda line: line.product_id or 0):  # product id order: no deadlocks
+        if item.product_id is not None and item.product is not None:
+            _take_stock(item.product, item.quantity)
+    for use in coupon_uses:
+        coupon = db.session.get(coupons.Coupon, use["coupon_id"])
+        if coupon is None:
+            raise coupons.CouponNotApplicable("not_found", _l("This coupon no longer exists."))
+        coupons.reserve(coupon, user_id=order.user_id, order_id=order.id, amount=Decimal(use["discount_amount"]))
+    if order.user_id is not None:
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == order.user_id)
+            .values(total_orders=User.total_orders + 1, total_spent=User.total_spent + order.total)
+        )
 
 
 STATUS_LABELS = {

@@ -52,6 +52,16 @@ def train_recommendations() -> dict[str, float]:
     version = current_app.config["RECOMMENDATION_MODEL_VERSION"]
     store.ensure_indexes()
     products = sources.load_products()
+    if not len(products):  # a shop with no active products yet: nothing to learn, nothing to store
+        log.info("recommendations not trained: no active products")
+        return {
+            "products": 0,
+            "interactions": 0,
+            "similarity_documents": 0,
+            "users": 0,
+            "training_seconds": 0.0,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
     interactions = sources.load_interactions()
     profiles = sources.load_profiles()
     model = train(interactions, products, now.timestamp())

@@ -24,10 +24,19 @@ SEED_TABLES = {
     "coupon_usage",
     "wishlists",
 }
-ADDED_TABLES = {"order_status_events", "audit_logs", "order_refunds", "review_helpful_votes", "alembic_version"}
+ADDED_TABLES = {
+    "order_status_events",
+    "audit_logs",
+    "order_refunds",
+    "review_helpful_votes",
+    "payment_attempts",  # migration 0012
+    "payment_events",
+    "alembic_version",
+}
 # Migration 0005: the PostgreSQL search index (not models; see shop.catalog.search).
 SEARCH_TABLES = {"product_search", "product_search_queue", "search_words"}
 LISTING_TABLES = {"product_facets"}  # migration 0010
+DELIVERY_TABLES = {"delivery_zones", "delivery_zone_provinces", "delivery_methods"}  # migration 0013
 
 SEED_ENUMS = {
     "user_role": ["customer", "admin", "moderator"],
@@ -62,6 +71,15 @@ CHECKS = {
     # migration 0007
     ("order_refunds", "positive_refund"),
     ("orders", "non_negative_amounts"),
+    # migration 0012
+    ("payment_attempts", "valid_attempt_status"),
+    ("payment_attempts", "valid_attempt_provider"),
+    ("payment_attempts", "valid_attempt_currency"),
+    ("payment_attempts", "positive_attempt_amount"),
+    ("payment_events", "valid_payment_event_kind"),
+    # migration 0013
+    ("delivery_methods", "non_negative_rate"),
+    ("delivery_methods", "positive_free_over"),
 }
 
 SEED_INDEXES = {
@@ -105,7 +123,7 @@ SEED_UNIQUES = {
 
 def test_every_seed_table_exists_and_nothing_unexpected(db):
     tables = set(sa.inspect(db.engine).get_table_names())
-    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES | LISTING_TABLES
+    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES | LISTING_TABLES | DELIVERY_TABLES
 
 
 def test_every_seed_enum_exists_with_its_values_in_order(db):
@@ -174,6 +192,14 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_product_facets_skin_type",
         # migration 0011: large categories, newest first
         "idx_product_facets_newest_in_categories",
+        # migration 0012: payments
+        "idx_payment_attempts_order_id",
+        "idx_payment_attempts_due",
+        "idx_payment_events_attempt_id",
+        # migration 0013: guest orders by contact, delivery zones
+        "idx_orders_customer_email",
+        "idx_orders_customer_phone",
+        "idx_delivery_zone_provinces_zone_id",
     }
 
 
@@ -265,3 +291,23 @@ def test_the_newest_in_categories_index_carries_the_categories_and_is_partial(db
         "CREATE INDEX idx_product_facets_newest_in_categories ON public.product_facets USING btree "
         "(created_at, id) INCLUDE (category_ids) WHERE (id > 0)"
     )
+
+
+def test_payment_indexes_are_partial_where_they_must_be(db):
+    """Migration 0012: one payment per attempt (paid twice is paid once), and the sweep's index
+    holds only the attempts still looked at."""
+    rows = dict(
+        db.session.execute(
+            sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+                "('uq_payment_events_one_payment', 'idx_payment_attempts_due')"
+            )
+        ).all()
+    )
+    assert rows == {
+        "uq_payment_events_one_payment": "CREATE UNIQUE INDEX uq_payment_events_one_payment ON public.payment_events "
+        "USING btree (attempt_id) WHERE ((kind)::text = ANY ((ARRAY['paid'::character varying, "
+        "'paid_after_expiry'::character varying])::text[]))",
+        "idx_payment_attempts_due": "CREATE INDEX idx_payment_attempts_due ON public.payment_attempts USING btree "
+        "(next_check_at) WHERE (next_check_at IS NOT NULL)",
+    }

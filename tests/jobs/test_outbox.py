@@ -26,6 +26,7 @@ PHNOM_PENH = {
     "city": "Phnom Penh",
     "postal_code": "120101",
     "country": "Cambodia",
+    "phone": "012 345 678",
 }
 
 

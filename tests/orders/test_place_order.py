@@ -24,6 +24,7 @@ PHNOM_PENH = {
     "city": "Phnom Penh",
     "postal_code": "120101",
     "country": "Cambodia",
+    "phone": "012 345 678",
 }
 SIEM_REAP = {**PHNOM_PENH, "city": "Siem Reap", "postal_code": "171201"}
 

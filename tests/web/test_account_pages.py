@@ -563,12 +563,13 @@ ADDRESS = {
     "last_name": "Chan",
     "company": "",
     "address_line1": "No. 12, Street 278",
-    "address_line2": "Sangkat Boeng Keng Kang 1",
-    "city": "Phnom Penh",
-    "state": "Phnom Penh",
-    "postal_code": "120101",
-    "country": "Cambodia",
-    "phone": "+855 12 345 678",
+    "address_line2": "",
+    "province": "KH-12",
+    "district": "Khan Boeng Keng Kang",
+    "commune": "Sangkat Boeng Keng Kang 1",
+    "landmark": "Behind the Lucky supermarket",
+    "postal_code": "",
+    "phone": "012 345 678",
 }
 
 
@@ -607,14 +608,18 @@ def test_edit_an_address(client, db):
     form = client.get(f"/account/addresses/{address.id}/edit").text
     assert f'value="{address.address_line1}"' in form
     response = post_form(
-        client, f"/account/addresses/{address.id}/edit", {**ADDRESS, "city": "Siem Reap", "postal_code": "171202"}
+        client,
+        f"/account/addresses/{address.id}/edit",
+        {**ADDRESS, "province": "KH-17", "postal_code": "171202", "phone": "០៩៦ ៩១២ ៣៤៥៦"},
     )
     assert response.status_code == 302
     saved = reload(db, address)
-    assert (saved.city, saved.postal_code, saved.address_line1, saved.is_default) == (
+    assert (saved.province, saved.city, saved.postal_code, saved.address_line1, saved.phone, saved.is_default) == (
+        "KH-17",
         "Siem Reap",
         "171202",
         "No. 12, Street 278",
+        "+855969123456",
         True,
     )
 
@@ -684,23 +689,40 @@ def test_another_users_address_is_not_found(client, db):
 def test_missing_required_address_fields_are_marked_and_nothing_is_written(app, client, db):
     user = UserFactory()
     sign_in(client, user.email)
-    empty = {**ADDRESS, "address_line1": "", "city": " ", "postal_code": "", "country": ""}
+    empty = {**ADDRESS, "address_line1": "", "province": "", "phone": " ", "postal_code": ""}
     page = post_form(client, "/account/addresses/new?lang=km", empty)
     assert page.status_code == 422
     required = khmer(app, "This field is required.")
-    for field in ("address_line1", "city", "postal_code", "country"):
+    for field in ("address_line1", "province", "phone"):
         assert field_error(page, field) == required
     assert field_error(page, "first_name") is None
+    assert field_error(page, "postal_code") is None  # most Cambodian addresses have none
+    assert _addresses(db, user) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "+1 202 555 0123", "Enter a Cambodian phone number, e.g. 012 345 678 or +855 12 345 678."),
+        ("province", "Bangkok", "Choose a province of Cambodia from the list."),
+    ],
+)
+def test_a_foreign_phone_or_an_unknown_province_is_refused_in_khmer(app, client, db, field, value, message):
+    user = UserFactory()
+    sign_in(client, user.email)
+    page = post_form(client, "/account/addresses/new?lang=km", {**ADDRESS, field: value})
+    assert page.status_code == 422
+    assert field_error(page, field) == khmer(app, message)
     assert _addresses(db, user) == []
 
 
 def test_address_fields_longer_than_their_columns_are_refused(client, db):
     user = UserFactory()
     sign_in(client, user.email)
-    page = post_form(client, "/account/addresses/new", {**ADDRESS, "postal_code": "1" * 21, "city": "C" * 101})
+    page = post_form(client, "/account/addresses/new", {**ADDRESS, "postal_code": "1" * 21, "district": "C" * 101})
     assert page.status_code == 422
     assert field_error(page, "postal_code") == "Must be at most 20 characters."
-    assert field_error(page, "city") == "Must be at most 100 characters."
+    assert field_error(page, "district") == "Must be at most 100 characters."
     assert _addresses(db, user) == []
 
 

@@ -268,11 +268,12 @@ def test_guest_cart_merges_into_the_account_on_the_sign_in_page(client, db):
     assert sorted(cart_rows(db, user)) == sorted([(shared.id, 3), (guest_only.id, 1)])
 
 
-def test_guests_are_asked_to_sign_in_to_check_out(client, db):
+def test_guests_may_check_out_or_sign_in_first(client, db):
     add(client, ProductFactory())
     cart = client.get("/cart")
-    link = '<a class="btn btn-primary btn-lg btn-block" href="/account/login?next=/checkout">Sign in to check out</a>'
-    assert link in cart.text
+    assert '<a class="btn btn-primary btn-lg btn-block" href="/checkout">Check out as a guest</a>' in cart.text
+    assert '<a href="/account/login?next=/checkout">Sign in to check out</a>' in cart.text
+    assert '<a href="/account/register?next=/checkout">Create an account</a>' in cart.text
     assert "Your cart is kept when you sign in or create an account." in cart.text
 
 

@@ -1,0 +1,1 @@
+"""Delivery zones: which provinces each zone covers, its methods, rates and estimates."""

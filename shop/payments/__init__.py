@@ -1,0 +1,1 @@
+"""Payments: KHQR (Bakong) and cash on delivery, behind one small provider interface."""

@@ -1,0 +1,172 @@
+"""Payment checks off the request path: an RQ job per check, and a periodic sweep.
+
+- The shopper's payment page polls our server; each poll may ask for a check
+  (`request_check`), at most one per attempt every POLL_CHECK_SECONDS. With Redis the check is
+  an RQ job, enqueued after commit; without Redis (the embedded default) it runs on a small
+  background thread pool. Either way the page answers from the database at once and never
+  waits on Bakong.
+- The sweep (`sweep_payments`) checks the attempts whose `next_check_at` is due (exponential
+  backoff) and expires those unpaid past their time. With Redis it is an RQ job that schedules
+  its next run with `enqueue_in` (the worker runs RQ's scheduler: `make worker`); without
+  Redis the server process runs it on a daemon thread (`start_embedded_sweeper`), in one
+  gunicorn worker only (a file lock picks it).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from shop.extensions import db
+from shop.infra.columns import utcnow
+from shop.infra.redis_client import get_redis
+from shop.jobs import enqueue, get_queue
+from shop.payments import services
+from shop.payments.models import PaymentAttempt
+
+log = logging.getLogger("shop.payments")
+POLL_CHECK_SECONDS = 3
+SWEEP_JOB_ID = "payments-sweep"
+SWEEP_BATCH = 500
+_embedded_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="payment-check")
+_last_requests: dict[int, float] = {}
+_last_lock = threading.Lock()
+
+
+def check_payment(attempt_id: int) -> str | None:
+    """RQ job: ask the provider about one attempt and record the answer."""
+    result = services.check_attempt(attempt_id)
+    return result.outcome.value if result else None
+
+
+def request_check(attempt_id: int) -> bool:
+    """Ask for a check of the attempt soon, unless one was asked for less than
+    POLL_CHECK_SECONDS ago (however many pages and devices poll). True if one was asked for."""
+    client = get_redis()
+    if client is not None:
+        if not client.set(f"payment-check:{attempt_id}", 1, nx=True, ex=POLL_CHECK_SECONDS):
+            return False
+        enqueue(check_payment, attempt_id)  # an RQ job, after the request's commit if it has one
+        return True
+    now = time.monotonic()
+    with _last_lock:
+        if now - _last_requests.get(attempt_id, -POLL_CHECK_SECONDS) < POLL_CHECK_SECONDS:
+            return False
+        _last_requests[attempt_id] = now
+        if len(_last_requests) > 10_000:  # forget old attempts
+            _last_requests.clear()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _embedded_pool.submit(_in_context, app, attempt_id)
+    return True
+
+
+def _in_context(app: Flask, attempt_id: int) -> None:
+    try:
+        with app.app_context():
+            services.check_attempt(attempt_id)
+    except Exception:  # a background check must not die silently
+        log.exception("payment check of attempt %s failed", attempt_id)
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    failed: int = 0
+    expired: int = 0
+
+
+def sweep_payments(now: datetime | None = None, *, batch: int = SWEEP_BATCH) -> SweepReport:
+    """Check the attempts due (oldest due first, at most `batch`), then expire the unpaid ones
+    past their time. One attempt's trouble does not stop the others."""
+    now = now or utcnow()
+    report = SweepReport()
+    due = db.session.scalars(
+        sa.select(PaymentAttempt.id)
+        .where(PaymentAttempt.next_check_at.is_not(None), PaymentAttempt.next_check_at <= now)
+        .order_by(PaymentAttempt.next_check_at)
+        .limit(batch)
+    ).all()
+    db.session.rollback()
+    for attempt_id in due:
+        try:
+            services.check_attempt(attempt_id, now=now)
+            report.checked += 1
+        except Exception:
+            db.session.rollback()
+            report.failed += 1
+            log.exception("payment check of attempt %s failed", attempt_id)
+    report.expired = services.expire_unpaid(now)
+    return report
+
+
+def sweep_and_reschedule() -> None:
+    """RQ job: one sweep, then the next one in PAYMENT_SWEEP_SECONDS. The fixed job id keeps
+    one chain however often it is scheduled."""
+    try:
+        sweep_payments()
+    finally:
+        schedule_sweep()
+
+
+def schedule_sweep(delay: timedelta | None = None) -> bool:
+    """Schedule the next sweep on RQ (needs the worker's scheduler). False without Redis."""
+    queue = get_queue()
+    if queue is None:
+        return False
+    wait = delay if delay is not None else timedelta(seconds=current_app.config["PAYMENT_SWEEP_SECONDS"])
+    queue.enqueue_in(wait, sweep_and_reschedule, job_id=SWEEP_JOB_ID, job_timeout=600, result_ttl=0)
+    return True
+
+
+# ---------------------------------------------------------------- embedded (no Redis)
+
+_sweeper_started = False
+_sweeper_lock_file: IO | None = None
+
+
+def start_embedded_sweeper(app: Flask) -> bool:
+    """Without Redis, run the sweep every PAYMENT_SWEEP_SECONDS on a daemon thread of this
+    process. Once per process, and in one process per instance folder: the first gunicorn
+    worker to take the file lock runs it (if it dies, the lock goes with it and the next
+    worker started takes it). True if this process runs it."""
+    global _sweeper_started, _sweeper_lock_file
+    if _sweeper_started or app.config.get("REDIS_URL") or not app.config.get("KHQR_ACCOUNT_ID"):
+        return False
+    lock_path = Path(app.instance_path) / "payments-sweep.lock"
+    handle = lock_path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _sweeper_started, _sweeper_lock_file = True, handle
+    interval = app.config["PAYMENT_SWEEP_SECONDS"]
+    threading.Thread(target=_sweep_forever, args=(app, interval), name="payment-sweep", daemon=True).start()
+    log.info("startup", extra={"fields": {"payments": f"sweeping payments every {interval}s in this process"}})
+    return True
+
+
+def _sweep_forever(app: Flask, interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        run_sweep_once(app)
+
+
+def run_sweep_once(app: Flask) -> SweepReport | None:
+    """One sweep in its own app context (what the embedded thread calls)."""
+    try:
+        with app.app_context():
+            return sweep_payments()
+    except Exception:
+        log.exception("payment sweep failed")
+        return None
