@@ -17,7 +17,7 @@ export FLASK_APP := wsgi.py
 ## run: set up the venv, migrate the SQLite database, load demo data and serve at http://$(HOST):$(PORT)
 run: install translations-compile db-upgrade db-seed serve
 
-## test: set up the venv (with test tools, Chromium and Khmer fonts) and run the whole suite
+## test: set up the venv (with test tools, Chromium and Khmer fonts), run ruff and mypy, then the whole suite
 test: install-dev translations-compile
 	@scripts/test.sh
 
@@ -65,6 +65,7 @@ worker: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check shop web storefront admin api tests
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format shop web storefront admin api tests

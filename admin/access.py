@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -27,7 +28,7 @@ def _guard(roles: frozenset[UserRole]) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapper.allowed_roles = roles  # read by the permission-matrix test and the admin menu
+        cast(Any, wrapper).allowed_roles = roles  # read by the permission-matrix test and the admin menu
         return wrapper
 
     return decorator

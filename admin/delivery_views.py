@@ -5,6 +5,8 @@ shop.delivery.services'."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,7 +28,7 @@ MAX_METHODS = 10
 def _posted_zone() -> dict:
     methods = []
     for index in range(MAX_METHODS):
-        row = {name: request.form.get(f"methods-{index}-{name}", "") for name in METHOD_FIELDS}
+        row: dict[str, Any] = {name: request.form.get(f"methods-{index}-{name}", "") for name in METHOD_FIELDS}
         if row["code"].strip():
             row["is_active"] = request.form.get(f"methods-{index}-is_active") == "y"
             methods.append(row)

@@ -4,6 +4,8 @@ Rules: shop.orders.fulfilment and the status machine of shop.orders.services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -72,7 +74,7 @@ def _detail(order_id: int, status: int = 200, **forms):
     status_form.status.choices = [
         c for c in status_form.status.choices if OrderStatus(c.value) in TRANSITIONS[order.status]
     ]
-    context = {
+    context: dict[str, Any] = {
         "order": order,
         "refunds": refunds,
         "refunded": refunded,

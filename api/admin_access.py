@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
 from flask_jwt_extended import current_user, jwt_required
 
@@ -23,7 +24,7 @@ def _guard(roles: frozenset[UserRole]) -> Callable:
                 raise Forbidden()
             return view(*args, **kwargs)
 
-        wrapper.allowed_roles = roles
+        cast(Any, wrapper).allowed_roles = roles
         return wrapper
 
     return decorator

@@ -407,6 +407,7 @@ def get_product(product_id: int):
         product = catalog.get_public_product_by_id(product_id)
         if product is None:
             abort(404)
+        assert product is not None  # abort() raised (flask_smorest has no types to say so)
         data = product_detail(product, catalog.rating_summary(product.id))
         if catalog.catalog_cache_enabled():
             cache.set(key, data, timeout=catalog.PRODUCT_TTL)
@@ -444,6 +445,7 @@ def related_products(args, product_id: int):
     product = catalog.get_public_product_by_id(product_id)
     if product is None:
         abort(404)
+    assert product is not None  # abort() raised (flask_smorest has no types to say so)
     return success_response(
         [localize(product_summary(p)) for p in catalog.related_products(product, limit=args["limit"])]
     )

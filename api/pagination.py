@@ -44,7 +44,8 @@ class PaginationQuery(Schema):
         load_default="desc", validate=validate.OneOf(["asc", "desc"], error=_m("Must be asc or desc."))
     )
     search = fields.String(load_default=None, validate=validate.Length(max=200))
-    category = fields.String(load_default=None, validate=validate.Length(max=100))
+    # A slug here; AdminProductQuery narrows it to a category id.
+    category: fields.Field = fields.String(load_default=None, validate=validate.Length(max=100))
     status = fields.String(load_default=None, validate=validate.Length(max=30))
 
 

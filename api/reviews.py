@@ -7,6 +7,8 @@ The public list of a product's approved reviews is GET /api/v1/products/<id>/rev
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
@@ -39,7 +41,7 @@ class ReviewPatchIn(Schema):
 
 def review_json(review: Review, *, with_product: bool = False) -> dict:
     """A review as the API shows it to its author and to staff (the public list shows less)."""
-    data = {
+    data: dict[str, Any] = {
         "id": review.id,
         "product_id": review.product_id,
         "user_id": review.user_id,

@@ -84,7 +84,9 @@ def revocation_reason(payload: dict[str, Any]) -> str | None:
     client = get_redis()
     if client is not None:
         value = client.get(key)
-        return value.decode() if value else None
+        if not value:
+            return None
+        return value.decode() if isinstance(value, bytes) else str(value)
     with _lock:
         reason, until = _memory_blocklist.get(key, (None, 0.0))
         return reason if until > time.time() else None

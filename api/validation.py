@@ -18,7 +18,7 @@ from web.messages import Message
 _m = Message
 
 
-_FIELD_MESSAGES = {
+_FIELD_MESSAGES: dict[type[fields.Field], dict[str, Message]] = {
     fields.Field: {
         "required": _m("This field is required."),
         "null": _m("This field may not be empty."),

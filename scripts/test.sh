@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite on real PostgreSQL and Redis (see tests/support/servers.py for how they are
-# found or started), a real SMTP server, and Debian's Chromium for the page tests.
+# ruff and mypy, then the whole suite on real PostgreSQL and Redis (see tests/support/servers.py
+# for how they are found or started), a real SMTP server, and Debian's Chromium for the page tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +17,10 @@ if [ ${#need_packages[@]} -gt 0 ]; then
     echo "Could not install ${need_packages[*]}: the tests that need them will fail. Install them with apt-get." >&2
   fi
 fi
+
+# Lint, format and types first: they take seconds, the suite takes minutes.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check shop web storefront admin api tests
+.venv/bin/mypy  # what it checks, and how strictly: [tool.mypy] in pyproject.toml
 
 exec .venv/bin/pytest "$@"

@@ -129,7 +129,8 @@ def _analytics_store() -> Iterator[None]:
     from shop.analytics.persistence import StoreOwned, command_store
 
     try:
-        with command_store(current_app._get_current_object()) as store:
+        # current_app is typed as Flask, not as the proxy it is
+        with command_store(current_app._get_current_object()) as store:  # type: ignore[attr-defined]
             if store is not None:
                 click.echo(f"Analytics store: {store.path}")
             yield

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import overload
 from urllib.parse import quote
 
 from dotenv import load_dotenv
@@ -57,8 +58,12 @@ def parse_rate(text: str) -> Decimal:
     return rate
 
 
+@overload
+def env(name: str) -> str | None: ...
+@overload
+def env(name: str, default: str) -> str: ...
 def env(name: str, default: str | None = None) -> str | None:
-    """An environment variable; empty strings count as unset."""
+    """An environment variable; empty strings count as unset. With a text default it is always text."""
     value = os.environ.get(name)
     return value if value not in (None, "") else default
 

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask_babel import Babel
 from flask_caching import Cache
@@ -29,6 +31,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time it is `db.Model` (Base plus Flask-SQLAlchemy's `query` and bind
+# handling); mypy cannot take a variable as a base class, so it checks the models against Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

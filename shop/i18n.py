@@ -59,7 +59,7 @@ def _selected_code() -> str:
         remember_locale(asked)
 
     def preferred() -> str | None:
-        user = current_user if current_app.login_manager else None
+        user = current_user if getattr(current_app, "login_manager", None) else None
         if user is not None and getattr(user, "is_authenticated", False):
             return getattr(user.language, "value", user.language)
         return None

@@ -80,7 +80,7 @@ def _dispatch(func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
             log.warning("redis unreachable: running %s inline", getattr(func, "__name__", func))
     # A fresh app context gives the job its own session, as an RQ worker would have; the
     # caller's session has just committed and may not emit SQL inside its commit hook.
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as the proxy it is
     try:
         with app.app_context():
             func(*args, **kwargs)

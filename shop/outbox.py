@@ -81,7 +81,7 @@ def _entry(path: Path, failed: bool) -> OutboxEntry:
 
 
 def _parse(path: Path) -> EmailMessage:
-    return message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(path.read_bytes(), policy=policy.default)
 
 
 def entries(*, failed: bool) -> list[OutboxEntry]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
 
 CSP = "; ".join(
     (
@@ -37,7 +38,7 @@ HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def apply(headers: MutableMapping[str, str], *, https: bool, production: bool) -> None:
+def apply(headers: Headers | MutableMapping[str, str], *, https: bool, production: bool) -> None:
     """Add the headers a response does not set itself (an account page keeps its stricter
     `Referrer-Policy: no-referrer`). HSTS only in production over HTTPS."""
     for name, value in HEADERS.items():

@@ -121,7 +121,8 @@ class StaticFiles:
         response.cache_control.max_age = YEAR if immutable else SHORT_MAX_AGE
         if immutable:
             response.cache_control.immutable = True
-        return response.make_conditional(request)
+        response.make_conditional(request)  # changes the response itself (304, ranges)
+        return response
 
 
 def _normalise(path: PurePosixPath) -> str:

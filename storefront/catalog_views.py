@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from flask import (
     Response,
@@ -170,7 +171,9 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
         concerns=SKIN_CONCERNS,
         page=result,
         search_id=search_id,
-        canonical=url_for(request.endpoint, **(request.view_args or {}), **canonical_args, _external=True),
+        canonical=url_for(
+            cast(str, request.endpoint), **{**(request.view_args or {}), **canonical_args}, _external=True
+        ),
         noindex=bool(parsed.filters.is_filtered or request.args.get("sort")),
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from flask import flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
@@ -84,8 +85,11 @@ def _address(form: CheckoutForm) -> dict:
     """The delivery address the form names, checked, as the order stores it."""
     if _is_guest() or form.new_address:
         return clean_address(form.typed_address())
+    address_id = form.book_address_id
+    if address_id is None:  # the form's validation asks for one; never trust a caller to have run it
+        raise ShopError(_("Choose a delivery address."), field="address_id")
     try:
-        return accounts.get_address(current_user.id, form.book_address_id).as_snapshot()
+        return accounts.get_address(current_user.id, address_id).as_snapshot()
     except NotFound as error:
         raise ShopError(_("Choose a delivery address."), field="address_id") from error
 
@@ -119,7 +123,7 @@ def _summary(view: cart.CartView, form: CheckoutForm, address: dict | None) -> t
     priced yet (and whether it was), else without delivery."""
     basket = cart.basket(cart_owner())
     email = _email(form)
-    common = {
+    common: dict[str, Any] = {
         "user_id": None if _is_guest() else current_user.id,
         "email": email,
         "coupon_code": view.coupon_code,

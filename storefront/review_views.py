@@ -157,6 +157,8 @@ def review_helpful(review_id: int):
     if not is_htmx_fragment_request():
         flash(message, "success")
         return redirect(back, 303)
+    if review is None:  # mark_helpful refuses a review that does not exist
+        abort(404)
     review.helpful_count = count
     button = render_template("storefront/reviews/_helpful.html", review=review, voted=True, next=back)
     body = button + render_template("partials/toast.html", message=message, category="success", link=None)

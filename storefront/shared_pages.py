@@ -136,7 +136,7 @@ class SharedPages:
             browser_id = browser.valid_id(jar.get(browser.cookie_name(secure)))
             is_new = browser_id is None
             browser_id = browser_id or browser.new_id()
-            key = self.app.secret_key
+            key = self.app.config["SECRET_KEY"]
             response = page_response(
                 entry,
                 csrf.token_for(key, browser_id),
@@ -163,4 +163,4 @@ class SharedPages:
 
 
 def install(app: Flask) -> None:
-    app.wsgi_app = SharedPages(app, app.wsgi_app)
+    app.wsgi_app = SharedPages(app, app.wsgi_app)  # type: ignore[method-assign]  # Flask's way to add middleware

@@ -24,7 +24,7 @@ SESSION_KEY = "skin_answers"
 
 
 def _answers_from_form() -> dict:
-    answers = {}
+    answers: dict[str, str | list[str] | None] = {}
     for q in QUESTIONS:
         if q.multiple:
             answers[q.code] = [v for v in request.form.getlist(q.code) if v]

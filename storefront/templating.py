@@ -27,7 +27,8 @@ def lang_url(code: str | None, external: bool = False) -> str:
         args["lang"] = [code]
     if request.endpoint is None:
         return url_for("storefront.home", _external=external, **({"lang": code} if code else {}))
-    return url_for(request.endpoint, _external=external, **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **args}
+    return url_for(request.endpoint, _external=external, **values)
 
 
 def money_riel(value: Any, sign: str = "") -> Markup:
@@ -59,10 +60,10 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(concern_label, "concern_label")
     app.add_template_global(lang_url, "lang_url")
     # The shop's rules that templates show, from the services (never repeated as literals).
-    app.add_template_global(MAX_QUANTITY, "MAX_QUANTITY")
     app.add_template_global(quantity_limit, "quantity_limit")
-    app.add_template_global(RATINGS_BEST_FIRST, "RATINGS_BEST_FIRST")
-    app.add_template_global(MAX_QUERY_LENGTH, "MAX_QUERY_LENGTH")
+    app.jinja_env.globals.update(
+        MAX_QUANTITY=MAX_QUANTITY, RATINGS_BEST_FIRST=RATINGS_BEST_FIRST, MAX_QUERY_LENGTH=MAX_QUERY_LENGTH
+    )
 
     @app.context_processor
     def _globals() -> dict:

@@ -55,7 +55,8 @@ def clean_address(data: dict[str, Any]) -> dict[str, Any]:
     phone as E.164; ShopError on the field at fault otherwise. Nothing is written."""
     values = {name: _text(data.get(name)) for name in SNAPSHOT_FIELDS}
     for name, length in LENGTHS.items():
-        if values.get(name) and len(values[name]) > length:
+        value = values.get(name)
+        if value and len(value) > length:
             raise ShopError(_l("Must be at most %(max)s characters.", max=length), field=name)
     country = values["country"] or DEFAULT_COUNTRY
     if country.lower() not in COUNTRIES:

@@ -11,6 +11,7 @@ from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import normalize_locale
 from shop.infra.columns import utcnow
+from shop.infra.transactions import rows_changed
 from shop.infra.urls import external_url
 from shop.jobs import retried
 from shop.mail import send_email
@@ -62,15 +63,15 @@ def clear_expired_tokens() -> dict[str, int]:
     """The nightly clean-up (shop.scheduling): forget verification and reset tokens whose time
     is over. Their links were refused already; this keeps no dead secrets. Idempotent."""
     now = utcnow()
-    verification = db.session.execute(
+    verification = rows_changed(
         sa.update(User)
         .where(User.email_verification_expires < now)
         .values(email_verification_token=None, email_verification_expires=None)
-    ).rowcount
-    reset = db.session.execute(
+    )
+    reset = rows_changed(
         sa.update(User)
         .where(User.password_reset_expires < now)
         .values(password_reset_token=None, password_reset_expires=None)
-    ).rowcount
+    )
     db.session.commit()
     return {"verification_tokens": verification, "reset_tokens": reset}

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.models import SkinType
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
 
 
@@ -54,7 +54,7 @@ SNAPSHOT_FIELDS = (
 EMAIL_REGEX = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(f"email ~* '{EMAIL_REGEX}'", name="valid_email").ddl_if(dialect="postgresql"),
@@ -145,7 +145,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class UserAddress(db.Model):
+class UserAddress(Model):
     __tablename__ = "user_addresses"
     # Added by migration 0002.
     __table_args__ = (

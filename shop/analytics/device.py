@@ -46,7 +46,9 @@ def parse_user_agent(user_agent: str) -> tuple[str, str, str, bool]:
 
 def is_bot(user_agent: str | None) -> bool:
     """Whether the user agent names a crawler (whose visits are not shopper behaviour)."""
-    return bool(user_agent) and parse_user_agent(user_agent[:MAX_USER_AGENT])[3]
+    if not user_agent:
+        return False
+    return parse_user_agent(user_agent[:MAX_USER_AGENT])[3]
 
 
 def device_info(user_agent: str | None, ip_address: str | None) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def product_stats(product_id: int, *, days: int = 30) -> dict[str, Any]:
     """One product's views, distinct viewing sessions, cart adds, purchases (units), search
     clicks, and the view-to-purchase conversion."""
     mongo = get_mongo()
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$match": {"created_at": {"$gte": _since(days)}, "events.event_data.product_id": product_id}},
         {"$unwind": "$events"},
         {"$match": {"events.event_data.product_id": product_id}},

@@ -81,7 +81,7 @@ def compute_metrics(day: date) -> dict[str, Any]:
 def _views(span: Day) -> tuple[dict[int, int], dict[str, int], set[int]]:
     collection = get_mongo()[USER_ANALYTICS]
     in_day = {"created_at": {"$gte": span.start, "$lt": span.end}}
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$match": {**in_day, "events.event_type": str(EventType.PRODUCT_VIEW)}},
         {"$unwind": "$events"},
         {"$match": {"events.event_type": str(EventType.PRODUCT_VIEW)}},

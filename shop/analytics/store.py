@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from pymongo.database import Database
@@ -30,8 +30,8 @@ def init_mongo(app: Flask) -> None:
     if uri:
         from pymongo import MongoClient
 
-        options = {name: value for name, value in _TIMEOUTS.items() if name.lower() not in uri.lower()}
-        client = MongoClient(uri, tz_aware=True, **options)
+        options: dict[str, Any] = {name: value for name, value in _TIMEOUTS.items() if name.lower() not in uri.lower()}
+        client: MongoClient[dict[str, Any]] = MongoClient(uri, tz_aware=True, **options)
     else:
         import mongomock_ng as mongomock
 

@@ -118,7 +118,7 @@ def track_purchase(visitor: Visitor, order: Order) -> None:
     ]
     if unknown:  # an order read back from the database (the checkout sets each item's product)
         categories.update(
-            db.session.execute(sa.select(Product.id, Product.category).where(Product.id.in_(unknown))).all()
+            db.session.execute(sa.select(Product.id, Product.category).where(Product.id.in_(unknown))).tuples().all()
         )
     at = datetime.now(UTC)
     for item in order.items:

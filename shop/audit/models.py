@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import JSONType, created_at
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     __tablename__ = "audit_logs"
     __table_args__ = (
         sa.Index("idx_audit_logs_entity", "entity_type", "entity_id"),

@@ -10,6 +10,7 @@ from flask import current_app
 from shop.cart.models import CartItem
 from shop.extensions import db
 from shop.infra.columns import utcnow
+from shop.infra.transactions import rows_changed
 
 
 def delete_abandoned_carts() -> dict[str, int]:
@@ -19,6 +20,6 @@ def delete_abandoned_carts() -> dict[str, int]:
     itself (PERMANENT_SESSION_LIFETIME), without Redis it is the browser's signed cookie. So the
     table holds the only carts left behind. Idempotent: a second run finds nothing older."""
     cutoff = utcnow() - timedelta(days=int(current_app.config.get("CART_ABANDONED_DAYS", 60)))
-    deleted = db.session.execute(sa.delete(CartItem).where(CartItem.updated_at < cutoff)).rowcount
+    deleted = rows_changed(sa.delete(CartItem).where(CartItem.updated_at < cutoff))
     db.session.commit()
     return {"cart_lines": deleted}

@@ -8,11 +8,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import Money, created_at, updated_at
 
 
-class CartItem(db.Model):
+class CartItem(Model):
     __tablename__ = "shopping_cart"
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="positive_quantity"),

@@ -10,9 +10,10 @@ charging it silently; checkout passes the total the shopper saw (`expected_total
 from __future__ import annotations
 
 import json
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -78,13 +79,19 @@ class CartView:
 # ---------------------------------------------------------------- storage
 
 
+def _guest_session(owner: Owner) -> MutableMapping:
+    if owner.guest is None:
+        raise ValueError("a guest's cart needs the guest's session")
+    return owner.guest
+
+
 def _guest_state(owner: Owner) -> dict:
-    state = owner.guest.get(SESSION_KEY) or {"items": {}, "coupon": None}
+    state = _guest_session(owner).get(SESSION_KEY) or {"items": {}, "coupon": None}
     return {"items": dict(state.get("items", {})), "coupon": state.get("coupon")}
 
 
 def _save_guest(owner: Owner, state: dict) -> None:
-    owner.guest[SESSION_KEY] = state  # re-assign: session backends notice changes on assignment
+    _guest_session(owner)[SESSION_KEY] = state  # re-assign: session backends notice changes on assignment
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -170,7 +177,8 @@ def _write(owner: Owner, product_id: int, quantity: int | None, price: Decimal |
 def _upsert(user_id: int, product_id: int, quantity: int, price: Decimal | None) -> None:
     """Insert the line or set its quantity, in one statement (safe when two devices add at once)."""
     dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    # Either dialect's INSERT has on_conflict_do_update (a join of the two types has not).
+    insert: Callable[..., Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     statement = insert(CartItem).values(
         user_id=user_id,
         product_id=product_id,

@@ -39,7 +39,9 @@ def tree() -> list[Node]:
     counts = dict(
         db.session.execute(
             sa.select(product_categories.c.category_id, sa.func.count()).group_by(product_categories.c.category_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     whole = catalog.CategoryTree(categories)
     nodes: list[Node] = []

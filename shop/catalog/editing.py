@@ -96,7 +96,7 @@ def list_products(
 ) -> Page[Product]:
     """One page of the products in every status for the staff table, newest first. `query` is a piece of the
     English or Khmer name, the brand or the SKU; `stock` is "out", "low" or "in"."""
-    conditions: list[sa.ColumnElement] = []
+    conditions: list[sa.ColumnExpressionArgument[bool]] = []
     if status is not None:
         conditions.append(Product.status == status)
     if category is not None:
@@ -238,9 +238,9 @@ def _choice(name: str, value: Any, kind: type) -> Any:
 
 
 def _categories(value: Any) -> list[Category]:
-    ids = [value] if isinstance(value, int | str) else list(value or [])
+    given = [value] if isinstance(value, int | str) else list(value or [])
     try:
-        ids = list(dict.fromkeys(int(i) for i in ids))
+        ids = list(dict.fromkeys(int(i) for i in given))
     except (TypeError, ValueError):
         raise ShopError(_l("Choose a category."), field="category_ids") from None
     if not ids:
@@ -337,7 +337,9 @@ def _delete(product_ids: Sequence[int], actor: Actor) -> tuple[list[int], list[i
     if len(products) != len(ids):
         raise NotFound(_l("There is no such product."))
     ordered = set(db.session.scalars(sa.select(OrderItem.product_id).where(OrderItem.product_id.in_(ids)).distinct()))
-    deleted, archived, files = [], [], []
+    deleted: list[int] = []
+    archived: list[int] = []
+    files: list[str] = []
     for product in products:
         before = snapshot(product)
         if product.id in ordered:

@@ -18,7 +18,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -52,7 +52,7 @@ def thumbnail_url(image_url: str) -> str:
     return image_url[: -len(".webp")] + "-thumb.webp" if image_url.endswith(".webp") else image_url
 
 
-def read_upload(stream: BinaryIO) -> bytes:
+def read_upload(stream: IO[bytes]) -> bytes:
     """The upload's bytes, refusing anything larger than MAX_FILE_SIZE without reading it all."""
     limit = current_app.config["MAX_FILE_SIZE"]
     data = stream.read(limit + 1)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.extensions import db
+from shop.extensions import Model, db
 from shop.infra.columns import JSONType, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at
 
 
@@ -40,7 +40,7 @@ product_categories = sa.Table(
 )
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +109,7 @@ def in_stock_condition(columns: Any) -> sa.ColumnElement[bool]:
     return sa.or_(sa.not_(columns.track_inventory), columns.allow_backorders, columns.stock > 0)
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "products"
     __table_args__ = (
         sa.CheckConstraint("price > 0", name="positive_price"),
@@ -266,7 +266,7 @@ class Product(db.Model):
         return f"<Product {self.id} {self.sku}>"
 
 
-class ProductImage(db.Model):
+class ProductImage(Model):
     __tablename__ = "product_images"
     # Added by migration 0002.
     __table_args__ = (sa.Index("idx_product_images_product_id", "product_id"),)

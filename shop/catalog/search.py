@@ -37,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import InstrumentedAttribute
 
 from shop.catalog.models import Product
 from shop.extensions import db
@@ -226,7 +227,7 @@ class Document:
     words: frozenset[str]  # the English vocabulary it adds
 
 
-def build_document(product: Mapping[str, Any]) -> Document:
+def build_document(product: Mapping[Any, Any]) -> Document:
     """A product's search document from its text columns (a mapping of SEARCHED_COLUMNS)."""
     name_en = normalize(product.get("name_en"))
     labels = " ".join(
@@ -389,8 +390,8 @@ class TextSearch:
     tokens: tuple[Token, ...]
 
     def apply(
-        self, stmt: sa.Select, *, id_column: sa.ColumnElement | None = None, standalone: bool = False
-    ) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
+        self, stmt: sa.Select, *, id_column: IdColumn | None = None, standalone: bool = False
+    ) -> tuple[sa.Select, list[sa.UnaryExpression[Any]], list[sa.UnaryExpression[Any]]]:
         """`stmt` (a select of the ids of public products, `id_column`: Product.id by default)
         narrowed to the matches, the ORDER BY for relevance (best rank, then the most recently
         added) and the one for the most recently added first.
@@ -398,11 +399,11 @@ class TextSearch:
         With `standalone` (no other filter and relevance order), PostgreSQL answers from
         product_search alone, without touching products.
         """
-        id_column = Product.id if id_column is None else id_column
+        ids: IdColumn = Product.id if id_column is None else id_column
         if is_postgresql():
             _reindex_stale()
-            return _apply_postgresql(stmt, self._groups, id_column, standalone=standalone)
-        return _apply_sqlite(stmt, self.tokens, id_column)
+            return _apply_postgresql(stmt, self._groups, ids, standalone=standalone)
+        return _apply_sqlite(stmt, self.tokens, ids)
 
     def for_estimate(self, stmt: sa.Select) -> sa.Select:
         """`stmt` (from `apply`) as the planner should estimate it (PostgreSQL): each Khmer word
@@ -476,15 +477,18 @@ product_search = sa.table(
 # The name of the tsquery's bound parameter (TextSearch.for_estimate replaces its value).
 QUERY_PARAMETER = "search_tsquery"
 
+# The id column a search narrows: Product.id, or the id of a listing table (product_facets.c.id).
+IdColumn = sa.ColumnElement[Any] | InstrumentedAttribute[int]
+
 
 def _apply_postgresql(
-    stmt: sa.Select, groups: list[list[str | KhmerWord]], id_column: sa.ColumnElement, *, standalone: bool
-) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
+    stmt: sa.Select, groups: list[list[str | KhmerWord]], id_column: IdColumn, *, standalone: bool
+) -> tuple[sa.Select, list[sa.UnaryExpression[Any]], list[sa.UnaryExpression[Any]]]:
     tsquery = sa.cast(sa.bindparam(QUERY_PARAMETER, _tsquery_text(groups), type_=sa.String), postgresql.TSQUERY)
     matches = sa.and_(product_search.c.active, product_search.c.document.op("@@")(tsquery))
     rank = sa.func.ts_rank(product_search.c.rank_vector, tsquery).desc()
     if standalone:
-        newest = [product_search.c.product_id.desc()]
+        newest: list[sa.UnaryExpression[Any]] = [product_search.c.product_id.desc()]
         return sa.select(product_search.c.product_id).where(matches), [rank, *newest], newest
     joined = stmt.join(product_search, product_search.c.product_id == id_column).where(matches)
     return joined, [rank, id_column.desc()], [id_column.desc()]
@@ -556,7 +560,9 @@ def _rarest_grams(words: Iterable[KhmerWord]) -> dict[KhmerWord, str]:
                 "AND s.attname = 'document' AND e.lexeme = ANY(CAST(:grams AS text[]))"
             ),
             {"grams": grams},
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {word: min(word.grams, key=lambda g: (frequencies.get(g, 0.0), g)) for word in words}
 
@@ -590,8 +596,8 @@ _BM25 = "bm25(products_fts, 10.0, 10.0, 5.0, 3.0, 3.0, 2.0, 1.0, 1.0, 1.0)"
 
 
 def _apply_sqlite(
-    stmt: sa.Select, tokens: tuple[Token, ...], id_column: sa.ColumnElement
-) -> tuple[sa.Select, list[sa.ColumnElement], list[sa.ColumnElement]]:
+    stmt: sa.Select, tokens: tuple[Token, ...], id_column: IdColumn
+) -> tuple[sa.Select, list[sa.UnaryExpression[Any]], list[sa.UnaryExpression[Any]]]:
     long_tokens = [t.text for t in tokens if len(t.text) >= 3]
     fuzzy = _sqlite_alternatives([t for t in long_tokens if not KHMER_RUN.fullmatch(t) and len(t) >= 4])
     groups = []

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import sqlalchemy as sa
 from cachelib.redis import RedisCache
@@ -37,6 +37,7 @@ from shop.catalog.models import (
     product_categories,
 )
 from shop.extensions import cache, db
+from shop.infra.transactions import rows_changed
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.paging import MAX_PAGE, Page, paginate
 from shop.reviews.models import RATINGS_BEST_FIRST, Review, ReviewStatus
@@ -89,11 +90,11 @@ class SortKey(enum.StrEnum):
     BEST_SELLING = "best_selling"
 
 
-def _order(sort: SortKey | None, columns: Any = Product) -> tuple[sa.UnaryExpression, ...]:
+def _order(sort: SortKey | None, columns: Any = Product) -> Sequence[sa.UnaryExpression[Any]]:
     """The ORDER BY of a sort (newest first by default), over `columns` (Product, or
     product_facets.c)."""
     c = columns
-    orders = {
+    orders: dict[SortKey | None, tuple[sa.UnaryExpression[Any], ...]] = {
         SortKey.PRICE_ASC: (c.price.asc(), c.id.asc()),
         SortKey.PRICE_DESC: (c.price.desc(), c.id.desc()),
         SortKey.RATING: (c.rating_avg.desc(), c.rating_count.desc(), c.id.desc()),
@@ -279,7 +280,7 @@ def _estimated_page(
 
 
 def _counted_page(
-    ids: sa.Select, order: Sequence[sa.UnaryExpression], *, offset: int, limit: int, rank_limit: int | None = None
+    ids: sa.Select, order: Sequence[sa.UnaryExpression[Any]], *, offset: int, limit: int, rank_limit: int | None = None
 ) -> tuple[list[int], int]:
     """One page of what `ids` selects, in `order`, and how many rows it selects, in one query
     (PostgreSQL).
@@ -310,7 +311,7 @@ def _counted_page(
     return [row.id for row in rows if row.id is not None], rows[0].total
 
 
-def _not_by_index(order: Sequence[sa.UnaryExpression]) -> list[sa.ColumnElement]:
+def _not_by_index(order: Sequence[sa.UnaryExpression[Any]]) -> list[sa.UnaryExpression[Any]]:
     """The same order, in a form no index serves.
 
     PostgreSQL walks a sort index (price, newest...) and filters as it goes, expecting to fill a
@@ -347,7 +348,7 @@ def _compile_explain(element: _Explain, compiler, **kw) -> str:
 
 
 def _planner_rows(stmt: sa.Select) -> int:
-    plan = db.session.execute(_Explain(stmt)).scalar()
+    plan = db.session.execute(_Explain(stmt)).scalar_one()
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
@@ -590,7 +591,7 @@ def refresh_product_stats(product_ids: Iterable[int] | None = None) -> int:
     )
     if product_ids is not None:
         statement = statement.where(Product.id.in_(list(product_ids)))
-    return db.session.execute(statement).rowcount
+    return rows_changed(statement)
 
 
 def rebuild_catalog_indexes() -> tuple[int, int]:
@@ -641,7 +642,15 @@ def catalog_cache_enabled() -> bool:
 # round trip, and an edit made in another process reaches this one within that time.
 LOCAL_PAGES = 512
 GENERATION_CHECK = 1.0
-_local = {"pages": OrderedDict(), "generation": 0, "checked": float("-inf")}
+
+
+class _LocalPages(TypedDict):
+    pages: OrderedDict[Any, Any]
+    generation: int
+    checked: float
+
+
+_local: _LocalPages = {"pages": OrderedDict(), "generation": 0, "checked": float("-inf")}
 _local_lock = threading.Lock()
 
 
@@ -737,7 +746,7 @@ def _next_generation() -> None:
 
 
 def _delete_matching(pattern: str) -> None:
-    client = cache.cache._write_client  # cachelib's Redis client; SCAN does not block Redis
+    client = cast(RedisCache, cache.cache)._write_client  # cachelib's Redis client; SCAN does not block Redis
     batch = []
     for key in client.scan_iter(match=pattern, count=1000):
         batch.append(key)

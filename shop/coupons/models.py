@@ -9,7 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import IntArray, Money, TextArray, UTCDateTime, created_at, pg_enum, updated_at, utcnow
 
 
@@ -25,7 +25,7 @@ class CouponStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
-class Coupon(db.Model):
+class Coupon(Model):
     __tablename__ = "coupons"
     __table_args__ = (
         sa.CheckConstraint(
@@ -79,7 +79,7 @@ class Coupon(db.Model):
         super().__init__(**kwargs)
 
 
-class CouponUsage(db.Model):
+class CouponUsage(Model):
     __tablename__ = "coupon_usage"
     # Added by migration 0002: per-user usage counts and the usage list.
     __table_args__ = (

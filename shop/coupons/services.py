@@ -27,6 +27,7 @@ from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import money_and_riel
 from shop.infra.like import ESCAPE, contains
+from shop.infra.transactions import rows_changed
 from shop.money import percent_of, to_money
 from shop.orders.models import Order, OrderStatus
 from shop.paging import Page, paginate
@@ -160,7 +161,7 @@ def _discount(coupon: Coupon, lines: Sequence[Line], shipping: Decimal) -> Disco
 def _customer(user_id: int | None, email: str | None, phone: str | None) -> sa.ColumnElement[bool]:
     """The orders that count as this customer's: their account's, and any placed with their
     email (a guest's, or theirs before they had an account); a guest's also by phone."""
-    who = []
+    who: list[sa.ColumnElement[bool]] = []
     if user_id is not None:
         who.append(Order.user_id == user_id)
     if email:
@@ -173,12 +174,12 @@ def _customer(user_id: int | None, email: str | None, phone: str | None) -> sa.C
 def _uses_by(coupon_id: int, user_id: int | None, who: sa.ColumnElement[bool]) -> int:
     if user_id is not None:
         who = sa.or_(CouponUsage.user_id == user_id, who)
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(CouponUsage)
         .outerjoin(Order, Order.id == CouponUsage.order_id)
         .where(CouponUsage.coupon_id == coupon_id, who)
-    )
+    ).scalar_one()
 
 
 def _has_ordered(who: sa.ColumnElement[bool]) -> bool:
@@ -211,11 +212,11 @@ def _eligible_lines(coupon: Coupon, lines: Sequence[Line]) -> list[Line]:
 
 def reserve(coupon: Coupon, *, user_id: int | None, order_id: int, amount: Decimal) -> None:
     """Count one use, atomically: two shoppers racing for the last use cannot both get it."""
-    claimed = db.session.execute(
+    claimed = rows_changed(
         sa.update(Coupon)
         .where(Coupon.id == coupon.id, sa.or_(Coupon.usage_limit.is_(None), Coupon.used_count < Coupon.usage_limit))
         .values(used_count=Coupon.used_count + 1)
-    ).rowcount
+    )
     if not claimed:
         raise CouponNotApplicable("used_up", _l("This coupon has been fully used."))
     db.session.add(CouponUsage(coupon_id=coupon.id, user_id=user_id, order_id=order_id, discount_amount=amount))
@@ -360,7 +361,7 @@ def check_coupon(data: dict[str, Any], coupon: Coupon | None = None) -> dict[str
         values["value"] = ZERO  # the delivery charge is what it takes off
     else:
         value = _amount(raw.get("value"), "value", required=True)
-        if value <= 0:
+        if value is None or value <= 0:  # None cannot happen: a required amount is given or refused
             raise _invalid(_l("Must be more than %(min)s.", min=0), "value")
         if kind == CouponType.PERCENTAGE and value > 100:
             raise _invalid(_l("A percentage must be at most 100."), "value")

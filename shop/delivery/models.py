@@ -8,11 +8,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import Money, created_at, updated_at
 
 
-class DeliveryZone(db.Model):
+class DeliveryZone(Model):
     """A set of provinces delivered to in the same ways."""
 
     __tablename__ = "delivery_zones"
@@ -42,7 +42,7 @@ class DeliveryZone(db.Model):
         return [p.province for p in self.provinces]
 
 
-class DeliveryZoneProvince(db.Model):
+class DeliveryZoneProvince(Model):
     """A province (ISO 3166-2:KH code) and its zone; the code is the key, so a province is in
     at most one zone."""
 
@@ -55,7 +55,7 @@ class DeliveryZoneProvince(db.Model):
     zone: Mapped[DeliveryZone] = relationship(back_populates="provinces")
 
 
-class DeliveryMethod(db.Model):
+class DeliveryMethod(Model):
     """One way of delivering in a zone: its rate, the order value above which it is free, and
     what the shopper is told about when it arrives."""
 

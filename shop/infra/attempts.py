@@ -34,7 +34,9 @@ def current(key: str) -> Window:
     if client is not None:
         try:
             with client.pipeline() as pipe:
-                count, ttl = pipe.get(key).ttl(key).execute()
+                pipe.get(key)
+                pipe.ttl(key)
+                count, ttl = pipe.execute()
             return Window(int(count or 0), max(int(ttl), 0) if count else 0)
         except redis.RedisError:
             _redis_down()

@@ -80,7 +80,7 @@ def derived(purpose: str) -> str:
     known = g.setdefault("browser_derived", {})
     value = known.get(purpose)
     if value is None:
-        value = known[purpose] = sign(current_app.secret_key, purpose, browser_id())
+        value = known[purpose] = sign(current_app.config["SECRET_KEY"], purpose, browser_id())
     return value
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -143,7 +144,7 @@ def claim_guest_orders(user: User) -> int:
         return 0
     ids = [order_id for order_id, _total, _status in found]
     counted = [total for _id, total, status in found if status != OrderStatus.CANCELLED]
-    orders, users, usage = Order.__table__, User.__table__, CouponUsage.__table__
+    orders, users, usage = (cast(sa.Table, model.__table__) for model in (Order, User, CouponUsage))
     db.session.execute(sa.update(orders).where(orders.c.id.in_(ids)).values(user_id=user.id))
     db.session.execute(sa.update(usage).where(usage.c.order_id.in_(ids)).values(user_id=user.id))
     db.session.execute(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import JSONType, Money, UTCDateTime, created_at, pg_enum, updated_at
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ VALID_TOTAL_PG = "total = subtotal + tax_amount + shipping_amount - discount_amo
 VALID_TOTAL_SQLITE = "abs(total - (subtotal + tax_amount + shipping_amount - discount_amount)) < 0.005"
 
 
-class Order(db.Model):
+class Order(Model):
     __tablename__ = "orders"
     __table_args__ = (
         sa.CheckConstraint(VALID_TOTAL_PG, name="valid_total").ddl_if(dialect="postgresql"),
@@ -133,7 +133,7 @@ class Order(db.Model):
         return f"<Order {self.order_number} {self.status}>"
 
 
-class OrderItem(db.Model):
+class OrderItem(Model):
     __tablename__ = "order_items"
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="positive_quantity"),
@@ -157,7 +157,7 @@ class OrderItem(db.Model):
     product: Mapped[Product | None] = relationship()
 
 
-class OrderStatusEvent(db.Model):
+class OrderStatusEvent(Model):
     """One row per status change: the shopper's timeline and the staff's history."""
 
     __tablename__ = "order_status_events"
@@ -174,7 +174,7 @@ class OrderStatusEvent(db.Model):
     order: Mapped[Order] = relationship(back_populates="events")
 
 
-class OrderRefund(db.Model):
+class OrderRefund(Model):
     """Money given back on an order (migration 0007). Their sum never exceeds what was paid."""
 
     __tablename__ = "order_refunds"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import redis
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from shop.extensions import db
 from shop.i18n import localized
 from shop.infra.columns import utcnow
 from shop.infra.redis_client import get_redis
+from shop.infra.transactions import rows_changed
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
 from shop.orders import guests, jobs
@@ -326,13 +327,16 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     if priced.coupon is not None:
         coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
     if checkout.user_id is not None:
-        users = User.__table__
-        values = {"total_orders": users.c.total_orders + 1, "total_spent": users.c.total_spent + order.total}
+        users = cast(sa.Table, User.__table__)
+        values: dict[str, Any] = {
+            "total_orders": users.c.total_orders + 1,
+            "total_spent": users.c.total_spent + order.total,
+        }
         if checkout.from_cart_of == checkout.user_id:
             values["cart_coupon_code"] = None  # the cart's coupon went into this order
         db.session.execute(sa.update(users).where(users.c.id == checkout.user_id).values(**values))
     if checkout.from_cart_of is not None:  # the cart becomes the order, in the same transaction
-        cart = CartItem.__table__
+        cart = cast(sa.Table, CartItem.__table__)
         db.session.execute(sa.delete(cart).where(cart.c.user_id == checkout.from_cart_of))
     if checkout.payment_method == "khqr":  # the QR is part of the order; the email waits for the money
         from shop.payments.services import start_khqr_payment
@@ -398,8 +402,8 @@ def _same_owner(order: Order, checkout: Checkout) -> Order:
 def _take_stock(product: Product, quantity: int) -> None:
     if not product.track_inventory:
         return
-    products = Product.__table__  # a plain UPDATE: nothing in the session needs synchronising
-    taken = db.session.execute(
+    products = cast(sa.Table, Product.__table__)  # a plain UPDATE: nothing in the session needs synchronising
+    taken = rows_changed(
         sa.update(products)
         .where(
             products.c.id == product.id,
@@ -407,7 +411,7 @@ def _take_stock(product: Product, quantity: int) -> None:
             sa.or_(products.c.stock >= quantity, products.c.allow_backorders),
         )
         .values(stock=products.c.stock - quantity)
-    ).rowcount
+    )
     if not taken:
         db.session.refresh(product)
         raise _out_of_stock(product)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import JSONType, Money, UTCDateTime, created_at
 from shop.orders.models import Order
 
@@ -48,7 +48,7 @@ def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN (" + ", ".join(f"'{member.value}'" for member in values) + ")"
 
 
-class PaymentAttempt(db.Model):
+class PaymentAttempt(Model):
     """One way the shopper was asked to pay an order: one KHQR (its exact string and md5), or
     cash on delivery. A renewed QR is a new attempt."""
 
@@ -90,7 +90,7 @@ class PaymentAttempt(db.Model):
         return f"<PaymentAttempt {self.id} {self.provider} {self.amount} {self.currency} {self.status}>"
 
 
-class PaymentEvent(db.Model):
+class PaymentEvent(Model):
     """Something that happened to an attempt, never updated or deleted: created, each new
     answer of the provider, paid, expired, cash received, a mismatch shown to staff..."""
 

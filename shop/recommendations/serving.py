@@ -77,7 +77,11 @@ def apply_rules(
     """The first `limit` of `items` that are active, in stock and not already bought by the user
     (consumables bought more than RECOMMEND_REBUY_DAYS ago may come back)."""
     seen: set[int] = set(exclude)
-    ordered = [(pid, score, reason) for pid, score, reason in items if not (pid in seen or seen.add(pid))]
+    ordered: list[tuple[int, float, str]] = []
+    for pid, score, reason in items:  # the first of each product, in order
+        if pid not in seen:
+            seen.add(pid)
+            ordered.append((pid, score, reason))
     products = _available([pid for pid, _s, _r in ordered])
     bought = sources.last_purchases(user_id) if user_id is not None else {}
     rebuy_after = utcnow() - timedelta(days=current_app.config["RECOMMEND_REBUY_DAYS"])
@@ -124,7 +128,7 @@ def for_user(user_id: int, kind: str = "hybrid", limit: int = 10) -> Recommendat
     shopper with a skin profile, then popular products."""
     document = store.user_list(user_id, kind)
     items = apply_rules(_stored(document), user_id=user_id, limit=limit)
-    if items:
+    if items and document is not None:
         return RecommendationList(items, kind, True, document["created_at"])
     user = db.session.get(User, user_id)
     fallback: list[tuple[int, float, str]] = []

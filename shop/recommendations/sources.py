@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -90,7 +91,7 @@ def _wishlist(user_id: int | None) -> Iterator[tuple[int, int, float, float]]:
 
 def _events(user_id: int | None) -> Iterator[tuple[int, int, float, float]]:
     match = {"user_id": user_id} if user_id is not None else {"user_id": {"$ne": None}}
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$match": match},
         {"$unwind": "$events"},
         {"$match": {"events.event_type": {"$in": list(EVENT_KINDS)}, "events.event_data.product_id": {"$ne": None}}},

@@ -15,8 +15,9 @@ benchmark trains exactly this code on generated data).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -126,9 +127,12 @@ def top_k_per_row(matrix: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
 
 def top_items(scores: sparse.csr_matrix | np.ndarray, row: int, n: int) -> list[tuple[int, float]]:
     """(column, score) of the n best positive entries of a row, best first."""
+    columns: np.ndarray
+    values: np.ndarray
     if sparse.issparse(scores):
-        start, end = scores.indptr[row], scores.indptr[row + 1]
-        columns, values = scores.indices[start:end], scores.data[start:end]
+        matrix: Any = scores  # scipy ships no types
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        columns, values = matrix.indices[start:end], matrix.data[start:end]
     else:
         values = scores
         columns = np.arange(len(values))
@@ -348,7 +352,7 @@ class UserScores:
 def score_users(
     model: Model,
     interactions: Interactions,
-    profiles: dict[int, tuple[str | None, Sequence[str], Sequence[str]]],
+    profiles: Mapping[int, tuple[str | None, Sequence[str], Sequence[str]]],
     popular_n: int = 100,
     skin_n: int = 100,
 ) -> UserScores:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -52,12 +53,14 @@ def sales(start: date, end: date, granularity: Granularity = Granularity.DAY) ->
         .where(COUNTED, *_in_range(start, end))
         .group_by(day)
     ).all()
-    totals = {first: [0, Decimal("0")] for first in buckets(start, end, granularity)}
+    periods = list(buckets(start, end, granularity))
+    orders: dict[date, int] = dict.fromkeys(periods, 0)
+    revenues: dict[date, Decimal] = dict.fromkeys(periods, Decimal("0"))
     for text, count, revenue in rows:
-        entry = totals[bucket(date.fromisoformat(text), granularity)]
-        entry[0] += count
-        entry[1] += Decimal(revenue)
-    return [SalesPoint(first, count, to_money(revenue)) for first, (count, revenue) in totals.items()]
+        period = bucket(date.fromisoformat(text), granularity)
+        orders[period] += count
+        revenues[period] += Decimal(revenue)
+    return [SalesPoint(first, orders[first], to_money(revenues[first])) for first in periods]
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,12 @@ def customers(start: date, end: date, granularity: Granularity = Granularity.DAY
     that period) and returning ones (they had ordered before)."""
     check_range(start, end)
     email = sa.func.lower(Order.customer_email)
-    first = sa.select(email.label("email"), sa.func.min(Order.created_at).label("first_at")).where(COUNTED)
-    first = first.group_by(email).subquery()
+    first = (
+        sa.select(email.label("email"), sa.func.min(Order.created_at).label("first_at"))
+        .where(COUNTED)
+        .group_by(email)
+        .subquery()
+    )
     day = local_day(Order.created_at)
     rows = db.session.execute(
         sa.select(day, email, local_day(first.c.first_at))
@@ -108,7 +115,7 @@ def product_funnel(start: date, end: date, limit: int = 20) -> list[ProductFunne
     """The most viewed products with their views (analytics `product_view` events) and units
     bought (counted orders) in the range; None when no view events were recorded yet."""
     check_range(start, end)
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$unwind": "$events"},
         {
             "$match": {
@@ -129,9 +136,13 @@ def product_funnel(start: date, end: date, limit: int = 20) -> list[ProductFunne
             .join(Order, Order.id == OrderItem.order_id)
             .where(COUNTED, *_in_range(start, end), OrderItem.product_id.in_(list(views)))
             .group_by(OrderItem.product_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    names = dict(db.session.execute(sa.select(Product.id, Product.name_en).where(Product.id.in_(list(views)))).all())
+    names = dict(
+        db.session.execute(sa.select(Product.id, Product.name_en).where(Product.id.in_(list(views)))).tuples().all()
+    )
     return [
         ProductFunnel(pid, names.get(pid, f"#{pid}"), count, int(bought.get(pid) or 0))
         for pid, count in sorted(views.items(), key=lambda item: (-item[1], item[0]))

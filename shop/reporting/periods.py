@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import InstrumentedAttribute
 
 from shop.extensions import db
 
@@ -40,7 +42,7 @@ def since(days: int) -> datetime:
     return start_of(today() - timedelta(days=days - 1))
 
 
-def local_day(column: sa.ColumnElement) -> sa.ColumnElement[str]:
+def local_day(column: sa.ColumnElement[Any] | InstrumentedAttribute[Any]) -> sa.ColumnElement[str]:
     """SQL for the shop's day ('YYYY-MM-DD') of a UTC timestamp column."""
     if db.engine.dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone(shop_timezone().key, column), "YYYY-MM-DD")

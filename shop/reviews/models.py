@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import created_at, pg_enum, updated_at
 
 # A rating is a whole number of stars from 1 to MAX_RATING (the database checks it too).
@@ -22,7 +22,7 @@ class ReviewStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class Review(db.Model):
+class Review(Model):
     __tablename__ = "reviews"
     __table_args__ = (
         sa.CheckConstraint("rating >= 1 AND rating <= 5", name="valid_rating"),
@@ -61,7 +61,7 @@ class Review(db.Model):
     user = relationship("User", lazy="select", viewonly=True)
 
 
-class ReviewHelpfulVote(db.Model):
+class ReviewHelpfulVote(Model):
     """One shopper found one review helpful (migration 0008; the seed only has the counter).
 
     The unique pair makes "once per user" the database's rule; reviews.helpful_count is kept in

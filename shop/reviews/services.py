@@ -35,6 +35,7 @@ from shop.catalog.models import Product
 from shop.errors import Conflict, Forbidden, NotFound, ShopError
 from shop.extensions import db
 from shop.infra.like import ESCAPE, contains
+from shop.infra.transactions import rows_changed
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.paging import Page, paginate
 from shop.reviews.models import MAX_RATING, Review, ReviewHelpfulVote, ReviewStatus
@@ -137,11 +138,11 @@ def mark_verified_purchases(order: Order) -> int:
     product_ids = [item.product_id for item in order.items if item.product_id is not None]
     if order.user_id is None or not product_ids:
         return 0
-    return db.session.execute(
+    return rows_changed(
         sa.update(Review)
         .where(Review.user_id == order.user_id, Review.product_id.in_(product_ids), ~Review.is_verified_purchase)
         .values(is_verified_purchase=True)
-    ).rowcount
+    )
 
 
 def review_for_product(user_id: int, product_id: int) -> Review | None:

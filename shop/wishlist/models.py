@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.infra.columns import created_at
 
 
-class WishlistItem(db.Model):
+class WishlistItem(Model):
     __tablename__ = "wishlists"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "product_id"),

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from shop.catalog.models import Product, ProductStatus
 from shop.errors import NotFound
 from shop.extensions import db
+from shop.infra.transactions import rows_changed
 from shop.wishlist.models import WishlistItem
 
 
@@ -27,9 +28,9 @@ def product_ids(user_id: int) -> set[int]:
 
 
 def count(user_id: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).select_from(WishlistItem).where(WishlistItem.user_id == user_id)
-    )
+    ).scalar_one()
 
 
 def add(user_id: int, product_id: int) -> bool:
@@ -51,9 +52,9 @@ def add(user_id: int, product_id: int) -> bool:
 
 def remove(user_id: int, product_id: int) -> bool:
     """Forget a saved product; True when it was there."""
-    removed = db.session.execute(
+    removed = rows_changed(
         sa.delete(WishlistItem).where(WishlistItem.user_id == user_id, WishlistItem.product_id == product_id)
-    ).rowcount
+    )
     db.session.commit()
     return bool(removed)
 
@@ -68,6 +69,6 @@ def toggle(user_id: int, product_id: int) -> bool:
 
 def clear(user_id: int) -> int:
     """Empty the wishlist; returns how many products it held."""
-    removed = db.session.execute(sa.delete(WishlistItem).where(WishlistItem.user_id == user_id)).rowcount
+    removed = rows_changed(sa.delete(WishlistItem).where(WishlistItem.user_id == user_id))
     db.session.commit()
     return removed
