@@ -7,13 +7,15 @@ import socket
 
 import pytest
 
-from tests.support.embedded import Gunicorn, embedded_env, get
+from tests.support.embedded import Gunicorn, embedded_env, get, run_flask
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    running = Gunicorn(embedded_env(instance), tmp_path_factory.mktemp("logs"))
+    env = embedded_env(instance)
+    run_flask(env, "db", "upgrade")  # as `make run` does: the server's scheduled jobs read the tables
+    running = Gunicorn(env, tmp_path_factory.mktemp("logs"))
     yield running
     running.stop()
 
