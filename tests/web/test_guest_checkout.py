@@ -3,6 +3,7 @@ the signed link; an account from it; an email with an account is offered sign-in
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -36,6 +37,8 @@ def test_a_guest_checks_out_with_the_summary_on_every_step(client, db, run_jobs,
     step1 = client.get("/checkout")
     assert step1.status_code == 200
     assert 'id="checkout-summary"' in step1.text and "Rice Water Toner × 2" in step1.text
+    # the summary's totals in dollars and riel: $25.00 is 102,500 riel at 4,100
+    assert re.search(r'id="summary-subtotal">\$25\.00<span class="price-khr">.*?102,500', step1.text)
     assert 'name="email"' in step1.text and "/account/login?next=/checkout" in step1.text
     review = post(client, "/checkout/review", GUEST)
     assert review.status_code == 200, review.text
