@@ -108,3 +108,81 @@ def test_scale_seed_adds_proportional_data_and_keeps_sequences_usable(db, seeded
 
     assert ProductFactory().id > 2083 and UserFactory().id > 122
     assert seed_scale(2000)["products"] == 0
+
+
+def test_demo_json_loads_into_typed_records_with_decimal_money():
+    from decimal import Decimal
+
+    from shop.demo import records
+
+    products = records.products()
+    assert len(products) == 83 and all(isinstance(p.price, Decimal) and isinstance(p.weight, Decimal) for p in products)
+    assert all(p.compare_at_price is None or p.compare_at_price > p.price for p in products)
+    assert all(isinstance(c.value, Decimal) for c in records.coupons())
+    assert {c.parent for c in records.categories()} - {None} <= {c.slug for c in records.categories()}
+
+
+def test_every_customer_joined_before_their_first_order(db, seeded):
+    for user in db.session.scalars(sa.select(User).where(User.role == UserRole.CUSTOMER)):
+        first = db.session.scalar(sa.select(sa.func.min(Order.created_at)).where(Order.user_id == user.id))
+        assert first is None or user.created_at < first, user.email
+        assert user.email_verified_at is not None and user.email_verified_at >= user.created_at
+
+
+SEASON_MONTHS = {"KHMERNEWYEAR": {4}, "YEAREND15": {12, 1}, "SUNSAFE5": {3, 4, 5}, "WATERFESTIVAL": {11}}
+SEASON_MONTHS["RAINYSEASON25"] = {5, 6, 7, 8, 9, 10}
+
+
+@pytest.mark.parametrize("today", ["2026-12-07", "2027-04-10", "2027-07-01", "2027-11-15", "2027-02-01"])
+def test_seasonal_coupons_run_in_their_season_on_any_seed_day(today):
+    from datetime import date
+
+    from shop.demo import records
+    from shop.demo.seed import coupon_dates
+
+    day = date.fromisoformat(today)
+    seasonal = {c.code: c for c in records.coupons() if c.season}
+    assert set(seasonal) == set(SEASON_MONTHS)
+    statuses = set()
+    for code, coupon in seasonal.items():
+        start, end, status = coupon_dates(coupon, day)
+        statuses.add(status)
+        assert start is not None and end is not None and start.month in SEASON_MONTHS[code]
+        assert end.month in SEASON_MONTHS[code] and (end - start).days < 200
+        running = status == CouponStatus.ACTIVE and start <= day <= end
+        assert running == (day.month in SEASON_MONTHS[code] and start <= day <= end)
+        if status == CouponStatus.EXPIRED:
+            assert end < day
+    assert CouponStatus.EXPIRED in statuses
+
+
+def test_no_active_seeded_coupon_runs_outside_its_season(db, seeded):
+    from datetime import date
+
+    today = date.today()
+    for coupon in db.session.scalars(sa.select(Coupon).where(Coupon.code.in_(SEASON_MONTHS))):
+        if coupon.status == CouponStatus.ACTIVE and coupon.start_date <= today <= coupon.end_date:
+            assert today.month in SEASON_MONTHS[coupon.code]
+
+
+def test_each_review_is_written_for_its_products_kind(db, seeded):
+    from shop.demo import records
+
+    kinds = {(t.title, t.comment): t.kind for t in records.review_texts()}
+    reviews = db.session.execute(sa.select(Review, Product.category).join(Product)).all()
+    assert len(reviews) >= 60
+    for review, category in reviews:
+        assert kinds[(review.title, review.comment)] in (category, records.ANY_KIND)
+        assert review.created_at > db.session.get(User, review.user_id).created_at
+
+
+def test_every_demo_product_image_has_its_thumbnail(db, app):
+    from shop.catalog.images import thumbnail_url
+
+    seed_demo(with_images=True)
+    client = app.test_client()
+    images = db.session.scalars(sa.select(ProductImage)).all()
+    assert len(images) >= 2 * 83
+    for image in images:
+        response = client.get(thumbnail_url(image.image_url))
+        assert response.status_code == 200 and response.mimetype == "image/webp", image.image_url
