@@ -9,6 +9,7 @@ import time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from shop.orders.models import Order, PaymentStatus
@@ -16,6 +17,7 @@ from shop.payments import services as payments
 from tests.factories import ProductFactory
 from tests.support.fake_bakong import khqr_switched_on
 
+SEVERE = ("serious", "critical")
 CSP_LISTENER = """() => {
   window.__csp = [];
   document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective));
@@ -50,6 +52,7 @@ def test_a_khqr_order_turns_to_paid_without_a_reload(live_server, page, app, db,
         expect(page.locator("#payment-qr svg")).to_be_visible()
         expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^1[45]:\d\d left$"))  # payment.js
         page.evaluate("window.__sameDocument = true")
+        problems = _severe(page)
 
         fake.pay(attempt.md5, amount=attempt.amount, currency="KHR")
         deadline = time.monotonic() + 30
@@ -61,8 +64,18 @@ def test_a_khqr_order_turns_to_paid_without_a_reload(live_server, page, app, db,
         assert page.evaluate("window.__sameDocument") is True  # swapped in, not reloaded
         assert page.evaluate("window.__csp") == []
         assert fake.asked(attempt.md5) >= 1
+        page.goto(page.url + "?lang=km")
+        expect(page.locator("#payment-heading")).to_have_text("បានបង់ប្រាក់ហើយ សូមអរគុណ!")
+        problems += _severe(page)
+        assert problems == []
 
     db.session.expire_all()
     assert db.session.get(Order, order.id).payment_status == PaymentStatus.PAID
     run_jobs()
     assert [m["To"] for m in smtp_server.messages] == ["pay.by.khqr@example.com"]
+
+
+def _severe(page) -> list[str]:
+    """axe-core's serious and critical problems on the page as it is now."""
+    violations = Axe().run(page).response["violations"]
+    return [f"{page.url}: {v['id']}: {v['help']}" for v in violations if v["impact"] in SEVERE]
