@@ -572,7 +572,12 @@ def renew_payment(
         if _payments_received(order.id):
             raise Conflict(_l("This order is already paid."))
         current = current_attempt(order.id)
-        if current is not None and current.status == AttemptStatus.OPEN.value and not _overdue(current, now):
+        if (
+            current is not None
+            and current.status == AttemptStatus.OPEN.value
+            and not _overdue(current, now)
+            and order.status == OrderStatus.PENDING  # a QR of an order cancelled meanwhile is not offered
+        ):
             db.session.rollback()
             return current
         changes = _Changes()

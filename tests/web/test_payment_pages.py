@@ -5,6 +5,7 @@ PostgreSQL, Redis and RQ; Bakong is a fake that is a real HTTP server."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -178,6 +179,32 @@ def test_the_poll_reads_the_database_and_turns_to_paid_once_the_check_has_run(
     assert "Paid, thank you!" in client.get(url).text
     assert poll(client, url, attempt.id).status_code == 200
     assert queued() == 0  # a paid order asks for no more checks
+
+
+def test_a_slow_bakong_does_not_slow_the_poll(client, db, shopper, fake_bakong):
+    user, _home, product = shopper
+    order, attempt = place_khqr_order(user, product)
+    fake_bakong.delay = 3.0  # longer than the client waits: a check would be a timeout
+    started = time.monotonic()
+    answer = poll(client, f"/orders/{order.id}/payment", attempt.id)
+    assert answer.status_code == 204 and time.monotonic() - started < 1.0
+    assert queued() == 1 and fake_bakong.asked(attempt.md5) == 0
+
+
+def test_an_order_cancelled_by_the_shopper_has_nothing_to_pay(client, db, shopper):
+    user, _home, product = shopper
+    order, attempt = place_khqr_order(user, product)
+    cancelled = post(client, f"/orders/{order.id}/cancel", form_url=f"/orders/{order.id}/cancel")
+    assert cancelled.status_code == 303
+    url = f"/orders/{order.id}/payment"
+    page = client.get(url)
+    assert by_id(page.text, "payment-closed").startswith("This order can no longer be paid by KHQR.")
+    assert 'id="payment-qr"' not in page.text and 'id="payment-renew"' not in page.text
+    assert 'id="pay-now"' not in client.get(f"/orders/{order.id}").text
+    refused = post(client, f"{url}/renew", {"currency": "USD"}, form_url=url)
+    assert refused.status_code == 409 and by_id(refused.text, "payment-error") == "This order was cancelled."
+    assert payments.current_attempt(order.id).id == attempt.id
+    assert client.get(f"{url}/qr.png").status_code == 404
 
 
 def test_a_plain_get_of_the_poll_goes_to_the_page(client, db, shopper):
