@@ -32,6 +32,7 @@ from shop.orders.models import Order
 from shop.payments import jobs as payment_jobs
 from shop.payments import services as payments
 from storefront import bp
+from storefront.cart_views import shopper_required
 from storefront.shopping_forms import RenewPaymentForm
 from web.forms import error_status
 from web.htmx import is_htmx_fragment_request
@@ -139,6 +140,10 @@ def _qr_file(order: Order):
 # ---------------------------------------------------------------- the signed-in shopper
 
 
+def _payment_page_url(order_id: int) -> str:
+    return url_for("storefront.order_payment", order_id=order_id)
+
+
 def _own_order(order_id: int) -> Order:
     order = orders.get_order_for_user(current_user.id, order_id)  # another's order: NotFound (404)
     if order.payment_method != "khqr":
@@ -153,13 +158,13 @@ def order_payment(order_id: int):
 
 
 @bp.get("/orders/<int:order_id>/payment/status")
-@login_required
+@shopper_required(_payment_page_url)  # signed out meanwhile: HTMX goes to sign-in, not into the panel
 def order_payment_status(order_id: int):
     return _status(_own_order(order_id), None)
 
 
 @bp.post("/orders/<int:order_id>/payment/renew")
-@login_required
+@shopper_required(_payment_page_url)
 def order_payment_renew(order_id: int):
     order = _own_order(order_id)
     return _renew(

@@ -291,9 +291,14 @@ def test_another_shoppers_payment_pages_are_404(client, db, fake_bakong):
 
 
 def test_a_visitor_is_sent_to_sign_in(client, db, fake_bakong):
-    order, _attempt = place_khqr_order(UserFactory(), ProductFactory())
+    order, attempt = place_khqr_order(UserFactory(), ProductFactory())
     answer = client.get(f"/orders/{order.id}/payment")
     assert answer.status_code == 302 and "/account/login" in answer.headers["Location"]
+    # signed out while the page polls: HTMX is sent to sign-in (and back), nothing swapped in
+    polled = poll(client, f"/orders/{order.id}/payment", attempt.id)
+    assert (polled.status_code, polled.text) == (200, "")
+    assert polled.headers["HX-Redirect"] == f"/account/login?next=/orders/{order.id}/payment"
+    assert queued() == 0
 
 
 # ---------------------------------------------------------------- order pages
