@@ -387,6 +387,8 @@ def test_a_guests_expired_order_gets_a_new_qr(client, db, fake_bakong):
 
 def test_the_payment_page_speaks_khmer(client, db, shopper):
     user, _home, product = shopper
+    checkout = client.get("/checkout?lang=km")
+    assert "បង់តាម KHQR ជា" in checkout.text and "ដុល្លារអាមេរិក" in checkout.text and "រៀល" in checkout.text
     order, attempt = place_khqr_order(user, product, 2, currency="KHR")
     page = client.get(f"/orders/{order.id}/payment?lang=km")
     assert page.status_code == 200 and '<html lang="km">' in page.text
