@@ -50,7 +50,7 @@ def test_a_khqr_order_turns_to_paid_without_a_reload(live_server, page, app, db,
         assert (attempt.currency, order.payment_currency) == ("KHR", "KHR")
         expect(page.locator("#payment-amount")).to_have_text(re.compile(r"៛[\d,]+"))
         expect(page.locator("#payment-qr svg")).to_be_visible()
-        expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^1[45]:\d\d left$"))  # payment.js
+        expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^1?\d:\d\d left$"))  # payment.js
         page.evaluate("window.__sameDocument = true")
         problems = _severe(page)
 
