@@ -208,7 +208,7 @@ class PlaceOrderForm(CheckoutForm):
 
 
 class RenewPaymentForm(FlaskForm):
-    """ "Make a new QR" on the payment page, in dollars or riel."""
+    """The payment page's "Make a new QR" button, in dollars or riel."""
 
     currency = RadioField(
         _l("Pay in"),
