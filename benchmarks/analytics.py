@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -98,8 +100,9 @@ def workers(master: int) -> list[int]:
     return [int(pid) for pid in children]
 
 
-def time_to_idle(master: int, limit: float = 30.0) -> float:
-    """Seconds from now until the workers use under 5% of a core over a 1 s window."""
+def time_to_idle(master: int, limit: float = 20.0, *, quiet: bool = False) -> float:
+    """Seconds from now until the workers use under 5% of a core over a 1 s window; when they
+    do not get there within `limit`, the CPU they used second by second."""
     pids = workers(master)
     started = time.monotonic()
     samples: list[tuple[float, float]] = [(started, cpu_seconds(pids))]
@@ -112,21 +115,30 @@ def time_to_idle(master: int, limit: float = 30.0) -> float:
             (t0, c0), (t1, c1) = window[0], window[-1]
             if (c1 - c0) / (t1 - t0) < 0.05:
                 return max(0.0, t0 - started)
+    if quiet:
+        return float("inf")
+    trail = [f"{(c1 - c0) / (t1 - t0):.0%}" for (t0, c0), (t1, c1) in zip(samples[::4], samples[4::4], strict=False)]
+    print(f"    still busy after {limit:.0f} s, CPU second by second: {' '.join(trail)}")
     return float("inf")
 
 
 def shop_run(env: dict, root: Path, url: str, seconds: int, *, returning: bool, enabled: bool) -> tuple[float, float]:
-    server, base = gunicorn("wsgi:app", {**env, "ANALYTICS_ENABLED": "true" if enabled else "false"}, root)
+    store = Path(tempfile.mkdtemp()) / "analytics.json"  # the embedded default's file, empty at start
+    settings = {**env, "ANALYTICS_ENABLED": "true" if enabled else "false", "ANALYTICS_FILE": str(store)}
+    server, base = gunicorn("wsgi:app", settings, root)
     try:
         with urllib.request.urlopen(base + url, timeout=10) as response:  # render, cache, cookies
             cookie = "; ".join(value.split(";", 1)[0] for value in response.headers.get_all("Set-Cookie"))
         cookie_or_none = cookie if returning else None
+        # The embedded server trains recommendations once at start (no model yet): let it finish.
+        time_to_idle(server.pid, limit=180.0, quiet=True)
         wrk(base + url, 2, cookie_or_none)  # warm the workers
         rate = wrk(base + url, seconds, cookie_or_none)
         idle = time_to_idle(server.pid) if enabled else 0.0
         return rate, idle
     finally:
         stop(server)
+        shutil.rmtree(store.parent, ignore_errors=True)
 
 
 def serving(env: dict, url: str, seconds: int, rounds: int, compare: Path | None) -> bool:
@@ -183,7 +195,6 @@ def main() -> None:
         "FLASK_SKIP_DOTENV": "1",
         "ENV": "development",
         "RATE_LIMIT_REQUESTS": "100000000",
-        "ANALYTICS_FILE": "",  # no file: each run starts with an empty store
     }
     env.pop("MONGO_URI", None)
     try:

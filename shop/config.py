@@ -103,10 +103,6 @@ def redis_url() -> str | None:
     return f"redis://{auth}{host}:{env('REDIS_PORT', '6379')}/{env('REDIS_DB', '0')}"
 
 
-def _file_or_none(value: str) -> str | None:
-    return str(Path(value).resolve()) if value else None
-
-
 class Config:
     ENV_NAME = "development"
     SHOP_NAME = env("FROM_NAME", "Skincare Shop")
@@ -132,7 +128,7 @@ class Config:
     ANALYTICS_EMBEDDED_MAX_DOCUMENTS = int(env("ANALYTICS_EMBEDDED_MAX_DOCUMENTS", "100000"))
     # Without MONGO_URI the server keeps the in-process store in this file (shop/analytics/persistence.py).
     # ANALYTICS_FILE= (empty): keep no file (each start begins with an empty store).
-    ANALYTICS_FILE: str | None = _file_or_none(env("ANALYTICS_FILE", str(INSTANCE_DIR / "analytics.json")))
+    ANALYTICS_FILE: str | None = str(Path(env("ANALYTICS_FILE", str(INSTANCE_DIR / "analytics.json"))).resolve())
     ANALYTICS_SAVE_SECONDS = float(env("ANALYTICS_SAVE_SECONDS", "60"))
 
     JWT_SECRET_KEY = env("JWT_SECRET", DEFAULT_JWT_SECRET)
