@@ -597,6 +597,13 @@ def renew_payment(
         raise
 
 
+def renew_khqr_payment(order: Order, currency: str | None = None, *, user_id: int | None = None) -> PaymentAttempt:
+    """A new KHQR for `order` when its QR expired unpaid (the name the payment page and the API
+    share): re-takes the stock and coupon of an order cancelled by expiry, or refuses with a
+    Conflict / OutOfStock saying why. See `renew_payment` for the rules."""
+    return renew_payment(order.id, user_id=user_id, currency=currency)
+
+
 # ---------------------------------------------------------------- cash on delivery
 
 
