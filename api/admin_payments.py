@@ -122,9 +122,9 @@ def list_payments(order_id: int):
 
 
 @bp.post("/<int:order_id>/payments/cash")
-@bp.arguments(CashIn)
 @bp.response(201, OrderPaymentsEnvelope)
 @admin_token_required
+@bp.arguments(CashIn)
 def record_cash(data, order_id: int):
     """Record cash received for a cash-on-delivery order (amount, who, when): never more than is
     still due unless `confirm_over` is true; not in the future. An event and an audit entry."""

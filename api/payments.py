@@ -232,9 +232,9 @@ def _callers_order(order_id: int, token: str | None) -> tuple[Order, int | None]
 
 
 @bp.get("/<int:order_id>/payment")
-@bp.arguments(OrderTokenHeader, location="headers")
 @bp.response(200, PaymentStatusEnvelope)
 @jwt_required(optional=True)
+@bp.arguments(OrderTokenHeader, location="headers")
 def status(headers, order_id: int):
     """The order's payment: its status, its attempts (oldest first) and the current QR. Poll it
     every few seconds while the QR is shown: while the QR can be paid each poll asks for a check
@@ -249,10 +249,10 @@ def status(headers, order_id: int):
 
 
 @bp.post("/<int:order_id>/payment")
-@bp.arguments(RenewIn)
-@bp.arguments(OrderTokenHeader, location="headers")
 @bp.response(201, AttemptEnvelope)
 @jwt_required(optional=True)
+@bp.arguments(RenewIn)
+@bp.arguments(OrderTokenHeader, location="headers")
 def renew(data, headers, order_id: int):
     """A new QR for an unpaid KHQR order whose QR expired (201 with the new attempt). An order
     cancelled because its payment expired comes back when its stock (and coupon) can be taken
