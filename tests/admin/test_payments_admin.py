@@ -4,6 +4,7 @@ check now against the fake Bakong, the refund flag, the payment filter, audit ro
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -14,10 +15,12 @@ from shop.audit.actors import Actor
 from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderStatus, PaymentStatus
+from shop.payments import jobs
 from shop.payments import services as payments
 from shop.payments.models import PaymentEvent
 from tests.admin.helpers import audit_entries, staff_page_client
 from tests.factories import AdminFactory, ModeratorFactory, ProductFactory, UserFactory
+from tests.payments.conftest import KHQR_SETTINGS
 from tests.payments.helpers import PHNOM_PENH, after_expiry, fresh, kinds, place_khqr_order
 
 D = Decimal
@@ -215,3 +218,27 @@ def test_received_by_is_at_most_100_characters(admin_page, db, field):
     order = _cod_order()
     response = _cash(admin_page, order.id, amount="1.00", **{field: "x" * 101})
     assert response.status_code == 422
+
+
+def test_check_now_without_redis_runs_on_the_background_pool(make_app, database_url, db, fake_bakong):
+    """The embedded default (no Redis): "check now" answers at once and a pool thread asks the
+    fake Bakong, as the payment page's checks do."""
+    order, attempt = place_khqr_order(UserFactory(), ProductFactory())
+    fake_bakong.pay(attempt.md5, amount=attempt.amount)
+    fake_bakong.delay = 0.5  # a slow bank: the call below must not wait for it
+    admin_id = AdminFactory().id
+    attempt_id = attempt.id
+    embedded = make_app(
+        SQLALCHEMY_DATABASE_URI=database_url, BAKONG_API_URL=fake_bakong.url, BAKONG_TOKEN=fake_bakong.token,
+        **KHQR_SETTINGS,
+    )  # fmt: skip
+    assert not embedded.config.get("REDIS_URL")
+    with embedded.app_context():
+        started = time.monotonic()
+        assert jobs.check_now(attempt_id, actor=Actor(admin_id, "boss@example.com")) is True
+        assert time.monotonic() - started < 0.4
+    deadline = time.monotonic() + 10
+    while fresh(Order, order.id).payment_status != PaymentStatus.PAID and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert fresh(Order, order.id).payment_status == PaymentStatus.PAID
+    assert audit_entries(db, "payment.check_requested")[0].actor_id == admin_id
