@@ -310,6 +310,33 @@ def test_staff_list_attempts_record_cash_and_check(client, db, fake_bakong, run_
     assert settled.status_code == 409
 
 
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"amount": "1e400"}, 400),  # beyond Decimal's precision: refused, not a crash
+        ({"amount": 1e308}, 400),
+        ({"amount": "99999999999999999999999999999.99"}, 400),
+        ({"amount": "NaN"}, 422),
+        ({"amount": [1]}, 422),
+        ({"amount": "1", "received_at": "yesterday"}, 422),
+        ({"amount": "1", "received_by": "x" * 101}, 422),
+        ({"amount": "1", "received_at": "2999-01-01T00:00:00+07:00"}, 400),
+    ],
+)
+def test_staff_cash_input_is_refused_with_a_4xx(client, db, body, status):
+    user = UserFactory()
+    cod = orders.place_order(
+        orders.Checkout(
+            items=[orders.BasketItem(ProductFactory().id, 1)], email=user.email, user_id=user.id,
+            shipping_address=PHNOM_PENH,
+        )
+    )  # fmt: skip
+    response = client.post(f"/api/v1/admin/orders/{cod.id}/payments/cash", json=body, headers=token(AdminFactory()))
+    assert response.status_code == status, response.get_json()
+    assert response.get_json()["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent)) == 0
+
+
 def test_a_moderator_cannot_use_the_staff_payment_endpoints(client, db, fake_bakong):
     order, attempt = place_khqr_order(UserFactory(), ProductFactory())
     headers = token(ModeratorFactory())
