@@ -159,6 +159,10 @@ def test_paid_after_expiry_without_stock_is_flagged_on_the_page_and_dashboard(ad
     assert 'data-testid="needs-refund"' in html and 'data-kind="refund_needed"' in html
     dashboard = admin_page.get("/admin/").get_data(as_text=True)
     assert "Orders needing a refund" in dashboard and order.order_number in dashboard
+    refund = {"csrf_token": admin_page.csrf, "amount": f"{order.total:.2f}", "reason": "paid after expiry"}
+    assert admin_page.post(f"/admin/orders/{order.id}/refund", data=refund).status_code == 302
+    assert 'data-testid="needs-refund"' not in admin_page.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert "No order needs a refund." in admin_page.get("/admin/").get_data(as_text=True)
 
 
 def test_order_list_filters_by_payment_status_with_htmx(admin_page, db):
