@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
 from shop.errors import ShopError
@@ -123,8 +124,8 @@ def bad_json_field(value: Any, path: str = "") -> str | None:
 
 def check_request() -> None:
     """Refuse NUL characters and lone surrogates anywhere in the request's path, query, form or
-    JSON body (BadText, 400, naming the field). A URL that matches no route is left to routing
-    (404/405)."""
+    JSON body (BadText, 400, naming the field), and JSON nested too deep to parse (400). A URL
+    that matches no route is left to routing (404/405)."""
     if request.routing_exception is not None:
         return
     for name, value in (request.view_args or {}).items():
@@ -142,7 +143,10 @@ def check_request() -> None:
         if has_bad_characters(key) or has_bad_characters(upload.filename or ""):
             raise BadText(field=key)
     if request.is_json:
-        field = bad_json_field(request.get_json(silent=True))
+        try:
+            field = bad_json_field(request.get_json(silent=True))
+        except RecursionError:  # `[[[[...]]]]` nested deeper than any parser goes: not our JSON
+            raise BadRequest() from None
         if field:
             raise BadText(field=field)
 
