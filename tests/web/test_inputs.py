@@ -171,3 +171,14 @@ def test_json_nested_too_deep_to_parse_is_a_400(client, db):
 def test_a_price_filter_no_column_can_hold_is_refused(client, db, price):
     assert client.get(f"/shop?min_price={price}").status_code == 400
     assert client.get(f"/api/v1/products?max_price={price}").status_code == 422
+
+
+def test_cookies_holding_a_nul_are_not_a_server_error(client, db):
+    """A cookie can carry any character (`"\\000"` is a NUL once parsed); the shop's cookies are
+    checked where they are read (a browser id is signed, a province must be one of the list)."""
+    product = ProductFactory()
+    for name in ("lang", "province", "last_search", "remember_token", "session", "browser"):
+        client.set_cookie(name, "a\x00b")
+    for path in ("/", "/shop?q=serum", f"/products/{product.slug}", "/cart", "/checkout", "/account/login"):
+        response = client.get(path)
+        assert response.status_code < 500, (path, response.status_code)
