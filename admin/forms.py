@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from shop.catalog.models import ProductStatus, SkinType
 from shop.catalog.vocab import SKIN_CONCERN_LABELS, SKIN_TYPE_LABELS
+from shop.infra.inputs import parse_id
 from shop.orders.fulfilment import FULFILMENT_LABELS, MANUAL_FULFILMENT, MANUAL_PAYMENT, PAYMENT_LABELS
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import STATUS_LABELS
@@ -54,7 +55,7 @@ def amount(form, field) -> None:
     """A number of dollars and cents ("12.50"); the service checks the rest."""
     text = (field.data or "").replace(",", "").strip()
     field.data = text
-    if text and not all(part.isdigit() for part in text.split(".", 1)) or text.count(".") > 1:
+    if text and not all(part.isascii() and part.isdigit() for part in text.split(".", 1)) or text.count(".") > 1:
         raise ValidationError(_l("Enter an amount such as 12.50."))
 
 
@@ -128,7 +129,7 @@ class CategoryForm(FlaskForm):
 
     def values(self) -> dict:
         data = {name: getattr(self, name).data for name in ("name", "name_kh", "slug", "description", "description_kh")}
-        data["parent_id"] = int(self.parent_id.data) if (self.parent_id.data or "").isdigit() else None
+        data["parent_id"] = parse_id(self.parent_id.data)
         data["is_active"] = self.is_active.data
         return data
 

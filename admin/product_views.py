@@ -64,7 +64,7 @@ def products_bulk():
     if not form.validate():
         flash(_("Choose products and an action."), "error")
         return redirect(url_for("admin.products"))
-    ids = [int(i) for i in form.ids.data if i.isdigit()]
+    ids = [number for number in map(parse_id, form.ids.data) if number]
     try:
         match form.action.data:
             case "delete":

@@ -10,7 +10,7 @@ import pytest
 from shop.infra.inputs import MAX_ID, IdConverter
 from tests.admin.helpers import staff_page_client, token
 from tests.factories import AdminFactory, ProductFactory, UserFactory
-from tests.web.test_account_pages import post_form, sign_in
+from tests.web.test_account_pages import csrf_token, post_form, sign_in
 
 BIG = 2147483648
 HUGE_PAGE = "9223372036854775807"
@@ -182,3 +182,29 @@ def test_cookies_holding_a_nul_are_not_a_server_error(client, db):
     for path in ("/", "/shop?q=serum", f"/products/{product.slug}", "/cart", "/checkout", "/account/login"):
         response = client.get(path)
         assert response.status_code < 500, (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("listing", "path", "fields"),
+    [
+        ("/admin/orders", "/admin/orders/bulk", {"status": "confirmed"}),
+        ("/admin/products", "/admin/products/bulk", {"action": "archive"}),
+        ("/admin/reviews", "/admin/reviews/bulk", {"action": "approve"}),
+        ("/admin/coupons", "/admin/coupons/bulk", {"status": "inactive"}),
+    ],
+)
+def test_staff_bulk_actions_skip_ids_no_record_can_have(client, db, listing, path, fields):
+    """A forged id (past 32 bits, or digits that are not ASCII such as "²") next to valid choices
+    is no server error: it is not an id, so no record has it."""
+    staff_page_client(client, AdminFactory())
+    token_value = csrf_token(client, listing)
+    response = client.post(path, data={**fields, "ids": [str(BIG), "²", "٣"], "csrf_token": token_value})
+    assert response.status_code < 500, response.status_code
+
+
+def test_staff_whole_number_filters_refuse_what_is_not_an_id(client, db):
+    staff_page_client(client, AdminFactory())
+    for value in (str(BIG), "²", "0", "-1"):
+        assert client.get(f"/admin/reviews?product={value}").status_code == 400
+        assert client.get(f"/admin/reviews?rating={value}").status_code == 400
+    assert client.get("/admin/reviews?product=12&rating=5").status_code == 200
