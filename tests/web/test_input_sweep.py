@@ -6,14 +6,17 @@ For each one:
 
 - each `<int:...>` path variable at 2147483648 (past PostgreSQL's integer), and each text path
   variable holding a NUL character;
-- with real ids in the path: `page=9223372036854775807`; each id-like query parameter at
+- with real ids in the path: `page=9223372036854775807` and `page=²`; each id-like query parameter at
   2147483648; each date parameter at 0001-01-01 and 9999-12-31; NUL in the query;
 - for POST/PUT/PATCH/DELETE: a body with every id-like field at 2147483648 (JSON for /api and
-  /ml, with the field names the OpenAPI document gives each operation; a form for pages), and
+  /ml, with the field names the OpenAPI document gives each operation; a form for pages, with
+  valid choices beside the ids so bulk forms read them, and again with "²" for the ids), and
   one with a lone surrogate (JSON) or a NUL (form) in every text field.
 
 Each value is sent on its own (one query parameter at a time), so a parameter that is checked
-cannot hide one that is not. The answers must be 4xx (or a page that ignored the value), never a
+cannot hide one that is not. A page is first asked with harmless values for every id and date
+parameter, and then sent bad values only for those its view asked for by name (RecordingArgs):
+sending all of them to every page would take minutes. The answers must be 4xx (or a page that ignored the value), never a
 server error. CSRF is off in this app so that page POSTs reach their views; tests/web/test_inputs.py
 checks the CSRF order itself.
 """
@@ -30,6 +33,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from flask import Flask
 from flask_jwt_extended import create_access_token
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
@@ -49,6 +53,7 @@ from tests.factories import (
 VARIABLE = re.compile(r"<(?:[^:>]+:)?(\w+)>")
 BIG_ID = 2147483648
 HUGE_PAGE = "9223372036854775807"
+NOT_ASCII_DIGITS = "²"  # str.isdigit() says yes, int() says no
 NUL = "a\x00b"
 SURROGATE = "\ud800"
 OLD_DAY, FAR_DAY = "0001-01-01", "9999-12-31"
@@ -122,6 +127,30 @@ FORM_TEXT_FIELDS = (
 )
 
 
+READ: set[str] = set()  # the query parameters the last request's view asked for
+
+
+class RecordingArgs(ImmutableMultiDict):
+    """request.args that notes which parameters were asked for by name (not by iterating: the
+    language links copy them all)."""
+
+    def get(self, key, default=None, type=None):
+        READ.add(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):
+        READ.add(key)
+        return super().getlist(key, type)
+
+    def __getitem__(self, key):
+        READ.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        READ.add(key)
+        return super().__contains__(key)
+
+
 @dataclass
 class Sweep:
     app: Flask
@@ -133,6 +162,7 @@ class Sweep:
     problems: list[str] = field(default_factory=list)
     sent: int = 0
     errors: list[BaseException] = field(default_factory=list)
+    read_by: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # web/errors.py logs every unexpected exception on "shop.errors": keep them, for the report.
@@ -222,7 +252,7 @@ def _query_parameters(sweep: Sweep, rule: Rule) -> dict[str, dict]:
 def _queries(sweep: Sweep, rule: Rule) -> list[dict[str, str]]:
     """The query strings a GET is sent, one bad value each (NUL goes in every text one at once:
     the request check refuses any of them before a view runs)."""
-    queries: list[dict[str, str]] = [{"page": HUGE_PAGE}]
+    queries: list[dict[str, str]] = [{"page": HUGE_PAGE}, {"page": NOT_ASCII_DIGITS}]
     if rule.rule.startswith(("/api/", "/ml/")):
         parameters = _query_parameters(sweep, rule)
         texts = [name for name, schema in parameters.items() if schema.get("type") == "string"]
@@ -234,8 +264,14 @@ def _queries(sweep: Sweep, rule: Rule) -> list[dict[str, str]]:
                 queries += [{name: OLD_DAY}, {name: FAR_DAY}]
         return queries
     queries.append({name: NUL for name in TEXT_PARAMS})
-    queries += [{name: str(BIG_ID)} for name in ID_PARAMS]
-    queries += [{name: day} for name in DATE_PARAMS for day in (OLD_DAY, FAR_DAY)]
+    # A page is sent bad ids and dates only in the parameters its view reads (asked once with
+    # harmless values), one at a time: sending all of them to every page would take minutes.
+    READ.clear()
+    harmless = {**dict.fromkeys(ID_PARAMS, "1"), **dict.fromkeys(DATE_PARAMS, "2026-01-01")}
+    sweep.send(rule, "GET", _url(rule, _path_values(sweep, rule), harmless), "harmless query")
+    read = sweep.read_by[rule.rule] = set(READ)
+    queries += [{name: str(BIG_ID)} for name in ID_PARAMS if name in read]
+    queries += [{name: day} for name in DATE_PARAMS for day in (OLD_DAY, FAR_DAY) if name in read]
     return queries
 
 
@@ -265,9 +301,12 @@ def _json_bodies(sweep: Sweep, rule: Rule, method: str) -> list[tuple[str, dict]
 
 
 def _form_bodies() -> list[tuple[str, dict]]:
-    big = {name: str(BIG_ID) for name in FORM_ID_FIELDS}
+    # Valid choices beside the ids, so that bulk forms get as far as reading them.
+    choices = {"status": "confirmed", "action": "archive", "direction": "up"}
+    big = {**choices, **{name: str(BIG_ID) for name in FORM_ID_FIELDS}}
+    digits = {**choices, **{name: NOT_ASCII_DIGITS for name in FORM_ID_FIELDS}}
     nul = {name: NUL for name in FORM_TEXT_FIELDS}
-    return [("big ids in form", big), ("NUL in form", nul)]
+    return [("big ids in form", big), ("non-ASCII digits in form", digits), ("NUL in form", nul)]
 
 
 def routes(app: Flask) -> list[tuple[Rule, str]]:
@@ -284,13 +323,19 @@ def routes(app: Flask) -> list[tuple[Rule, str]]:
 
 @pytest.fixture
 def sweep_app(make_app, database_url, servers, db):
-    return make_app(
+    application = make_app(
         SQLALCHEMY_DATABASE_URI=database_url,
         REDIS_URL=servers.redis_url,
         RATELIMIT_STORAGE_URI="memory://",
         CSRF_ENABLED=False,
         PROPAGATE_EXCEPTIONS=False,  # a server error is an answer to count, not a test crash
     )
+
+    class Request(application.request_class):  # type: ignore[name-defined,misc]
+        parameter_storage_class = RecordingArgs
+
+    application.request_class = Request
+    return application
 
 
 @pytest.fixture
@@ -347,4 +392,8 @@ def test_no_input_makes_a_server_error(sweep_app, sweep):
             for what, body in _form_bodies():
                 sweep.send(rule, method, url, what, data=body)
     assert not sweep.problems, "\n".join(sweep.problems)
-    assert sweep.sent > 1500, sweep.sent  # every route was swept (about 2,000 requests)
+    assert sweep.sent > 900, sweep.sent  # every route was swept (about 1,100 requests)
+    # The pages' own parameters were found, so they were sent the bad values.
+    assert {"date_from", "date_to"} <= sweep.read_by["/admin/orders"]
+    assert {"start", "end"} <= sweep.read_by["/admin/analytics"]
+    assert "category" in sweep.read_by["/admin/products"]
