@@ -16,9 +16,9 @@ For each one:
 Each value is sent on its own (one query parameter at a time), so a parameter that is checked
 cannot hide one that is not. A page is first asked with harmless values for every id and date
 parameter, and then sent bad values only for those its view asked for by name (RecordingArgs):
-sending all of them to every page would take minutes. The answers must be 4xx (or a page that ignored the value), never a
-server error. CSRF is off in this app so that page POSTs reach their views; tests/web/test_inputs.py
-checks the CSRF order itself.
+sending all of them to every page would take minutes. The answers must be 4xx (or a page that
+ignored the value), never a server error. CSRF is off in this app so that page POSTs reach their
+views; tests/web/test_inputs.py checks the CSRF order itself.
 """
 
 from __future__ import annotations

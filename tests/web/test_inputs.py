@@ -208,3 +208,17 @@ def test_staff_whole_number_filters_refuse_what_is_not_an_id(client, db):
         assert client.get(f"/admin/reviews?product={value}").status_code == 400
         assert client.get(f"/admin/reviews?rating={value}").status_code == 400
     assert client.get("/admin/reviews?product=12&rating=5").status_code == 200
+
+
+def test_the_openapi_document_gives_the_id_range(app):
+    """A client generated from the document (or schemathesis) knows the bounds."""
+    with app.app_context():
+        spec = app.extensions["shop_api"].spec.to_dict()
+    path = spec["paths"]["/api/v1/products/{product_id}"]
+    (parameter,) = path.get("parameters") or path["get"]["parameters"]
+    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    body = spec["paths"]["/api/v1/cart/add"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        body = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+    assert body["properties"]["product_id"]["minimum"] == 1
+    assert body["properties"]["product_id"]["maximum"] == MAX_ID
