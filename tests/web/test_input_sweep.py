@@ -1,8 +1,8 @@
 """Every route of the app, fed what an attacker or a fuzzer sends: no answer is a 5xx.
 
 The routes are read from the app's own url_map (storefront, admin pages signed in as an admin,
-the API with an admin token, /ml, /health), every method, so routes added later are swept too.
-For each one:
+the API with an admin token, /ml, /health), every method, so routes added later are swept too;
+and again as a visitor (all but the staff routes). For each one:
 
 - each `<int:...>` path variable at 2147483648 (past PostgreSQL's integer), and each text path
   variable holding a NUL character;
@@ -163,6 +163,7 @@ class Sweep:
     sent: int = 0
     errors: list[BaseException] = field(default_factory=list)
     read_by: dict[str, set[str]] = field(default_factory=dict)
+    signed_in: bool = True
 
     def __post_init__(self) -> None:
         # web/errors.py logs every unexpected exception on "shop.errors": keep them, for the report.
@@ -180,7 +181,7 @@ class Sweep:
         logging.getLogger("shop.errors").removeHandler(self.keeper)
 
     def headers(self, rule: Rule) -> dict[str, str]:
-        if not rule.rule.startswith(("/api/", "/ml/")):
+        if not self.signed_in or not rule.rule.startswith(("/api/", "/ml/")):
             return {}
         with self.app.app_context():
             token = create_access_token(identity=str(self.admin.id), additional_claims={"ver": self.admin.auth_version})
@@ -195,6 +196,8 @@ class Sweep:
             database[name].delete_many({})
 
     def sign_in(self) -> None:
+        if not self.signed_in:
+            return
         with self.client.session_transaction() as session:
             session["_user_id"] = self.admin.get_id()
             session["_fresh"] = True
@@ -370,8 +373,8 @@ def sweep(sweep_app: Flask, db) -> Iterator[Sweep]:
     sweep.close()
 
 
-def test_no_input_makes_a_server_error(sweep_app, sweep):
-    for rule, method in routes(sweep_app):
+def _sweep_routes(sweep: Sweep, swept: list[tuple[Rule, str]]) -> None:
+    for rule, method in swept:
         sweep.forget_events()
         real = _path_values(sweep, rule)
         # Path variables, one at a time.
@@ -391,9 +394,24 @@ def test_no_input_makes_a_server_error(sweep_app, sweep):
         else:
             for what, body in _form_bodies():
                 sweep.send(rule, method, url, what, data=body)
+
+
+def test_no_input_makes_a_server_error(sweep_app, sweep):
+    _sweep_routes(sweep, routes(sweep_app))
     assert not sweep.problems, "\n".join(sweep.problems)
     assert sweep.sent > 900, sweep.sent  # every route was swept (about 1,100 requests)
     # The pages' own parameters were found, so they were sent the bad values.
     assert {"date_from", "date_to"} <= sweep.read_by["/admin/orders"]
     assert {"start", "end"} <= sweep.read_by["/admin/analytics"]
     assert "category" in sweep.read_by["/admin/products"]
+
+
+def test_no_input_from_a_visitor_makes_a_server_error(sweep_app, sweep):
+    """The same for someone not signed in (a guest cart, guest checkout, the public API), on
+    every route but the staff ones (which only send a visitor to sign in)."""
+    sweep.signed_in = False
+    sweep.client = sweep_app.test_client()
+    public = [(r, m) for r, m in routes(sweep_app) if not r.rule.startswith(("/admin", "/api/v1/admin"))]
+    _sweep_routes(sweep, public)
+    assert not sweep.problems, "\n".join(sweep.problems)
+    assert sweep.sent > 500, sweep.sent
