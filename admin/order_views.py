@@ -17,6 +17,7 @@ from admin.forms import BulkOrdersForm, FulfilmentForm, OrderFilterForm, Payment
 from admin.order_payments import CashForm, CheckForm, payment_context
 from admin.support import actor, page_number
 from shop.errors import ShopError
+from shop.infra.inputs import parse_id
 from shop.orders import fulfilment
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import TRANSITIONS
@@ -65,7 +66,7 @@ def orders_bulk():
     if not form.validate():
         flash(_("Choose orders and a status."), "error")
         return redirect(url_for("admin.orders"))
-    ids = [int(i) for i in form.ids.data if i.isdigit()]
+    ids = [number for number in map(parse_id, form.ids.data) if number]
     try:
         outcomes = fulfilment.bulk_change_status(ids, OrderStatus(form.status.data), actor=actor())
     except ShopError as error:
