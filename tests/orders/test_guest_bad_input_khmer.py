@@ -65,8 +65,8 @@ def test_a_province_no_zone_delivers_to_is_named_in_khmer(app, client, db):
     db.session.execute(sa.delete(DeliveryZone))
     db.session.commit()
     admin = AdminFactory()
-    city = {"name_en": "Phnom Penh", "provinces": ["KH-12"],
-            "methods": [{"code": "standard", "name_en": "Standard", "rate": "1.50", "estimate_en": "1–3 days"}]}  # fmt: skip
+    standard = {"code": "standard", "name_en": "Standard", "rate": "1.50", "estimate_en": "1–3 days"}
+    city = {"name_en": "Phnom Penh", "provinces": ["KH-12"], "methods": [standard]}
     delivery.save_zone(None, city, actor=Actor(id=admin.id, email=admin.email))  # the only zone
     refused, _ = _order(client, "km", shipping_address={**ADDRESS, "province": "KH-17"})
     assert refused.status_code == 400
