@@ -16,6 +16,7 @@ from admin.support import actor, choice_arg, page_number
 from shop.accounts import customers
 from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES
+from shop.accounts.phones import display_phone
 from shop.orders import services as orders
 from shop.reviews import services as reviews
 from web.account_forms import AddressForm
@@ -64,6 +65,7 @@ def customer_edit(user_id: int):
         form = CustomerForm(obj=user)
         form.skin_type.data = user.skin_type.value
         form.language.data = user.language.value
+        form.phone.data = display_phone(user.phone)
     else:
         form = CustomerForm()
     outcome = submit(form, lambda: customers.update_customer(user.id, form.changes(), actor=actor()))

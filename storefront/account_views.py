@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from shop.accounts import limits
 from shop.accounts import services as accounts
 from shop.accounts.models import ADDRESS_TYPES
+from shop.accounts.phones import display_phone
 from shop.i18n import remember_locale
 from storefront import bp
 from web.account_forms import AddressForm, ChangePasswordForm, ProfileForm
@@ -37,7 +38,7 @@ def profile():
         form = ProfileForm(
             first_name=user.first_name,
             last_name=user.last_name,
-            phone=user.phone,
+            phone=display_phone(user.phone),
             date_of_birth=user.date_of_birth,
             gender=user.gender or "",
             skin_type=user.skin_type.value,

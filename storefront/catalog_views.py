@@ -9,6 +9,7 @@ Product pages for visitors who are not signed in are cached whole (see `_cached_
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -405,9 +406,19 @@ def robots():
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
+_IMMUTABLE_UPLOAD = re.compile(r"products/\d+/[0-9a-f]{32}(-thumb)?\.webp")
+
+
 @bp.get("/uploads/<path:filename>")
 def uploads(filename: str):
     """Product and category images from UPLOAD_PATH (a CDN or nginx serves them in production)."""
     response = send_from_directory(current_app.config["UPLOAD_PATH"], filename, max_age=86400)
+    if response.status_code == 200 and _IMMUTABLE_UPLOAD.fullmatch(filename):
+        # A photo staff uploaded is stored under a new random name and never rewritten (a
+        # replaced photo is a new file): browsers may keep it for a year. The seed's photos
+        # and category images keep their names, so a day.
+        response.cache_control.max_age = 31536000
+        response.cache_control.public = True
+        response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

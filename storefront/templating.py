@@ -11,6 +11,7 @@ from markupsafe import Markup
 from shop.accounts.phones import display_phone
 from shop.accounts.provinces import find_province
 from shop.cart.services import quantity_limit
+from shop.catalog.images import URL_PREFIX, thumbnail_url
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.vocab import concern_label, skin_type_label
 from shop.i18n import current_locale, localized, money, money_and_riel, money_in, riel, spoken_riel
@@ -51,7 +52,16 @@ def province_name(code: str | None) -> str:
     return province.name if province else (code or "")
 
 
+def thumbnail(image_url: str | None) -> str:
+    """The 400 px version of a photo the shop stored (cards, the cart, suggestions: a phone
+    needs no more); other URLs as they are."""
+    if not image_url:
+        return ""
+    return thumbnail_url(image_url) if image_url.startswith(URL_PREFIX) else image_url
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(thumbnail, "thumbnail")
     app.add_template_filter(province_name, "province_name")
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(money, "money")

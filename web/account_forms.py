@@ -8,7 +8,6 @@ shown on the field it names with `show_service_error`.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask_babel import gettext as _
@@ -28,7 +27,6 @@ from shop.catalog.models import SkinType
 from shop.catalog.vocab import SKIN_TYPE_LABELS
 from web.forms import REQUIRED, DayField, MaxLength, email_field, one_of, strip
 
-PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 # Skin types a person can have ("all" only describes products).
 PERSON_SKIN_TYPES = tuple(s.value for s in SkinType if s is not SkinType.ALL)
 # Language names are endonyms: the same in every locale, so not translated.
@@ -50,11 +48,6 @@ class PasswordLength:
             raise ValidationError(_("Use at least 8 characters."))
         if len(field.data or "") > PASSWORD_MAX:
             raise ValidationError(_("Use at most 128 characters."))
-
-
-def phone_number(form, field) -> None:
-    if field.data and not PHONE_PATTERN.match(field.data):
-        raise ValidationError(_("Enter a phone number, e.g. +855 12 345 678."))
 
 
 def cambodian_phone(form, field) -> None:
@@ -99,7 +92,8 @@ def _required_text(label, length: int):
 
 
 def _phone_field():
-    return TelField(_l("Phone"), filters=[strip], validators=[Optional(), MaxLength(20), phone_number])
+    """The profile's phone: optional, but a Cambodian number when given (stored as E.164)."""
+    return TelField(_l("Phone"), filters=[strip], validators=[Optional(), MaxLength(30), cambodian_phone])
 
 
 def _select(label, choices, values):

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 from shop.accounts import services as accounts
 from shop.accounts.models import GENDERS, Language, User, UserAddress, UserRole
+from shop.accounts.phones import KHMER_DIGITS, phone_or_none
 from shop.audit.actors import Actor
 from shop.audit.services import plain
 from shop.cart.models import CartItem
@@ -73,7 +74,7 @@ def list_customers(filters: CustomerFilters = CustomerFilters(), *, page: int = 
             User.phone.ilike(pattern, escape=ESCAPE),
         ]
         # Phone numbers as typed: with or without spaces and dashes, and "012 ..." for "+855 12 ...".
-        digits = "".join(c for c in text if c.isdigit())
+        digits = "".join(c for c in text.translate(KHMER_DIGITS) if c in "0123456789")
         digits = digits[1:] if digits.startswith("0") else digits
         if len(digits) >= 3:
             bare_phone = sa.func.replace(sa.func.replace(User.phone, " ", ""), "-", "")
@@ -120,9 +121,11 @@ def update_customer(user_id: int, changes: dict[str, Any], *, actor: Actor) -> U
         values["skin_type"] = _choice(SkinType, values["skin_type"] or SkinType.NORMAL.value, "skin_type")
     if "language" in values:
         values["language"] = _choice(Language, values["language"] or Language.EN.value, "language")
-    for name in ("first_name", "last_name", "phone"):
+    for name in ("first_name", "last_name"):
         if name in values:
             values[name] = (values[name] or "").strip() or None
+    if "phone" in values:
+        values["phone"] = phone_or_none(values["phone"])
     before, after = {}, {}
     for name, value in values.items():
         old = getattr(user, name)

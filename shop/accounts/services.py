@@ -25,6 +25,7 @@ from shop.accounts.models import (
     UserRole,
 )
 from shop.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from shop.accounts.phones import phone_or_none
 from shop.catalog.models import SkinType
 from shop.errors import Conflict, Forbidden, NotFound, ShopError, TooManyAttempts, Unauthorized
 from shop.extensions import db
@@ -136,6 +137,7 @@ def register(
     """Create a customer account and send the verification email (after commit)."""
     email = check_email(email)
     check_password(password, email=email)
+    phone = phone_or_none(phone)  # stored as E.164, like every phone the shop keeps
     if find_user_by_email(email) is not None:
         raise EmailTaken(field="email")
     user = User(
@@ -316,13 +318,17 @@ def revoke_all_sessions(user: User) -> None:
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
-    """Apply profile changes; keys not given stay as they are, None clears optional fields."""
+    """Apply profile changes; keys not given stay as they are, None clears optional fields.
+    The phone is checked and stored as E.164 like an address's (the courier and staff search
+    compare one spelling); a number that is not Cambodian is refused, nothing changed."""
     allowed = {"first_name", "last_name", "phone", "date_of_birth", "gender", "skin_type", "language"}
     unknown = set(changes) - allowed
     if unknown:
         raise ShopError(field=sorted(unknown)[0])
     if "gender" in changes and changes["gender"] not in (None, *GENDERS):
         raise ShopError(_l("Choose one of the listed options."), field="gender")
+    if "phone" in changes:
+        changes = {**changes, "phone": phone_or_none(changes["phone"])}
     for key, value in changes.items():
         if key == "skin_type":
             value = SkinType(value) if value else SkinType.NORMAL

@@ -16,6 +16,8 @@ from flask import current_app
 
 from shop.accounts.models import User, UserAddress, UserRole
 from shop.accounts.passwords import hash_password
+from shop.accounts.phones import InvalidPhone, normalize_phone
+from shop.accounts.provinces import find_province
 from shop.catalog.images import THUMB, thumbnail_url
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
@@ -100,6 +102,25 @@ def _upload_dir(*parts: str) -> Path:
     path = Path(current_app.config["UPLOAD_PATH"], *parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _phone(text: str | None) -> str | None:
+    """A demo phone as the shop stores a typed one (E.164); the data file spells them `+855 12 ...`."""
+    if not text:
+        return None
+    try:
+        return normalize_phone(text)
+    except InvalidPhone:
+        return text
+
+
+def _province_code(*names: str | None) -> str | None:
+    """The province a demo address's city or state names (a code like KH-12), if any."""
+    for name in names:
+        province = find_province(name)
+        if province is not None:
+            return province.code
+    return None
 
 
 def _write_image(folder: str, name: str, make: Callable[[], bytes]) -> str:
@@ -229,7 +250,7 @@ def _seed_users(added: dict[str, int], now: datetime) -> dict[str, User]:
             password_hash=hashes[row.role.value],
             first_name=row.first_name,
             last_name=row.last_name,
-            phone=row.phone,
+            phone=_phone(row.phone),
             gender=row.gender,
             date_of_birth=row.date_of_birth,
             skin_type=row.skin_type,
@@ -252,7 +273,10 @@ def _seed_users(added: dict[str, int], now: datetime) -> dict[str, User]:
                     state=address.state,
                     postal_code=address.postal_code,
                     country=address.country,
-                    phone=address.phone,
+                    # As the address book stores them since migration 0013: a province code,
+                    # an E.164 phone.
+                    province=_province_code(address.city, address.state),
+                    phone=_phone(address.phone),
                     is_default=address.is_default,
                     created_at=joined,
                 )

@@ -19,7 +19,8 @@ from shop.orders.models import Order
 @retried("MAIL_RETRY_INTERVALS")
 def send_order_confirmation(order_id: int, locale: str | None = None) -> None:
     """'Thank you for your order' with the items and totals, and for a guest the signed link to
-    the order page (in the language they ordered in)."""
+    the order page (in the language they ordered in: the order's customer_language; `locale`
+    is for jobs queued before migration 0014 kept it there)."""
     order = db.session.get(Order, order_id)
     if order is not None:
         _send(order, _l("Your order %(number)s", number=order.order_number), "order_confirmation", locale)
@@ -34,10 +35,13 @@ def send_shipping_notice(order_id: int) -> None:
 
 
 def _send(order: Order, subject, template: str, guest_locale: str | None = None) -> None:
-    """Email the order's customer in their language (an account's, else the guest's, else
-    English), from templates/email/<template>.txt and .html."""
+    """Email the order's customer in their language (an account's, else the one the guest
+    ordered in, else English), from templates/email/<template>.txt and .html."""
     user = db.session.get(User, order.user_id) if order.user_id else None
-    locale = normalize_locale(user.language.value) if user else (normalize_locale(guest_locale) or "en")
+    if user:
+        locale = normalize_locale(user.language.value) or "en"
+    else:
+        locale = normalize_locale(order.customer_language) or normalize_locale(guest_locale) or "en"
     link = None if user else external_url("storefront.guest_order", token=order_token(order))
     with force_locale(locale):
         context = {"order": order, "locale": locale, "order_link": link}

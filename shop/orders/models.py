@@ -76,6 +76,8 @@ class Order(Model):
     customer_email: Mapped[str] = mapped_column(sa.String(255))
     # Added by migration 0013: the contact phone (E.164); a guest order (no user) is found by it.
     customer_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    # Added by migration 0014: a guest's language (en, km), for every email about the order.
+    customer_language: Mapped[str | None] = mapped_column(sa.String(5))
 
     subtotal: Mapped[Decimal] = mapped_column(Money())
     tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"), server_default="0")

@@ -28,7 +28,7 @@ from shop.coupons import services as coupons
 from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
-from shop.i18n import localized
+from shop.i18n import localized, normalize_locale
 from shop.infra.columns import utcnow
 from shop.infra.redis_client import get_redis
 from shop.infra.transactions import rows_changed
@@ -143,7 +143,7 @@ class Checkout:
     from_cart_of: int | None = None
     # What a KHQR order is paid in: "USD" or "KHR".
     currency: str = "USD"
-    locale: str | None = None  # a guest's language, for the confirmation email
+    locale: str | None = None  # a guest's language, kept on the order for its emails
 
 
 def offered_payment_methods() -> dict[str, Any]:
@@ -342,9 +342,7 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
         from shop.payments.services import start_khqr_payment
 
         start_khqr_payment(order, checkout.currency)
-    elif checkout.user_id is None:
-        enqueue(jobs.send_order_confirmation, order.id, checkout.locale)
-    else:
+    else:  # a guest's language is on the order (customer_language)
         enqueue(jobs.send_order_confirmation, order.id)
     _commit_keeping(order)
     if checkout.from_cart_of is not None:
@@ -423,6 +421,7 @@ def _write_order(checkout: Checkout, priced: Quote) -> Order:
         customer_name=checkout.customer_name,
         customer_email=checkout.email.strip().lower(),
         customer_phone=checkout.phone,
+        customer_language=normalize_locale(checkout.locale) if checkout.user_id is None else None,
         subtotal=priced.subtotal,
         tax_amount=priced.tax,
         shipping_amount=priced.shipping,

@@ -117,6 +117,24 @@ def test_edit_a_customer_and_refuse_a_taken_email_in_english_and_khmer(app, clie
     assert entry.actor_id == admin.id
 
 
+def test_staff_edit_a_phone_as_people_type_it_and_it_is_stored_as_e164(app, client, db):
+    staff_page_client(client, AdminFactory())
+    customer = UserFactory(first_name="Sokha", email="sokha@example.com", phone="+855 17 555 010")
+    url = f"/admin/customers/{customer.id}/edit"
+    assert 'value="017 555 010"' in client.get(url).text  # an older spelling, shown the Cambodian way
+    form = {"first_name": "Sokha", "email": "sokha@example.com", "skin_type": "oily", "language": "en"}
+    refused = post_form(client, url + "?lang=km", {**form, "phone": "+1 202 555 0123"})
+    assert refused.status_code == 422
+    message = "Enter a Cambodian phone number, e.g. 012 345 678 or +855 12 345 678."
+    assert khmer(app, message) in html.unescape(refused.text)
+    assert _reload(db, customer.id).phone == "+855 17 555 010"
+    assert post_form(client, url, {**form, "phone": "០១២ ៣៤៥ ៦៧៨"}).status_code == 303
+    assert _reload(db, customer.id).phone == "+85512345678"
+    assert "012 345 678" in client.get(f"/admin/customers/{customer.id}").text
+    listed = client.get("/admin/customers?q=០១២៣៤៥").text  # Khmer digits find it too
+    assert "sokha@example.com" in listed and "012 345 678" in listed
+
+
 def test_suspending_signs_the_customer_out_everywhere_and_refuses_sign_in(app, client, db):
     customer = UserFactory(email="shopper@example.com")
     shopper_browser = app.test_client()

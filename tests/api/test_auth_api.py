@@ -378,3 +378,42 @@ def test_wrong_current_passwords_count_towards_the_lockout(client, db):
         json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
     )
     assert locked.status_code == 429
+
+
+CAMBODIAN_ONLY = "Enter a Cambodian phone number, e.g. 012 345 678 or +855 12 345 678."
+
+
+def test_the_profile_phone_is_stored_as_e164_and_a_foreign_one_refused_in_khmer_too(client, db):
+    UserFactory(email="p@example.com", phone="+855 17 555 010", first_name="Dara")
+    headers = bearer(login(client, "p@example.com", PASSWORD)["access_token"])
+    response = client.put("/api/v1/auth/profile", headers=headers, json={"phone": "012 345 678"})
+    assert response.status_code == 200
+    assert response.get_json()["data"]["phone"] == "+85512345678"
+    assert _user(db, "p@example.com").phone == "+85512345678"
+    for lang in ("en", "km"):
+        foreign = client.put(
+            f"/api/v1/auth/profile?lang={lang}",
+            headers=headers,
+            json={"phone": "+1 202 555 0123", "first_name": "Someone else"},
+        )
+        assert foreign.status_code == 400
+        message = foreign.get_json()["error"]["details"]["phone"][0]
+        assert (message == CAMBODIAN_ONLY) is (lang == "en")
+    stored = _user(db, "p@example.com")
+    assert (stored.phone, stored.first_name) == ("+85512345678", "Dara")  # nothing written
+    cleared = client.put("/api/v1/auth/profile", headers=headers, json={"phone": None})
+    assert cleared.status_code == 200 and _user(db, "p@example.com").phone is None
+
+
+def test_register_stores_the_phone_as_e164_or_refuses_a_foreign_one(client, db):
+    foreign = client.post(
+        "/api/v1/auth/register", json={"email": "f@example.com", "password": NEW_PASSWORD, "phone": "+44 20 7946 0958"}
+    )
+    assert foreign.status_code == 400
+    assert foreign.get_json()["error"]["details"] == {"phone": [CAMBODIAN_ONLY]}
+    assert _count_users(db) == 0
+    response = client.post(
+        "/api/v1/auth/register", json={"email": "k@example.com", "password": NEW_PASSWORD, "phone": "0969 123 456"}
+    )
+    assert response.status_code == 201
+    assert _user(db, "k@example.com").phone == "+855969123456"

@@ -47,6 +47,18 @@ def test_demo_has_staff_and_customers_with_addresses(db, seeded):
     assert db.session.scalar(sa.select(User.email).where(User.role == UserRole.ADMIN)) == "admin@skincare.example"
 
 
+def test_demo_phones_and_addresses_are_stored_as_the_shop_stores_typed_ones(db, seeded):
+    """E.164 phones (shop.accounts.phones) and a province on every address, as the address
+    book, checkout and the profile store them: a demo address needs no "choose a province"."""
+    phones = db.session.scalars(sa.select(User.phone).where(User.phone.is_not(None))).all()
+    phones += db.session.scalars(sa.select(UserAddress.phone)).all()
+    assert phones and all(re.fullmatch(r"\+855\d{8,9}", phone) for phone in phones)
+    provinces = db.session.scalars(sa.select(UserAddress.province)).all()
+    assert provinces and all(re.fullmatch(r"KH-\d{1,2}", code or "") for code in provinces)
+    phnom_penh = db.session.scalar(sa.select(UserAddress).where(UserAddress.city == "Phnom Penh").limit(1))
+    assert phnom_penh.province == "KH-12"
+
+
 def test_demo_has_orders_in_every_status_with_valid_totals(db, seeded):
     statuses = set(db.session.scalars(sa.select(Order.status).distinct()))
     assert statuses == set(OrderStatus)

@@ -487,13 +487,34 @@ def test_profile_saves_valid_changes(client, db):
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/profile"
     saved = reload(db, user)
-    assert (saved.first_name, saved.last_name, saved.phone) == ("Sreymom", "Keo", "+855 17 555 010")
+    assert (saved.first_name, saved.last_name, saved.phone) == ("Sreymom", "Keo", "+85517555010")
     assert saved.date_of_birth == date(1996, 4, 13)
     assert saved.gender == "female"
     assert saved.skin_type is SkinType.OILY
     assert saved.language is Language.KH
     # The pages follow the language just chosen.
     assert html_lang(client.get("/account/profile")) == "km"
+
+
+@pytest.mark.parametrize("typed", ["012 345 678", "+855 12 345 678", "855-12-345-678", "០១២ ៣៤៥ ៦៧៨", "(012) 345-678"])
+def test_the_profile_phone_is_stored_as_e164_and_shown_as_people_write_it(client, db, typed):
+    user = UserFactory(phone=None)
+    sign_in(client, user.email)
+    assert post_form(client, "/account/profile", {**VALID_PROFILE, "phone": typed}).status_code == 302
+    assert reload(db, user).phone == "+85512345678"
+    assert 'name="phone" type="tel" value="012 345 678"' in client.get("/account/profile").text
+
+
+def test_a_profile_phone_stored_before_normalising_is_shown_and_kept_until_saved(client, db):
+    """Phones saved before the profile was normalised are not migrated: they are shown in the
+    Cambodian way (read through display_phone) and stored as E.164 when the profile is next
+    saved."""
+    user = UserFactory(phone="+855 17 555 010")
+    sign_in(client, user.email)
+    assert 'value="017 555 010"' in client.get("/account/profile").text
+    assert reload(db, user).phone == "+855 17 555 010"
+    assert post_form(client, "/account/profile", {**VALID_PROFILE, "phone": "017 555 010"}).status_code == 302
+    assert reload(db, user).phone == "+85517555010"
 
 
 def test_profile_clears_optional_fields_left_empty(client, db):
@@ -521,7 +542,9 @@ def test_profile_form_shows_the_saved_values(client, db):
     [
         ("first_name", "ស" * 101, "Must be at most {max} characters.", {"max": 100}),
         ("last_name", "K" * 101, "Must be at most {max} characters.", {"max": 100}),
-        ("phone", "call me maybe", "Enter a phone number, e.g. +855 12 345 678.", {}),
+        ("phone", "call me maybe", "Enter a Cambodian phone number, e.g. 012 345 678 or +855 12 345 678.", {}),
+        ("phone", "+1 202 555 0123", "Enter a Cambodian phone number, e.g. 012 345 678 or +855 12 345 678.", {}),
+        ("phone", "012 345", "Enter a Cambodian phone number, e.g. 012 345 678 or +855 12 345 678.", {}),
         ("date_of_birth", "13/04/1996", "Must be a date (YYYY-MM-DD).", {}),
         ("date_of_birth", "1996-02-30", "Must be a date (YYYY-MM-DD).", {}),
         ("gender", "robot", "Choose one of the listed options.", {}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
 import brotli
 import pytest
@@ -90,3 +91,50 @@ def test_the_cached_product_page_is_gzipped_once_and_carries_each_visitors_token
     plain = visitors[0].get(f"/products/{item.slug}?lang={lang}")
     assert plain.headers.get("Content-Encoding") is None
     assert set(CSRF_INPUTS.findall(plain.text)) == tokens[0]
+
+
+# ---------------------------------------------------------------- what Lighthouse measures
+
+
+def test_a_staff_photo_is_cached_a_year_a_seed_photo_a_day(client, app, db):
+    root = Path(app.config["UPLOAD_PATH"]) / "products"
+    (root / "7").mkdir(parents=True, exist_ok=True)
+    uploaded = f"7/{'ab' * 16}-thumb.webp"  # the name add_image gives: new for every upload
+    (root / uploaded).write_bytes(b"RIFF0000WEBP")
+    (root / "glow-serum-1.webp").write_bytes(b"RIFF0000WEBP")  # a seed name, rewritten by name
+    staff = client.get(f"/uploads/products/{uploaded}")
+    assert staff.status_code == 200
+    assert staff.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    seed = client.get("/uploads/products/glow-serum-1.webp")
+    assert seed.status_code == 200 and "immutable" not in seed.headers["Cache-Control"]
+    assert "max-age=86400" in seed.headers["Cache-Control"]
+    assert client.get(f"/uploads/products/7/{'cd' * 16}.webp").status_code == 404
+
+
+def test_cards_and_the_cart_load_the_thumbnail(client, db):
+    product = ProductFactory(name_en="Glow Serum", image_url="/uploads/products/glow-1.webp", is_featured=True)
+    ProductFactory(name_en="Cdn Serum", image_url="https://cdn.example/serum.webp", is_featured=True)
+    page = client.get("/").text
+    card = re.search(r'<img src="([^"]+)" srcset="([^"]+)"\s+sizes="[^"]+"\s+alt="Glow Serum"', page)
+    assert card, "the card's photo has a srcset"
+    assert card.group(1) == "/uploads/products/glow-1-thumb.webp"
+    assert card.group(2) == "/uploads/products/glow-1-thumb.webp 400w, /uploads/products/glow-1.webp 1600w"
+    assert 'src="https://cdn.example/serum.webp"' in page  # not ours: no thumbnail to ask for
+    client.post(
+        "/cart/add",
+        data={"product_id": product.id, "quantity": 1, "csrf_token": _token(client.get("/cart").text)},
+    )
+    cart = client.get("/cart").text
+    assert re.search(r'<img src="/uploads/products/glow-1-thumb\.webp" alt="" width="96" height="96"', cart)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "the total in dollars and riel"), ("km", "តម្លៃសរុបជាដុល្លារ និងរៀល")])
+def test_the_cart_is_described_and_stays_noindex(client, db, lang, words):
+    page = client.get(f"/cart?lang={lang}").text
+    description = re.search(r'<meta name="description" content="([^"]+)">', page).group(1)
+    assert words in description and "Skincare Shop" in description
+    assert '<meta name="robots" content="noindex">' in page
+
+
+def _token(page: str) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
