@@ -26,6 +26,7 @@ from flask_jwt_extended import current_user, get_jwt_identity, jwt_required, ver
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api import ml_schemas as out
 from api.admin_access import staff_token_required
 from api.catalog import SKIN_TYPES, SearchQuery, localize, product_filters, product_summary, sort_key
 from api.pagination import paginated_page
@@ -192,6 +193,7 @@ class MetricsQuery(Schema):
 
 
 @bp.post("/analytics/track-event")
+@bp.response(202, out.TrackedEnvelope)
 @bp.arguments(TrackEventIn)
 def track_event(data):
     """Record a page view, product view or cart add (purchases: track-purchase)."""
@@ -215,6 +217,7 @@ def track_event(data):
 
 
 @bp.post("/analytics/track-purchase")
+@bp.response(202, out.TrackedEnvelope)
 @bp.arguments(TrackPurchaseIn)
 @jwt_required()
 def track_purchase(data):
@@ -228,6 +231,7 @@ def track_purchase(data):
 
 
 @bp.post("/search/track-query")
+@bp.response(202, out.TrackedEnvelope)
 @bp.arguments(TrackQueryIn)
 def track_query(data):
     """Record a search done elsewhere (query, filters, results count, clicks), or add clicked
@@ -257,6 +261,7 @@ def track_query(data):
 
 
 @bp.post("/search/products")
+@bp.response(200, out.SearchPageEnvelope)
 @bp.arguments(SearchProductsIn)
 def search_products(data):
     """The catalog search (the same service as /api/v1/products/search and the shop's search
@@ -289,6 +294,7 @@ def search_filters(filters: catalog.ProductFilters) -> SearchFilters:
 
 
 @bp.get("/analytics/user/<int:user_id>/insights")
+@bp.response(200, out.UserInsightsEnvelope)
 @bp.arguments(DaysQuery, location="query")
 @jwt_required()
 def user_insights(args, user_id: int):
@@ -299,6 +305,7 @@ def user_insights(args, user_id: int):
 
 
 @bp.get("/analytics/product/<int:product_id>/stats")
+@bp.response(200, out.ProductStatsEnvelope)
 @bp.arguments(DaysQuery, location="query")
 @staff_token_required
 def product_stats(args, product_id: int):
@@ -309,6 +316,7 @@ def product_stats(args, product_id: int):
 
 
 @bp.get("/analytics/search-trends")
+@bp.response(200, out.SearchTrendsEnvelope)
 @bp.arguments(TrendsQuery, location="query")
 @staff_token_required
 def search_trends(args):
@@ -317,6 +325,7 @@ def search_trends(args):
 
 
 @bp.get("/analytics/performance-metrics")
+@bp.response(200, out.PerformanceMetricsEnvelope)
 @bp.arguments(MetricsQuery, location="query")
 @staff_token_required
 def performance_metrics(args):
@@ -332,6 +341,7 @@ def performance_metrics(args):
 
 
 @bp.get("/search/trending-queries")
+@bp.response(200, out.TrendingQueriesEnvelope)
 @bp.arguments(TrendingQuery, location="query")
 def trending_queries(args):
     """What shoppers search for most these days."""
