@@ -289,7 +289,7 @@ def product_filters(args: dict, *, query: str | None = None, category: Category 
     if category is None and args.get("category"):
         category = catalog.get_category(args["category"])
         if category is None:
-            abort(422, messages={"query": {"category": [_m("Unknown category.")]}})
+            abort(400, messages={"query": {"category": [_m("Unknown category.")]}})
     return ProductFilters(
         query=query if query is not None else (args.get("search") or ""),
         category=category,

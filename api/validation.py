@@ -9,9 +9,12 @@ import, before any schema is defined. `_m("...")` marks a message for extraction
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
+import flask_smorest
 from marshmallow import Schema, fields, validate
+from webargs.flaskparser import FlaskParser
 
 from web.messages import Message
 
@@ -78,3 +81,47 @@ class Range(validate.Range):
         self.message_min = _m("Must be at least {min}.") if min_inclusive else _m("Must be more than {min}.")
         self.message_max = _m("Must be at most {max}.") if max_inclusive else _m("Must be less than {max}.")
         self.message_all = _m("Must be between {min} and {max}.")
+
+
+# ---------------------------------------------------------------- JSON bodies say what they mean
+#
+# marshmallow reads "5" or 5.7 as the integer 5 and 0 as false: right for a query string (all
+# text), wrong for a JSON body, where the OpenAPI document promises an integer or a boolean and
+# a client that sends anything else has a bug to hear about. So while a JSON body is loaded,
+# integers must be JSON integers and booleans JSON booleans (422 otherwise).
+
+_IN_JSON_BODY: ContextVar[bool] = ContextVar("in_json_body", default=False)
+
+
+class ShopParser(FlaskParser):
+    """webargs' Flask parser, noting while it loads a JSON body."""
+
+    def parse(self, argmap: Any, req: Any = None, *, location: str | None = None, **kwargs: Any) -> Any:
+        token = _IN_JSON_BODY.set((location or self.location) == "json")
+        try:
+            return super().parse(argmap, req, location=location, **kwargs)
+        finally:
+            _IN_JSON_BODY.reset(token)
+
+
+_integer_validated = fields.Integer._validated
+_boolean_deserialize = fields.Boolean._deserialize
+
+
+def _json_integer(self: fields.Integer, value: Any) -> Any:
+    """No fractions anywhere (marshmallow would cut 5.7 to 5), and no text in a JSON body."""
+    fraction = isinstance(value, float) and not value.is_integer()
+    if isinstance(value, bool) or fraction or (_IN_JSON_BODY.get() and isinstance(value, str)):
+        raise self.make_error("invalid")
+    return _integer_validated(self, value)
+
+
+def _json_boolean(self: fields.Boolean, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+    if _IN_JSON_BODY.get() and not isinstance(value, bool):
+        raise self.make_error("invalid")
+    return _boolean_deserialize(self, value, attr, data, **kwargs)
+
+
+fields.Integer._validated = _json_integer  # type: ignore[method-assign]
+fields.Boolean._deserialize = _json_boolean  # type: ignore[method-assign]
+flask_smorest.Blueprint.ARGUMENTS_PARSER = ShopParser()

@@ -43,13 +43,15 @@ def run_schemathesis(app, headers: dict[str, str]) -> list[str]:
         if isinstance(event, events.ScenarioFinished):
             for case_id, checks in event.recorder.checks.items():
                 interaction = event.recorder.interactions.get(case_id)
-                status = interaction.response.status_code if interaction and interaction.response else None
+                response = interaction.response if interaction else None
+                status = response.status_code if response else None
+                answer = response.content.decode(errors="replace")[:400] if response and response.content else ""
                 for check in checks:
                     if check.failure_info is not None:
                         failure = check.failure_info.failure
                         failures.append(
                             f"{event.recorder.label} [{check.name}] {status} {failure.title}\n{failure.message}\n"
-                            f"{check.failure_info.code_sample}"
+                            f"{check.failure_info.code_sample}\n{answer}"
                         )
         elif isinstance(event, events.NonFatalError | events.FatalError):
             failures.append(f"{getattr(event, 'label', '')}: {event.info.format()}")
