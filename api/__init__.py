@@ -14,6 +14,7 @@ from flask_babel.speaklater import LazyString
 from flask_smorest import Api
 
 import api.validation  # noqa: F401  (translatable validation messages, before any schema)
+from api.ops_schemas import document_plain_routes
 from api.schemas import ErrorEnvelopeSchema
 from shop.extensions import csrf, limiter
 
@@ -99,6 +100,7 @@ def register_api(app: Flask) -> None:
     # One Api per app: it holds that app's OpenAPI spec.
     api = ShopApi(app)
     api.ma_plugin.converter.add_attribute_function(_numbers_not_strings)
+    document_plain_routes(api)
     app.extensions["shop_api"] = api
     app.register_blueprint(health_bp)
     app.register_blueprint(ml_ops_bp)
