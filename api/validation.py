@@ -125,3 +125,17 @@ def _json_boolean(self: fields.Boolean, value: Any, attr: Any, data: Any, **kwar
 fields.Integer._validated = _json_integer  # type: ignore[method-assign]
 fields.Boolean._deserialize = _json_boolean  # type: ignore[method-assign]
 flask_smorest.Blueprint.ARGUMENTS_PARSER = ShopParser()
+
+_arguments = flask_smorest.Blueprint.arguments
+
+
+def _body_required_only_when_a_field_is(self: Any, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+    """A JSON body none of whose fields is required (logout's optional refresh token, a partial
+    update) may be left out: the document says so (`requestBody.required: false`)."""
+    if location == "json" and "required" not in kwargs:
+        instance = schema() if isinstance(schema, type) else schema
+        kwargs["required"] = not instance.partial and any(f.required for f in instance.fields.values())
+    return _arguments(self, schema, location=location, **kwargs)
+
+
+flask_smorest.Blueprint.arguments = _body_required_only_when_a_field_is  # type: ignore[method-assign]
