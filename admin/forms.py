@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -25,7 +24,7 @@ from shop.orders.fulfilment import FULFILMENT_LABELS, MANUAL_FULFILMENT, MANUAL_
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import STATUS_LABELS
 from shop.reporting.periods import Granularity
-from web.forms import REQUIRED, MaxLength, one_of, strip
+from web.forms import REQUIRED, DayField, MaxLength, one_of, strip
 
 PRODUCT_STATUS_LABELS = {
     ProductStatus.DRAFT: _l("Draft"),
@@ -214,8 +213,8 @@ class OrderFilterForm(FlaskForm):
         validate_choice=False,
         validators=[one_of(["", None, *[s.value for s in PaymentStatus]])],
     )
-    date_from = DateField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
-    date_to = DateField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    date_from = DayField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    date_to = DayField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
     customer = _text(_l("Customer or order number"), 200)
 
 
@@ -250,8 +249,8 @@ class RangeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
-    end = DateField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    start = DayField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    end = DayField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
     granularity = SelectField(
         _l("By"),
         choices=[SelectChoice("day", _l("Day")), SelectChoice("week", _l("Week")), SelectChoice("month", _l("Month"))],

@@ -16,7 +16,7 @@ from api.accounts import PROVINCE_DOC
 from api.fields import money
 from api.ml_analytics import api_visitor, header_session_id, signed_in_visitor
 from api.pagination import PaginationQuery, paginated_page
-from api.validation import Range
+from api.validation import Id, Range
 from shop.accounts import services as accounts
 from shop.accounts.addresses import clean_address as accounts_clean_address
 from shop.accounts.provinces import PHNOM_PENH
@@ -136,7 +136,7 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
 
 
 class AddIn(Schema):
-    product_id = fields.Integer(required=True, validate=Range(min=1))
+    product_id = Id(required=True)
     quantity = fields.Integer(load_default=1, validate=QUANTITY)
 
 
@@ -292,14 +292,14 @@ class AddressSnapshotIn(Schema):
 
 
 class ItemIn(Schema):
-    product_id = fields.Integer(required=True, validate=Range(min=1))
+    product_id = Id(required=True)
     quantity = fields.Integer(required=True, validate=QUANTITY)
 
 
 class PlaceOrderIn(Schema):
     items = fields.List(fields.Nested(ItemIn), validate=validate.Length(min=1, max=50))
     coupon_code = fields.String(validate=validate.Length(max=50))
-    address_id = fields.Integer(validate=Range(min=1))
+    address_id = Id()
     shipping_address = fields.Nested(AddressSnapshotIn)
     billing_address = fields.Nested(AddressSnapshotIn)
     shipping_method = fields.String(

@@ -21,13 +21,16 @@ from shop.reviews.models import RATINGS_BEST_FIRST
 def lang_url(code: str | None, external: bool = False) -> str:
     """The current page's URL in another language (`None`: without one, the x-default that
     follows the browser's language); `external` for the absolute URL that `hreflang` wants."""
-    args = request.args.to_dict(flat=False)
+    path_values = request.view_args or {}
+    # A query parameter named like a path variable (`?address_id=` on /addresses/<address_id>)
+    # must not replace it.
+    args = {name: value for name, value in request.args.to_dict(flat=False).items() if name not in path_values}
     args.pop("lang", None)
     if code:
         args["lang"] = [code]
     if request.endpoint is None:
         return url_for("storefront.home", _external=external, **({"lang": code} if code else {}))
-    values: dict[str, Any] = {**(request.view_args or {}), **args}
+    values: dict[str, Any] = {**path_values, **args}
     return url_for(request.endpoint, _external=external, **values)
 
 
