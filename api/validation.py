@@ -208,4 +208,4 @@ def _body_required_only_when_a_field_is(self: Any, schema: Any, *, location: str
     return _arguments(self, schema, location=location, **kwargs)
 
 
-flask_smorest.Blueprint.arguments = _body_required_only_when_a_field_is  # type: ignore[method-assign]
+flask_smorest.Blueprint.arguments = _body_required_only_when_a_field_is
