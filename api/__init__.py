@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import marshmallow
 from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_babel.speaklater import LazyString
@@ -66,6 +67,18 @@ def api_rate_limit() -> str:
     return f"{config['RATE_LIMIT_REQUESTS']} per {int(config['RATE_LIMIT_WINDOW'].total_seconds())} second"
 
 
+# shop.infra.inputs takes days from 1900-01-01 to 2100-12-31 (FIRST_DAY..LAST_DAY); OpenAPI 3.0
+# has no bound for a date, so the document says it with the year.
+DAY_PATTERN = "^(19[0-9]{2}|20[0-9]{2}|2100)-"
+
+
+def _days_in_range(self: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: a date or date-time field says which years it takes."""
+    if isinstance(field, marshmallow.fields.Date | marshmallow.fields.DateTime) and "pattern" not in ret:
+        return {"pattern": DAY_PATTERN}
+    return {}
+
+
 def register_api(app: Flask) -> None:
     from api.accounts import admin_auth_bp, auth_bp, user_bp
     from api.admin_catalog import categories_bp as admin_categories_bp
@@ -100,6 +113,7 @@ def register_api(app: Flask) -> None:
     # One Api per app: it holds that app's OpenAPI spec.
     api = ShopApi(app)
     api.ma_plugin.converter.add_attribute_function(_numbers_not_strings)
+    api.ma_plugin.converter.add_attribute_function(_days_in_range)
     document_plain_routes(api)
     app.extensions["shop_api"] = api
     app.register_blueprint(health_bp)

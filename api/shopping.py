@@ -309,7 +309,7 @@ class PlaceOrderIn(Schema):
     )
     payment_method = fields.String(load_default="cod", validate=validate.OneOf(["cod"]))
     notes = fields.String(validate=validate.Length(max=1000))
-    expected_total = fields.Decimal(places=2, validate=Range(min=0), as_string=True)
+    expected_total = fields.Decimal(places=2, validate=Range(min=0, max=10_000_000), as_string=True)
     email = fields.String(
         validate=validate.Length(max=255),
         metadata={"description": "a guest's email (no token): the confirmation and its order link go there"},
