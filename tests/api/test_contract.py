@@ -24,7 +24,7 @@ from tests.factories import AdminFactory, CategoryFactory, CouponFactory, Produc
 
 # Examples per operation and phase: enough to reach every branch of the document, small enough
 # for the three runs to take a minute or two. CONTRACT_EXAMPLES=100 for a deeper run by hand.
-MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "6"))
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "3"))
 
 
 SETTINGS = Path(__file__).parents[2] / "schemathesis.toml"
