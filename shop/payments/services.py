@@ -17,6 +17,8 @@ The rules, in one place for every door and job:
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -570,7 +572,12 @@ def renew_payment(
         if _payments_received(order.id):
             raise Conflict(_l("This order is already paid."))
         current = current_attempt(order.id)
-        if current is not None and current.status == AttemptStatus.OPEN.value and not _overdue(current, now):
+        if (
+            current is not None
+            and current.status == AttemptStatus.OPEN.value
+            and not _overdue(current, now)
+            and order.status == OrderStatus.PENDING  # a QR of an order cancelled meanwhile is not offered
+        ):
             db.session.rollback()
             return current
         changes = _Changes()
@@ -643,3 +650,78 @@ def record_cash_received(order_id: int, amount: Decimal, *, actor: Actor, now: d
     except Exception:
         db.session.rollback()
         raise
+
+
+# ---------------------------------------------------------------- the shopper's payment page
+
+
+class PageState(enum.StrEnum):
+    OPEN = "open"  # a QR that can be paid now
+    PAID = "paid"
+    EXPIRED = "expired"  # unpaid and past its time (or failed): a new QR can be asked for
+    CLOSED = "closed"  # nothing to pay by KHQR (cancelled for another reason, not a KHQR order)
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    """What the shopper's payment page shows, read from the database alone."""
+
+    order: Order
+    attempt: PaymentAttempt | None
+    state: PageState
+    merchant_name: str
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.attempt.expires_at if self.attempt is not None else None
+
+    @property
+    def wants_check(self) -> bool:
+        """Whether a poll should ask for a check: the QR is still open and looked at (an open QR
+        past its time too: money may have come in its last seconds, and the check expires it)."""
+        return (
+            self.attempt is not None
+            and self.attempt.status == AttemptStatus.OPEN.value
+            and self.attempt.next_check_at is not None
+        )
+
+
+def awaits_payment(order: Order) -> bool:
+    """Whether the shopper can still pay the order by KHQR ("Pay now" on the order pages): a
+    KHQR order with nothing paid that is pending, or was cancelled only because its QR
+    expired (a new QR brings it back if the stock is still there). Read from the order's own
+    columns, so an order list asks nothing more."""
+    return (
+        order.payment_method == "khqr"
+        and order.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED)
+        and (
+            order.status == OrderStatus.PENDING
+            or (order.status == OrderStatus.CANCELLED and order.cancel_reason == EXPIRED_REASON)
+        )
+    )
+
+
+def payment_page(order: Order, *, now: datetime | None = None) -> PaymentPage:
+    """The state of an order's KHQR payment for its payment page and the page's poll. It reads
+    the database only and never asks Bakong: a check is asked for separately
+    (shop.payments.jobs.request_check) and its answer shows on a later poll."""
+    now = now or utcnow()
+    attempt = current_attempt(order.id)
+    name = current_app.config.get("KHQR_MERCHANT_NAME") or current_app.config.get("SHOP_NAME") or ""
+    if attempt is not None and attempt.qr_string:
+        with contextlib.suppress(khqr.KHQRError):
+            name = khqr.decode(attempt.qr_string).fields.get("59") or name  # what the bank app shows
+    if order.payment_method == "khqr" and _payments_received(order.id):
+        state = PageState.PAID
+    elif (
+        attempt is not None
+        and attempt.status == AttemptStatus.OPEN.value
+        and not _overdue(attempt, now)
+        and order.status == OrderStatus.PENDING
+    ):
+        state = PageState.OPEN
+    elif awaits_payment(order):
+        state = PageState.EXPIRED
+    else:
+        state = PageState.CLOSED
+    return PaymentPage(order=order, attempt=attempt, state=state, merchant_name=name)
