@@ -5,20 +5,47 @@ The OpenAPI document is served at /api/v1/openapi.json.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
+import marshmallow
 from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_babel.speaklater import LazyString
 from flask_smorest import Api
 
 import api.validation  # noqa: F401  (translatable validation messages, before any schema)
+from api.ops_schemas import document_plain_routes
+from api.schemas import ErrorEnvelopeSchema
 from shop.extensions import csrf, limiter
 
 
 class ShopApi(Api):
-    """flask-smorest with the seed's error envelope: our app-wide handlers answer errors."""
+    """flask-smorest with the seed's error envelope: our app-wide handlers answer errors, and
+    the document describes every error with that envelope (`api.schemas.ErrorEnvelopeSchema`)."""
+
+    ERROR_SCHEMA = ErrorEnvelopeSchema
 
     def _register_error_handlers(self) -> None:
         pass
+
+
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _numbers_not_strings(self: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: a Decimal bound (Range(min=Decimal("0.01")), or any bound of
+    an `as_string` Decimal field) is written as a JSON number, not as a string (which makes the
+    document invalid)."""
+    return {
+        key: _number(Decimal(str(value)))
+        for key, value in ret.items()
+        if key in _BOUNDS and isinstance(value, Decimal | str)
+    }
 
 
 class ShopJSONProvider(DefaultJSONProvider):
@@ -38,6 +65,18 @@ def api_rate_limit() -> str:
     """The seed's API limit (RATE_LIMIT_REQUESTS per RATE_LIMIT_WINDOW, per IP)."""
     config = current_app.config
     return f"{config['RATE_LIMIT_REQUESTS']} per {int(config['RATE_LIMIT_WINDOW'].total_seconds())} second"
+
+
+# shop.infra.inputs takes days from 1900-01-01 to 2100-12-31 (FIRST_DAY..LAST_DAY); OpenAPI 3.0
+# has no bound for a date, so the document says it with the year.
+DAY_PATTERN = "^(19[0-9]{2}|20[0-9]{2}|2100)-"
+
+
+def _days_in_range(self: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: a date or date-time field says which years it takes."""
+    if isinstance(field, marshmallow.fields.Date | marshmallow.fields.DateTime) and "pattern" not in ret:
+        return {"pattern": DAY_PATTERN}
+    return {}
 
 
 def register_api(app: Flask) -> None:
@@ -75,6 +114,9 @@ def register_api(app: Flask) -> None:
     )
     # One Api per app: it holds that app's OpenAPI spec.
     api = ShopApi(app)
+    api.ma_plugin.converter.add_attribute_function(_numbers_not_strings)
+    api.ma_plugin.converter.add_attribute_function(_days_in_range)
+    document_plain_routes(api)
     app.extensions["shop_api"] = api
     app.register_blueprint(health_bp)
     app.register_blueprint(ml_ops_bp)

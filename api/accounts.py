@@ -9,7 +9,10 @@ from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 
+from api import shopper_schemas as out
 from api.admin_access import staff_token_required
+from api.fields import Money
+from api.schemas import EmptyEnvelope
 from api.tokens import claim_rotation, issue_tokens, revoke, revoke_encoded, revoke_family
 from shop.accounts import limits
 from shop.accounts import services as accounts
@@ -57,7 +60,7 @@ class UserOut(Schema):
     role = fields.Function(lambda u: u.role.value)
     email_verified = fields.Boolean()
     total_orders = fields.Integer()
-    total_spent = fields.Decimal(as_string=True, places=2)
+    total_spent = Money()
     created_at = fields.DateTime()
 
 
@@ -182,6 +185,7 @@ def _signed_in(user: User, message: str, status: int = 200):
 
 
 @auth_bp.post("/register")
+@auth_bp.response(201, out.SignedInEnvelope)
 @limits.register
 @auth_bp.arguments(RegisterIn)
 def register(data):
@@ -192,6 +196,7 @@ def register(data):
 
 
 @auth_bp.post("/login")
+@auth_bp.response(200, out.SignedInEnvelope)
 @auth_bp.arguments(LoginIn)
 def login(data):
     """Exchange email and password for an access and a refresh token."""
@@ -200,6 +205,7 @@ def login(data):
 
 
 @auth_bp.post("/logout")
+@auth_bp.response(200, EmptyEnvelope)
 @auth_bp.arguments(LogoutIn)
 @jwt_required()
 def logout(data):
@@ -211,6 +217,7 @@ def logout(data):
 
 
 @auth_bp.post("/refresh")
+@auth_bp.response(200, out.TokensEnvelope)
 @jwt_required(refresh=True)
 def refresh():
     """Exchange a refresh token (once) for a new token pair."""
@@ -221,6 +228,7 @@ def refresh():
 
 
 @auth_bp.get("/me")
+@auth_bp.response(200, out.UserEnvelope)
 @jwt_required()
 def me():
     """The signed-in user."""
@@ -228,6 +236,7 @@ def me():
 
 
 @auth_bp.put("/profile")
+@auth_bp.response(200, out.UserEnvelope)
 @auth_bp.arguments(ProfileIn)
 @jwt_required()
 def update_profile(data):
@@ -237,6 +246,7 @@ def update_profile(data):
 
 
 @auth_bp.post("/verify-email")
+@auth_bp.response(200, out.UserEnvelope)
 @auth_bp.arguments(TokenIn)
 def verify_email(data):
     """Confirm an email address with the token from the email."""
@@ -245,6 +255,7 @@ def verify_email(data):
 
 
 @auth_bp.post("/resend-verification")
+@auth_bp.response(200, EmptyEnvelope)
 @limits.verification_email
 @auth_bp.arguments(EmailIn)
 def resend_verification(data):
@@ -254,6 +265,7 @@ def resend_verification(data):
 
 
 @auth_bp.post("/forgot-password")
+@auth_bp.response(200, EmptyEnvelope)
 @limits.password_reset_email
 @auth_bp.arguments(EmailIn)
 def forgot_password(data):
@@ -263,6 +275,7 @@ def forgot_password(data):
 
 
 @auth_bp.post("/reset-password")
+@auth_bp.response(200, EmptyEnvelope)
 @auth_bp.arguments(ResetPasswordIn)
 def reset_password(data):
     """Set a new password with the token from the reset email; all sessions end."""
@@ -271,6 +284,7 @@ def reset_password(data):
 
 
 @auth_bp.post("/change-password")
+@auth_bp.response(200, out.SignedInEnvelope)
 @limits.change_password
 @auth_bp.arguments(ChangePasswordIn)
 @jwt_required()
@@ -287,10 +301,12 @@ def change_password(data):
 class Addresses(MethodView):
     decorators = [jwt_required()]
 
+    @user_bp.response(200, out.AddressListEnvelope)
     def get(self):
         """The signed-in user's addresses, defaults first."""
         return success_response(AddressOut(many=True).dump(accounts.list_addresses(current_user.id)))
 
+    @user_bp.response(201, out.AddressEnvelope)
     @user_bp.arguments(AddressIn)
     def post(self, data):
         """Add an address (the first of its type becomes the default)."""
@@ -302,12 +318,14 @@ class Addresses(MethodView):
 class AddressItem(MethodView):
     decorators = [jwt_required()]
 
+    @user_bp.response(200, out.AddressEnvelope)
     @user_bp.arguments(AddressPatchIn(partial=True))
     def put(self, data, address_id: int):
         """Change one of your addresses (404 for anyone else's)."""
         address = accounts.update_address(current_user.id, address_id, data)
         return success_response(AddressOut().dump(address), _("Address saved."))
 
+    @user_bp.response(200, EmptyEnvelope)
     def delete(self, address_id: int):
         """Delete one of your addresses."""
         accounts.delete_address(current_user.id, address_id)
@@ -315,6 +333,7 @@ class AddressItem(MethodView):
 
 
 @user_bp.post("/addresses/<int:address_id>/default")
+@user_bp.response(200, out.AddressEnvelope)
 @jwt_required()
 def make_default(address_id: int):
     """Make this the default address of its type."""
@@ -326,6 +345,7 @@ def make_default(address_id: int):
 
 
 @admin_auth_bp.post("/login")
+@admin_auth_bp.response(200, out.SignedInEnvelope)
 @admin_auth_bp.arguments(LoginIn)
 def admin_login(data):
     """Staff sign-in (admins and moderators only)."""
@@ -334,6 +354,7 @@ def admin_login(data):
 
 
 @admin_auth_bp.post("/logout")
+@admin_auth_bp.response(200, EmptyEnvelope)
 @staff_token_required
 @admin_auth_bp.arguments(LogoutIn)
 def admin_logout(data):
@@ -345,6 +366,7 @@ def admin_logout(data):
 
 
 @admin_auth_bp.get("/me")
+@admin_auth_bp.response(200, out.UserEnvelope)
 @staff_token_required
 def admin_me():
     """The signed-in staff member."""

@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import staff_schemas as out
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated_page
+from api.schemas import EmptyEnvelope
 from api.validation import Id, Range
 from shop.catalog import category_editing as categories
 from shop.catalog import editing, images
@@ -108,6 +110,7 @@ class ProductBulkDeleteIn(Schema):
 
 
 @products_bp.get("")
+@products_bp.response(200, out.StaffProductPageEnvelope)
 @admin_token_required
 @products_bp.arguments(AdminProductQuery, location="query")
 def list_products(query):
@@ -128,6 +131,7 @@ def list_products(query):
 
 
 @products_bp.post("")
+@products_bp.response(201, out.StaffProductEnvelope)
 @admin_token_required
 @products_bp.arguments(ProductIn)
 def create_product(data):
@@ -137,6 +141,7 @@ def create_product(data):
 
 
 @products_bp.get("/<int:product_id>")
+@products_bp.response(200, out.StaffProductEnvelope)
 @admin_token_required
 def get_product(product_id: int):
     """One product with its photos."""
@@ -144,6 +149,7 @@ def get_product(product_id: int):
 
 
 @products_bp.put("/<int:product_id>")
+@products_bp.response(200, out.StaffProductEnvelope)
 @admin_token_required
 @products_bp.arguments(ProductUpdateIn(partial=True))
 def update_product(data, product_id: int):
@@ -153,6 +159,7 @@ def update_product(data, product_id: int):
 
 
 @products_bp.delete("/<int:product_id>")
+@products_bp.response(200, out.DeletedEnvelope)
 @admin_token_required
 def delete_product(product_id: int):
     """Delete a product; one that was ever ordered is archived instead."""
@@ -162,6 +169,7 @@ def delete_product(product_id: int):
 
 
 @products_bp.post("/bulk-update")
+@products_bp.response(200, out.ProductChangesEnvelope)
 @admin_token_required
 @products_bp.arguments(ProductBulkUpdateIn)
 def bulk_update(data):
@@ -183,6 +191,7 @@ def bulk_update(data):
 
 
 @products_bp.post("/bulk-delete")
+@products_bp.response(200, out.DeletedEnvelope)
 @admin_token_required
 @products_bp.arguments(ProductBulkDeleteIn)
 def bulk_delete(data):
@@ -192,6 +201,7 @@ def bulk_delete(data):
 
 
 @products_bp.post("/<int:product_id>/images")
+@products_bp.response(201, out.UploadedImageEnvelope)
 @accepts_upload()
 @admin_token_required
 def add_image(product_id: int):
@@ -209,6 +219,7 @@ def add_image(product_id: int):
 
 
 @products_bp.delete("/<int:product_id>/images/<int:image_id>")
+@products_bp.response(200, EmptyEnvelope)
 @admin_token_required
 def delete_image(product_id: int, image_id: int):
     """Remove a photo."""
@@ -242,6 +253,7 @@ def category_data(category: Category, **extra) -> dict:
 
 
 @categories_bp.get("")
+@categories_bp.response(200, out.StaffCategoryListEnvelope)
 @admin_token_required
 def list_categories():
     """The whole tree, depth first, with each category's depth and product count."""
@@ -251,6 +263,7 @@ def list_categories():
 
 
 @categories_bp.post("")
+@categories_bp.response(201, out.StaffCategoryEnvelope)
 @admin_token_required
 @categories_bp.arguments(CategoryIn)
 def create_category(data):
@@ -260,6 +273,7 @@ def create_category(data):
 
 
 @categories_bp.get("/<int:category_id>")
+@categories_bp.response(200, out.StaffCategoryEnvelope)
 @admin_token_required
 def get_category(category_id: int):
     """One category."""
@@ -267,6 +281,7 @@ def get_category(category_id: int):
 
 
 @categories_bp.put("/<int:category_id>")
+@categories_bp.response(200, out.StaffCategoryEnvelope)
 @admin_token_required
 @categories_bp.arguments(CategoryUpdateIn(partial=True))
 def update_category(data, category_id: int):
@@ -276,6 +291,7 @@ def update_category(data, category_id: int):
 
 
 @categories_bp.delete("/<int:category_id>")
+@categories_bp.response(200, EmptyEnvelope)
 @admin_token_required
 def delete_category(category_id: int):
     """Delete a category without subcategories or products (409 with the reason otherwise)."""
@@ -284,6 +300,7 @@ def delete_category(category_id: int):
 
 
 @categories_bp.post("/reorder")
+@categories_bp.response(200, out.StaffCategoryListEnvelope)
 @admin_token_required
 @categories_bp.arguments(CategoryReorderIn)
 def reorder(data):

@@ -10,10 +10,13 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import staff_schemas as out
 from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
+from api.fields import money
 from api.pagination import PaginationQuery, paginated_page
+from api.schemas import EmptyEnvelope
 from api.validation import Id, Range
 from shop.coupons import services as coupons
 from shop.coupons.models import Coupon, CouponStatus, CouponType
@@ -25,10 +28,6 @@ STATUSES = [s.value for s in CouponStatus]
 TYPES = [t.value for t in CouponType]
 MONEY = Range(min=0, max=coupons.MAX_AMOUNT)
 LIMIT = Range(min=1, max=10_000_000)
-
-
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 class AdminCouponListQuery(PaginationQuery):
@@ -80,12 +79,12 @@ def coupon_json(coupon: Coupon) -> dict:
         "name": coupon.name,
         "description": coupon.description,
         "type": coupon.type.value,
-        "value": _money(coupon.value),
-        "max_discount": _money(coupon.max_discount),
+        "value": money(coupon.value),
+        "max_discount": money(coupon.max_discount),
         "usage_limit": coupon.usage_limit,
         "used_count": coupon.used_count,
         "usage_limit_per_user": coupon.usage_limit_per_user,
-        "min_order_value": _money(coupon.min_order_value),
+        "min_order_value": money(coupon.min_order_value),
         "applicable_products": list(coupon.applicable_products or []),
         "applicable_categories": list(coupon.applicable_categories or []),
         "status": coupon.status.value,
@@ -100,13 +99,14 @@ def coupon_json(coupon: Coupon) -> dict:
 def stats_json(stats: coupons.CouponStats) -> dict:
     return {
         "uses": stats.uses,
-        "discount_given": _money(stats.discount_given),
+        "discount_given": money(stats.discount_given),
         "orders": stats.orders,
-        "revenue": _money(stats.revenue),
+        "revenue": money(stats.revenue),
     }
 
 
 @bp.get("")
+@bp.response(200, out.StaffCouponPageEnvelope)
 @admin_token_required
 @bp.arguments(AdminCouponListQuery, location="query")
 def list_coupons(query):
@@ -121,6 +121,7 @@ def list_coupons(query):
 
 
 @bp.post("")
+@bp.response(201, out.StaffCouponEnvelope)
 @admin_token_required
 @bp.arguments(AdminCouponIn)
 def create_coupon(data):
@@ -130,6 +131,7 @@ def create_coupon(data):
 
 
 @bp.get("/stats")
+@bp.response(200, out.CouponOverviewEnvelope)
 @admin_token_required
 def stats():
     """Every coupon together: uses, discount given, revenue of the orders with a coupon (not
@@ -145,6 +147,7 @@ def stats():
 
 
 @bp.get("/<int:coupon_id>")
+@bp.response(200, out.StaffCouponEnvelope)
 @admin_token_required
 def get_coupon(coupon_id: int):
     """One coupon with its statistics."""
@@ -153,6 +156,7 @@ def get_coupon(coupon_id: int):
 
 
 @bp.put("/<int:coupon_id>")
+@bp.response(200, out.StaffCouponEnvelope)
 @admin_token_required
 @bp.arguments(AdminCouponPatchIn(partial=True))
 def update_coupon(data, coupon_id: int):
@@ -162,6 +166,7 @@ def update_coupon(data, coupon_id: int):
 
 
 @bp.delete("/<int:coupon_id>")
+@bp.response(200, EmptyEnvelope)
 @admin_token_required
 def delete_coupon(coupon_id: int):
     """Delete a coupon that was never used; a used one is refused (409): deactivate it."""
@@ -170,6 +175,7 @@ def delete_coupon(coupon_id: int):
 
 
 @bp.post("/bulk-update")
+@bp.response(200, out.StaffCouponListEnvelope)
 @admin_token_required
 @bp.arguments(CouponBulkStatusIn)
 def bulk_update(data):
@@ -179,6 +185,7 @@ def bulk_update(data):
 
 
 @bp.get("/<int:coupon_id>/usage")
+@bp.response(200, out.CouponUsePageEnvelope)
 @admin_token_required
 @bp.arguments(PageQuery, location="query")
 def usage(query, coupon_id: int):
@@ -190,12 +197,12 @@ def usage(query, coupon_id: int):
             lambda u: {
                 "id": u.id,
                 "used_at": u.used_at.isoformat() if u.used_at else None,
-                "discount_amount": _money(u.discount_amount),
+                "discount_amount": money(u.discount_amount),
                 "user_id": u.user_id,
                 "user_email": u.user_email,
                 "order_id": u.order_id,
                 "order_number": u.order_number,
-                "order_total": _money(u.order_total),
+                "order_total": money(u.order_total),
                 "order_status": u.order_status,
             },
         )

@@ -11,12 +11,15 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from api import staff_schemas as out
 from api.accounts import AddressIn, AddressOut, AddressPatchIn, Email, ProfileIn, UserOut
 from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
 from api.pagination import PaginationQuery, paginated_page
 from api.reviews import review_json
+from api.schemas import EmptyEnvelope
+from api.shopper_schemas import AddressEnvelope, AddressListEnvelope
 from api.shopping import order_json
 from shop.accounts import customers
 from shop.orders import services as orders
@@ -44,6 +47,7 @@ def customer_json(user) -> dict:
 
 
 @bp.get("/customers")
+@bp.response(200, out.CustomerPageEnvelope)
 @admin_token_required
 @bp.arguments(CustomerListQuery, location="query")
 def list_customers(query):
@@ -57,6 +61,7 @@ def list_customers(query):
 
 
 @bp.get("/customers/<int:user_id>")
+@bp.response(200, out.CustomerEnvelope)
 @admin_token_required
 def get_customer(user_id: int):
     """One customer with their addresses (staff accounts are 404 here)."""
@@ -66,6 +71,7 @@ def get_customer(user_id: int):
 
 
 @bp.put("/customers/<int:user_id>")
+@bp.response(200, out.CustomerEnvelope)
 @admin_token_required
 @bp.arguments(AdminCustomerIn)
 def update_customer(data, user_id: int):
@@ -75,6 +81,7 @@ def update_customer(data, user_id: int):
 
 
 @bp.delete("/customers/<int:user_id>")
+@bp.response(200, out.CustomerDeletedEnvelope)
 @admin_token_required
 def delete_customer(user_id: int):
     """Delete the customer; one with orders is anonymised instead and the orders are kept."""
@@ -88,6 +95,7 @@ def delete_customer(user_id: int):
 
 
 @bp.post("/customers/<int:user_id>/suspend")
+@bp.response(200, out.CustomerEnvelope)
 @admin_token_required
 def suspend(user_id: int):
     """Suspend: sign-in is refused and every session and token of the customer ends at once."""
@@ -97,6 +105,7 @@ def suspend(user_id: int):
 
 
 @bp.post("/customers/<int:user_id>/activate")
+@bp.response(200, out.CustomerEnvelope)
 @admin_token_required
 def activate(user_id: int):
     """Let a suspended customer sign in again."""
@@ -106,6 +115,7 @@ def activate(user_id: int):
 
 
 @bp.get("/customers/<int:user_id>/orders")
+@bp.response(200, out.CustomerOrderPageEnvelope)
 @admin_token_required
 @bp.arguments(PageQuery, location="query")
 def customer_orders(query, user_id: int):
@@ -116,6 +126,7 @@ def customer_orders(query, user_id: int):
 
 
 @bp.get("/customers/<int:user_id>/reviews")
+@bp.response(200, out.CustomerReviewPageEnvelope)
 @admin_token_required
 @bp.arguments(PageQuery, location="query")
 def customer_reviews(query, user_id: int):
@@ -134,6 +145,7 @@ def customer_reviews(query, user_id: int):
 
 
 @bp.get("/users/<int:user_id>/addresses")
+@bp.response(200, AddressListEnvelope)
 @admin_token_required
 def user_addresses(user_id: int):
     """The user's addresses, defaults first."""
@@ -141,6 +153,7 @@ def user_addresses(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/addresses")
+@bp.response(201, AddressEnvelope)
 @admin_token_required
 @bp.arguments(AddressIn)
 def add_address(data, user_id: int):
@@ -150,6 +163,7 @@ def add_address(data, user_id: int):
 
 
 @bp.put("/users/<int:user_id>/addresses/<int:address_id>")
+@bp.response(200, AddressEnvelope)
 @admin_token_required
 @bp.arguments(AddressPatchIn(partial=True))
 def update_address(data, user_id: int, address_id: int):
@@ -159,6 +173,7 @@ def update_address(data, user_id: int, address_id: int):
 
 
 @bp.delete("/users/<int:user_id>/addresses/<int:address_id>")
+@bp.response(200, EmptyEnvelope)
 @admin_token_required
 def delete_address(user_id: int, address_id: int):
     """Delete one of the user's addresses."""

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import staff_schemas as out
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated_page
@@ -90,6 +91,7 @@ class OrderShipIn(Schema):
 
 
 @bp.get("")
+@bp.response(200, out.StaffOrderPageEnvelope)
 @admin_token_required
 @bp.arguments(AdminOrderQuery, location="query")
 def list_orders(query):
@@ -106,6 +108,7 @@ def list_orders(query):
 
 
 @bp.get("/<int:order_id>")
+@bp.response(200, out.StaffOrderEnvelope)
 @admin_token_required
 def get_order(order_id: int):
     """One order with items, timeline and refunds."""
@@ -113,6 +116,7 @@ def get_order(order_id: int):
 
 
 @bp.put("/<int:order_id>/status")
+@bp.response(200, out.StaffOrderEnvelope)
 @admin_token_required
 @bp.arguments(OrderStatusIn)
 def change_status(data, order_id: int):
@@ -122,6 +126,7 @@ def change_status(data, order_id: int):
 
 
 @bp.put("/<int:order_id>/payment-status")
+@bp.response(200, out.StaffOrderEnvelope)
 @admin_token_required
 @bp.arguments(OrderPaymentIn)
 def payment_status(data, order_id: int):
@@ -131,6 +136,7 @@ def payment_status(data, order_id: int):
 
 
 @bp.put("/<int:order_id>/fulfillment-status")
+@bp.response(200, out.StaffOrderEnvelope)
 @admin_token_required
 @bp.arguments(OrderFulfilmentIn)
 def fulfilment_status(data, order_id: int):
@@ -140,6 +146,7 @@ def fulfilment_status(data, order_id: int):
 
 
 @bp.post("/bulk-update")
+@bp.response(200, out.BulkOutcomesEnvelope)
 @admin_token_required
 @bp.arguments(OrderBulkIn)
 def bulk_update(data):
@@ -151,6 +158,7 @@ def bulk_update(data):
 
 
 @bp.post("/<int:order_id>/refund")
+@bp.response(201, out.StaffOrderEnvelope)
 @admin_token_required
 @bp.arguments(OrderRefundIn)
 def refund(data, order_id: int):
@@ -160,6 +168,7 @@ def refund(data, order_id: int):
 
 
 @bp.post("/<int:order_id>/ship")
+@bp.response(200, out.StaffOrderEnvelope)
 @admin_token_required
 @bp.arguments(OrderShipIn)
 def ship(data, order_id: int):

@@ -10,6 +10,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import staff_schemas as out
 from api.admin_access import admin_token_required, staff_token_required
 from api.admin_support import money
 from api.validation import Range
@@ -39,6 +40,7 @@ def _range(query: dict):
 
 
 @bp.get("/dashboard/stats")
+@bp.response(200, out.DashboardStatsEnvelope)
 @staff_token_required
 def stats():
     """Revenue, orders, customers and average order value for today, 7 and 30 days (orders
@@ -67,6 +69,7 @@ def stats():
 
 
 @bp.get("/dashboard/recent-orders")
+@bp.response(200, out.RecentOrdersEnvelope)
 @admin_token_required
 @bp.arguments(ReportLimitQuery, location="query")
 def recent_orders(query):
@@ -88,6 +91,7 @@ def recent_orders(query):
 
 
 @bp.get("/dashboard/top-products")
+@bp.response(200, out.TopProductsEnvelope)
 @admin_token_required
 @bp.arguments(ReportLimitQuery, location="query")
 def top_products(query):
@@ -101,6 +105,7 @@ def top_products(query):
 
 
 @bp.get("/analytics/sales")
+@bp.response(200, out.SalesEnvelope)
 @admin_token_required
 @bp.arguments(ReportRangeQuery, location="query")
 def sales(query):
@@ -113,6 +118,7 @@ def sales(query):
 
 
 @bp.get("/analytics/customers")
+@bp.response(200, out.CustomersReportEnvelope)
 @admin_token_required
 @bp.arguments(ReportRangeQuery, location="query")
 def customers(query):
@@ -123,6 +129,7 @@ def customers(query):
 
 
 @bp.get("/analytics/products")
+@bp.response(200, out.ProductFunnelEnvelope)
 @admin_token_required
 @bp.arguments(ReportRangeQuery, location="query")
 def products(query):

@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import staff_schemas as out
 from api.admin_access import staff_token_required
 from api.admin_support import actor
 from api.pagination import PaginationQuery, paginated_page
 from api.reviews import review_json
+from api.schemas import EmptyEnvelope
 from api.validation import Id, Range
 from shop.reviews import services as reviews
 from shop.reviews.models import ReviewStatus
@@ -48,6 +50,7 @@ def _staff_json(review) -> dict:
 
 
 @bp.get("")
+@bp.response(200, out.StaffReviewPageEnvelope)
 @staff_token_required
 @bp.arguments(AdminReviewListQuery, location="query")
 def list_reviews(query):
@@ -67,6 +70,7 @@ def list_reviews(query):
 
 
 @bp.get("/<int:review_id>")
+@bp.response(200, out.StaffReviewEnvelope)
 @staff_token_required
 def get_review(review_id: int):
     """One review, whatever its status."""
@@ -74,6 +78,7 @@ def get_review(review_id: int):
 
 
 @bp.put("/<int:review_id>/status")
+@bp.response(200, out.StaffReviewEnvelope)
 @staff_token_required
 @bp.arguments(ReviewStatusIn)
 def set_status(data, review_id: int):
@@ -83,6 +88,7 @@ def set_status(data, review_id: int):
 
 
 @bp.delete("/<int:review_id>")
+@bp.response(200, EmptyEnvelope)
 @staff_token_required
 def delete_review(review_id: int):
     """Delete a review (the audit log keeps what it said)."""
@@ -99,6 +105,7 @@ def _bulk(ids: list[int], status: ReviewStatus):
 
 
 @bp.post("/bulk-update")
+@bp.response(200, out.BulkReviewsEnvelope)
 @staff_token_required
 @bp.arguments(ReviewBulkStatusIn)
 def bulk_update(data):
@@ -107,6 +114,7 @@ def bulk_update(data):
 
 
 @bp.post("/bulk-approve")
+@bp.response(200, out.BulkReviewsEnvelope)
 @staff_token_required
 @bp.arguments(ReviewIdsIn)
 def bulk_approve(data):
@@ -115,6 +123,7 @@ def bulk_approve(data):
 
 
 @bp.post("/bulk-reject")
+@bp.response(200, out.BulkReviewsEnvelope)
 @staff_token_required
 @bp.arguments(ReviewIdsIn)
 def bulk_reject(data):

@@ -20,7 +20,9 @@ from flask import current_app, request, url_for
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from api.fields import Money, money
 from api.pagination import MAX_LIMIT, PageNumber, PaginationQuery, paginated_page
+from api.schemas import envelope, page_envelope
 from api.validation import Range
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, SkinType
@@ -37,10 +39,6 @@ bp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Products 
 SORTS = ["relevance", "newest", "price", "rating", "best_selling"]
 SKIN_TYPES = [t.value for t in SkinType]
 CACHEABLE_ARGS = {"page", "limit", "category", "lang"}
-
-
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 # ---------------------------------------------------------------- query schemas
@@ -86,8 +84,8 @@ class ProductSummarySchema(Schema):
     name_kh = fields.String(allow_none=True)
     brand = fields.String(allow_none=True)
     short_description = fields.String(allow_none=True)
-    price = fields.String(metadata={"example": "12.50"})
-    compare_at_price = fields.String(allow_none=True)
+    price = Money()
+    compare_at_price = Money(allow_none=True)
     currency = fields.String(metadata={"example": "USD"})
     price_khr = fields.Integer(
         metadata={"description": "The price in whole riel at KHR_PER_USD, half-up to 100 riel", "example": 51300}
@@ -163,42 +161,17 @@ class CategoryTreeSchema(CategoryRefSchema):
     children = fields.List(fields.Nested(lambda: CategoryTreeSchema()))
 
 
-def _paginated_schema(name: str, item: type[Schema], **extra: fields.Field) -> type[Schema]:
-    return Schema.from_dict(
-        {
-            "data": fields.List(fields.Nested(item)),
-            "current_page": fields.Integer(),
-            "per_page": fields.Integer(),
-            "total_pages": fields.Integer(),
-            "total_items": fields.Integer(),
-            "has_next_page": fields.Boolean(),
-            "has_prev_page": fields.Boolean(),
-            **extra,
-        },
-        name=name,
-    )
-
-
-def _envelope(name: str, data: fields.Field) -> type[Schema]:
-    return Schema.from_dict({"success": fields.Boolean(), "message": fields.String(), "data": data}, name=name)
-
-
-ProductPageEnvelope = _envelope(
-    "ProductPageEnvelope",
-    fields.Nested(
-        _paginated_schema(
-            "ProductPage",
-            ProductSummarySchema,
-            total_is_estimate=fields.Boolean(
-                metadata={"description": "total_items is an estimate (a search matching a large part of the catalog)"}
-            ),
-        )
+ProductPageEnvelope = page_envelope(
+    "ProductPage",
+    ProductSummarySchema,
+    total_is_estimate=fields.Boolean(
+        metadata={"description": "total_items is an estimate (a search matching a large part of the catalog)"}
     ),
 )
-ProductListEnvelope = _envelope("ProductListEnvelope", fields.List(fields.Nested(ProductSummarySchema)))
-ProductEnvelope = _envelope("ProductEnvelope", fields.Nested(ProductDetailSchema))
-ReviewPageEnvelope = _envelope("ReviewPageEnvelope", fields.Nested(_paginated_schema("ReviewPage", ReviewSchema)))
-CategoryListEnvelope = _envelope("CategoryListEnvelope", fields.List(fields.Nested(CategoryTreeSchema)))
+ProductListEnvelope = envelope("ProductListEnvelope", ProductSummarySchema, many=True)
+ProductEnvelope = envelope("ProductEnvelope", ProductDetailSchema)
+ReviewPageEnvelope = page_envelope("ReviewPage", ReviewSchema)
+CategoryListEnvelope = envelope("CategoryListEnvelope", CategoryTreeSchema, many=True)
 
 
 # ---------------------------------------------------------------- payloads
@@ -215,8 +188,8 @@ def product_summary(product: Product) -> dict[str, Any]:
         "name_kh": product.name_kh,
         "brand": product.brand,
         "short_description": product.short_description,
-        "price": _money(product.price),
-        "compare_at_price": _money(product.compare_at_price),
+        "price": money(product.price),
+        "compare_at_price": money(product.compare_at_price),
         "currency": current_app.config["CURRENCY"],
         "on_sale": product.is_on_sale,
         "in_stock": product.is_in_stock,
@@ -226,7 +199,7 @@ def product_summary(product: Product) -> dict[str, Any]:
         "category": product.category,
         "image_url": product.image_url,
         "is_featured": product.is_featured,
-        "rating_avg": _money(product.rating_avg),
+        "rating_avg": money(product.rating_avg),
         "rating_count": product.rating_count,
         "size": product.size,
     }
@@ -247,7 +220,7 @@ def product_detail(product: Product, rating: catalog.RatingSummary) -> dict[str,
         "meta_title": product.meta_title,
         "meta_description": product.meta_description,
         "rating": {
-            "average": _money(rating.average),
+            "average": money(rating.average),
             "count": rating.count,
             "distribution": {str(k): v for k, v in rating.distribution.items()},
         },
@@ -316,7 +289,7 @@ def product_filters(args: dict, *, query: str | None = None, category: Category 
     if category is None and args.get("category"):
         category = catalog.get_category(args["category"])
         if category is None:
-            abort(422, messages={"query": {"category": [_m("Unknown category.")]}})
+            abort(400, messages={"query": {"category": [_m("Unknown category.")]}})
     return ProductFilters(
         query=query if query is not None else (args.get("search") or ""),
         category=category,

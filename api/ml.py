@@ -10,6 +10,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.fields import Money, money
 from api.validation import Range
 from shop.catalog import services as catalog
 from shop.catalog.vocab import concern_label
@@ -30,7 +31,7 @@ class ProductSuggestionSchema(Schema):
     name = fields.String()
     name_en = fields.String()
     name_kh = fields.String(allow_none=True)
-    price = fields.String()
+    price = Money()
     image_url = fields.String(allow_none=True)
     url = fields.String()
 
@@ -77,7 +78,7 @@ def search_suggestions(args):
                     "name": localized(p, "name"),
                     "name_en": p.name_en,
                     "name_kh": p.name_kh,
-                    "price": f"{p.price:.2f}",
+                    "price": money(p.price),
                     "image_url": p.image_url,
                     "url": url_for("storefront.product_detail", slug=p.slug),
                 }

@@ -24,8 +24,9 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_jwt_extended import current_user, get_jwt_identity, jwt_required, verify_jwt_in_request
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from api import ml_schemas as out
 from api.admin_access import staff_token_required
 from api.catalog import SKIN_TYPES, SearchQuery, localize, product_filters, product_summary, sort_key
 from api.pagination import paginated_page
@@ -106,7 +107,30 @@ def _small_metadata(value: dict) -> None:
         raise ValidationError(_m("Must be at most {max} bytes of JSON.", max=MAX_METADATA_BYTES))
 
 
+class EventDataIn(Schema):
+    """The design document's `event_data` (its `events[]` entry)."""
+
+    product_id = fields.Integer(load_default=None, validate=Range(min=1))
+    category = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    page_url = fields.String(load_default=None, validate=validate.Length(min=1, max=2000))
+    timestamp = fields.DateTime(
+        load_default=None,
+        metadata={"description": "When it happened on the device; kept as metadata.client_timestamp (events are "
+                  "dated by the server's clock)"},
+    )  # fmt: skip
+    metadata = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=50)), load_default=dict, validate=_small_metadata
+    )
+
+
+EVENT_FIELDS = ("product_id", "category", "page_url")
+
+
 class TrackEventIn(Schema):
+    """Flat (`product_id`, `page_url`, ... beside `event_type`) or as the design document has it
+    (`{"event_type": ..., "event_data": {"product_id", "category", "page_url", "timestamp",
+    "metadata"}}`); a field sent both ways must say the same."""
+
     event_type = fields.String(required=True, validate=validate.OneOf(TRACKED_BY_CLIENTS))
     session_id = fields.String(load_default=None, validate=SESSION_ID)
     product_id = Id(load_default=None)
@@ -115,11 +139,40 @@ class TrackEventIn(Schema):
     metadata = fields.Dict(
         keys=fields.String(validate=validate.Length(max=50)), load_default=dict, validate=_small_metadata
     )
+    event_data = fields.Nested(EventDataIn, load_default=None)
 
     @validates_schema
-    def _product_events_name_a_product(self, data, **_kwargs):
-        if data["event_type"] in (EventType.PRODUCT_VIEW, EventType.CART_ADD) and data.get("product_id") is None:
-            raise ValidationError(_m("This field is required."), "product_id")
+    def _small_enough(self, data, **_kwargs):
+        nested = data.get("event_data") or {}
+        if len(json.dumps({**nested.get("metadata", {}), **data["metadata"]}, default=str)) > MAX_METADATA_BYTES:
+            raise ValidationError(_m("Must be at most {max} bytes of JSON.", max=MAX_METADATA_BYTES), "metadata")
+
+    @staticmethod
+    def check_rules(data: dict) -> None:
+        """What the document cannot say about one field alone (a 400 naming the field): a field
+        sent both ways says the same, and a product event names its product."""
+        nested = data.get("event_data") or {}
+        for name in EVENT_FIELDS:
+            flat, inner = data.get(name), nested.get(name)
+            if flat is not None and inner is not None and flat != inner:
+                abort(400, messages={"json": {name: [_m("Send it once: beside event_type or in event_data.")]}})
+        if data["event_type"] in (EventType.PRODUCT_VIEW, EventType.CART_ADD) and (
+            data.get("product_id") is None and nested.get("product_id") is None
+        ):
+            abort(400, messages={"json": {"product_id": [_m("This field is required.")]}})
+
+    @post_load
+    def _flat(self, data, **_kwargs):
+        self.check_rules(data)
+        nested = data.pop("event_data") or {}
+        for name in EVENT_FIELDS:
+            if data.get(name) is None:
+                data[name] = nested.get(name)
+        metadata = {**nested.get("metadata", {}), **data["metadata"]}
+        if nested.get("timestamp") is not None:
+            metadata["client_timestamp"] = nested["timestamp"].isoformat()
+        data["metadata"] = metadata
+        return data
 
 
 class TrackPurchaseIn(Schema):
@@ -149,14 +202,19 @@ class TrackQueryIn(Schema):
     results_count = fields.Integer(load_default=0, validate=Range(min=0, max=1_000_000))
     clicked_products = fields.List(Id(), load_default=list, validate=validate.Length(max=50))
 
-    @validates_schema
+    @post_load
     def _a_query_or_a_search(self, data, **_kwargs):
+        """A rule across two fields (400: the document cannot say it)."""
         if data.get("query") is None and data.get("search_id") is None:
-            raise ValidationError(_m("This field is required."), "query")
+            abort(400, messages={"json": {"query": [_m("This field is required.")]}})
+        return data
 
 
 class SearchProductsIn(SearchQuery):
     session_id = fields.String(load_default=None, validate=SESSION_ID)
+    # A JSON body says true or false (the query string's "1" and "0" are for URLs).
+    in_stock = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    on_sale = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
 class DaysQuery(Schema):
@@ -177,19 +235,22 @@ class MetricsQuery(Schema):
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
 
-    @validates_schema
+    @post_load
     def _a_sensible_span(self, data, **_kwargs):
+        """Rules across the two dates (400: the document cannot say them)."""
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            raise ValidationError(_m("Must not be after date_to."), "date_from")
+            abort(400, messages={"query": {"date_from": [_m("Must not be after date_to.")]}})
         if start and end and (end - start).days >= MAX_METRICS_DAYS:
-            raise ValidationError(_m("At most {max} days at a time.", max=MAX_METRICS_DAYS), "date_from")
+            abort(400, messages={"query": {"date_from": [_m("At most {max} days at a time.", max=MAX_METRICS_DAYS)]}})
+        return data
 
 
 # ---------------------------------------------------------------- tracking
 
 
 @bp.post("/analytics/track-event")
+@bp.response(202, out.TrackedEnvelope)
 @bp.arguments(TrackEventIn)
 def track_event(data):
     """Record a page view, product view or cart add (purchases: track-purchase)."""
@@ -199,7 +260,7 @@ def track_event(data):
     if data["product_id"] is not None:
         product = catalog.get_public_product_by_id(data["product_id"])
         if product is None:
-            abort(422, messages={"json": {"product_id": [_m("Unknown product.")]}})
+            abort(400, messages={"json": {"product_id": [_m("Unknown product.")]}})
         category = category or product.category
     tracking.track_event(
         visitor,
@@ -213,6 +274,7 @@ def track_event(data):
 
 
 @bp.post("/analytics/track-purchase")
+@bp.response(202, out.TrackedEnvelope)
 @bp.arguments(TrackPurchaseIn)
 @jwt_required()
 def track_purchase(data):
@@ -226,6 +288,7 @@ def track_purchase(data):
 
 
 @bp.post("/search/track-query")
+@bp.response(202, out.TrackedEnvelope)
 @bp.arguments(TrackQueryIn)
 def track_query(data):
     """Record a search done elsewhere (query, filters, results count, clicks), or add clicked
@@ -255,6 +318,7 @@ def track_query(data):
 
 
 @bp.post("/search/products")
+@bp.response(200, out.SearchPageEnvelope)
 @bp.arguments(SearchProductsIn)
 def search_products(data):
     """The catalog search (the same service as /api/v1/products/search and the shop's search
@@ -287,6 +351,7 @@ def search_filters(filters: catalog.ProductFilters) -> SearchFilters:
 
 
 @bp.get("/analytics/user/<int:user_id>/insights")
+@bp.response(200, out.UserInsightsEnvelope)
 @bp.arguments(DaysQuery, location="query")
 @jwt_required()
 def user_insights(args, user_id: int):
@@ -297,6 +362,7 @@ def user_insights(args, user_id: int):
 
 
 @bp.get("/analytics/product/<int:product_id>/stats")
+@bp.response(200, out.ProductStatsEnvelope)
 @bp.arguments(DaysQuery, location="query")
 @staff_token_required
 def product_stats(args, product_id: int):
@@ -307,6 +373,7 @@ def product_stats(args, product_id: int):
 
 
 @bp.get("/analytics/search-trends")
+@bp.response(200, out.SearchTrendsEnvelope)
 @bp.arguments(TrendsQuery, location="query")
 @staff_token_required
 def search_trends(args):
@@ -315,6 +382,7 @@ def search_trends(args):
 
 
 @bp.get("/analytics/performance-metrics")
+@bp.response(200, out.PerformanceMetricsEnvelope)
 @bp.arguments(MetricsQuery, location="query")
 @staff_token_required
 def performance_metrics(args):
@@ -324,12 +392,13 @@ def performance_metrics(args):
     date_to = args["date_to"] or today
     date_from = args["date_from"] or min(date_to, today) - timedelta(days=29)
     if date_from > date_to:
-        abort(422, messages={"query": {"date_from": [_m("Must not be after date_to.")]}})
+        abort(400, messages={"query": {"date_from": [_m("Must not be after date_to.")]}})
     days = insights.performance_metrics(date_from, date_to)
     return success_response({"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "days": days})
 
 
 @bp.get("/search/trending-queries")
+@bp.response(200, out.TrendingQueriesEnvelope)
 @bp.arguments(TrendingQuery, location="query")
 def trending_queries(args):
     """What shoppers search for most these days."""

@@ -11,6 +11,8 @@ from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import ml_schemas as out
+from api.fields import money
 from api.validation import Id, Range
 from shop.accounts.models import STAFF_ROLES
 from shop.catalog.models import Product
@@ -47,7 +49,7 @@ def product_json(product: Product) -> dict:
         "name": localized(product, "name"),
         "name_en": product.name_en,
         "name_kh": product.name_kh,
-        "price": f"{product.price:.2f}",
+        "price": money(product.price),
         "image_url": product.image_url,
         "category": product.category,
         "skin_type": product.skin_type.value,
@@ -178,6 +180,7 @@ class ByConcernQuery(LimitQuery):
 
 
 @bp.get("/recommendations/user/<int:user_id>")
+@bp.response(200, out.RecommendationListEnvelope)
 @bp.arguments(UserRecommendationsQuery, location="query")
 @jwt_required()
 def user_recommendations(args, user_id: int):
@@ -187,6 +190,7 @@ def user_recommendations(args, user_id: int):
 
 
 @bp.post("/recommendations/user/<int:user_id>/generate")
+@bp.response(202, out.QueuedEnvelope)
 @jwt_required()
 def generate(user_id: int):
     """Queue a regeneration of the user's recommendations; 202 Accepted."""
@@ -196,6 +200,7 @@ def generate(user_id: int):
 
 
 @bp.get("/recommendations/product/<int:product_id>/similar")
+@bp.response(200, out.SimilarEnvelope)
 @bp.arguments(SimilarQuery, location="query")
 def similar(args, product_id: int):
     """Similar products (content_based) or products bought with it (collaborative)."""
@@ -212,6 +217,7 @@ def similar(args, product_id: int):
 
 
 @bp.get("/recommendations/popular")
+@bp.response(200, out.RecommendationListEnvelope)
 @bp.arguments(LimitQuery, location="query")
 def popular(args):
     """The most popular products of the last 90 days."""
@@ -219,6 +225,7 @@ def popular(args):
 
 
 @bp.get("/recommendations/trending")
+@bp.response(200, out.RecommendationListEnvelope)
 @bp.arguments(LimitQuery, location="query")
 def trending(args):
     """Products whose interest grew fastest this week."""
@@ -226,6 +233,7 @@ def trending(args):
 
 
 @bp.post("/recommendations/skin-based")
+@bp.response(200, out.SkinBasedEnvelope)
 @bp.arguments(SkinBasedIn)
 def skin_based(data):
     """Products for a skin type and concerns, without the ingredients to avoid."""
@@ -242,6 +250,7 @@ def skin_based(data):
 
 
 @bp.post("/skin-analysis/analyze")
+@bp.response(200, out.AnalysisEnvelope)
 @bp.arguments(AnalyzeIn)
 @jwt_required(optional=True)
 def analyze(data):
@@ -253,6 +262,7 @@ def analyze(data):
 
 
 @bp.get("/skin-analysis/recommendations/<int:user_id>")
+@bp.response(200, out.AnalysisEnvelope)
 @jwt_required()
 def analysis_recommendations(user_id: int):
     """The user's latest analysis, with the routine rebuilt from today's stock."""
@@ -264,6 +274,7 @@ def analysis_recommendations(user_id: int):
 
 
 @bp.post("/skin-analysis/feedback")
+@bp.response(201, out.FeedbackEnvelope)
 @bp.arguments(FeedbackIn)
 @jwt_required()
 def feedback(data):
@@ -273,6 +284,7 @@ def feedback(data):
 
 
 @bp.get("/skin-analysis/products-by-concern")
+@bp.response(200, out.ByConcernEnvelope)
 @bp.arguments(ByConcernQuery, location="query")
 def products_by_concern(args):
     """Active, in-stock products for a skin concern (and skin type)."""

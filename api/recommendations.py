@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from api import ml_schemas as out
 from api.ml_recommendations import AnalyzeIn, LimitQuery, analysis_json, list_json
 from shop.errors import NotFound
 from shop.recommendations import serving
@@ -18,6 +19,7 @@ bp = Blueprint(
 
 
 @bp.get("/products")
+@bp.response(200, out.RecommendationListEnvelope)
 @bp.arguments(LimitQuery, location="query")
 @jwt_required(optional=True)
 def products(args):
@@ -28,6 +30,7 @@ def products(args):
 
 
 @bp.get("/skin-analysis")
+@bp.response(200, out.AnalysisEnvelope)
 @jwt_required()
 def latest_analysis():
     """The shopper's latest skin analysis and routine (404 before the first one)."""
@@ -38,6 +41,7 @@ def latest_analysis():
 
 
 @bp.post("/skin-analysis")
+@bp.response(201, out.AnalysisEnvelope)
 @bp.arguments(AnalyzeIn)
 @jwt_required()
 def analyze(data):

@@ -14,7 +14,9 @@ from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import shopper_schemas as out
 from api.pagination import PaginationQuery, paginated_page
+from api.schemas import EmptyEnvelope
 from api.validation import Id, Range
 from shop.reviews import services as reviews
 from shop.reviews.models import MAX_RATING, Review
@@ -61,6 +63,7 @@ def review_json(review: Review, *, with_product: bool = False) -> dict:
 
 
 @bp.post("/reviews")
+@bp.response(201, out.OwnReviewEnvelope)
 @jwt_required()
 @bp.arguments(ReviewIn)
 def create(data):
@@ -70,6 +73,7 @@ def create(data):
 
 
 @bp.put("/reviews/<int:review_id>")
+@bp.response(200, out.OwnReviewEnvelope)
 @jwt_required()
 @bp.arguments(ReviewPatchIn)
 def update(data, review_id: int):
@@ -80,6 +84,7 @@ def update(data, review_id: int):
 
 
 @bp.delete("/reviews/<int:review_id>")
+@bp.response(200, EmptyEnvelope)
 @jwt_required()
 def delete(review_id: int):
     """Delete your review (404 for anyone else's)."""
@@ -88,6 +93,7 @@ def delete(review_id: int):
 
 
 @bp.post("/reviews/<int:review_id>/helpful")
+@bp.response(200, out.HelpfulEnvelope)
 @jwt_required()
 def helpful(review_id: int):
     """Say an approved review was helpful: once per shopper (409 the second time), never on your
@@ -97,6 +103,7 @@ def helpful(review_id: int):
 
 
 @bp.get("/user/reviews")
+@bp.response(200, out.OwnReviewPageEnvelope)
 @jwt_required()
 @bp.arguments(PaginationQuery, location="query")
 def mine(query):

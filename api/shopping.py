@@ -11,13 +11,16 @@ from flask_jwt_extended import current_user, get_current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import shopper_schemas as out
 from api.accounts import PROVINCE_DOC
+from api.fields import money
 from api.ml_analytics import api_visitor, header_session_id, signed_in_visitor
 from api.pagination import PaginationQuery, paginated_page
 from api.payments import current_attempt_json, require_khqr
 from api.validation import Id, Range
 from shop.accounts import services as accounts
 from shop.accounts.addresses import clean_address as accounts_clean_address
+from shop.accounts.provinces import PHNOM_PENH
 from shop.analytics import tracking
 from shop.analytics.tracking import EventType
 from shop.cart import services as cart
@@ -43,10 +46,6 @@ def _owner() -> cart.Owner:
     return cart.Owner(user_id=current_user.id)
 
 
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 def _add_riel(data: dict, *fields: str) -> dict:
     """Put `<field>_khr` beside each dollar field of `data`: whole riel at today's KHR_PER_USD."""
     data.update({f"{field}_khr": riel_amount(data[field]) for field in fields})
@@ -65,9 +64,9 @@ def _cart(view: cart.CartView) -> dict:
                 **_product(line.product),
                 "product_id": line.product.id,
                 "quantity": line.quantity,
-                "unit_price": _money(line.unit_price),
-                "line_total": _money(line.total),
-                "price_at_add": _money(line.price_at_add),
+                "unit_price": money(line.unit_price),
+                "line_total": money(line.total),
+                "price_at_add": money(line.price_at_add),
                 "price_changed": line.price_changed,
                 "notices": [str(n) for n in line.notices],
             }
@@ -77,11 +76,11 @@ def _cart(view: cart.CartView) -> dict:
         "count": view.count,
         "coupon_code": view.coupon_code,
         "coupon_error": str(view.coupon_error.message) if view.coupon_error else None,
-        "subtotal": _money(quote.subtotal if quote else 0),
-        "discount": _money(quote.discount if quote else 0),
-        "tax": _money(quote.tax if quote else 0),
+        "subtotal": money(quote.subtotal if quote else 0),
+        "discount": money(quote.discount if quote else 0),
+        "tax": money(quote.tax if quote else 0),
         # Delivery depends on the address: POST /api/v1/orders/preview prices it.
-        "total_before_shipping": _money(quote.total if quote else 0),
+        "total_before_shipping": money(quote.total if quote else 0),
     }
     for item in data["items"]:
         _add_riel(item, "unit_price", "line_total", "price_at_add")
@@ -96,11 +95,11 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
         "status_label": orders.status_label(order.status),
         "payment_status": order.payment_status.value,
         "fulfillment_status": order.fulfillment_status.value,
-        "subtotal": _money(order.subtotal),
-        "tax_amount": _money(order.tax_amount),
-        "shipping_amount": _money(order.shipping_amount),
-        "discount_amount": _money(order.discount_amount),
-        "total": _money(order.total),
+        "subtotal": money(order.subtotal),
+        "tax_amount": money(order.tax_amount),
+        "shipping_amount": money(order.shipping_amount),
+        "discount_amount": money(order.discount_amount),
+        "total": money(order.total),
         "item_count": sum(item.quantity for item in order.items),
         "created_at": order.created_at.isoformat() if order.created_at else None,
     }
@@ -113,8 +112,8 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
                     "product_name": i.product_name,
                     "product_sku": i.product_sku,
                     "quantity": i.quantity,
-                    "unit_price": _money(i.unit_price),
-                    "total_price": _money(i.total_price),
+                    "unit_price": money(i.unit_price),
+                    "total_price": money(i.total_price),
                 }
                 for i in order.items
             ],
@@ -151,6 +150,7 @@ class CouponIn(Schema):
 
 
 @cart_bp.get("")
+@cart_bp.response(200, out.CartEnvelope)
 @jwt_required()
 def get_cart():
     """The cart at today's prices, with price changes and withdrawn products called out. Every
@@ -160,6 +160,7 @@ def get_cart():
 
 
 @cart_bp.post("/add")
+@cart_bp.response(200, out.CartEnvelope)
 @cart_bp.arguments(AddIn)
 @jwt_required()
 def add(data):
@@ -176,6 +177,7 @@ def add(data):
 
 
 @cart_bp.put("/update/<int:product_id>")
+@cart_bp.response(200, out.CartEnvelope)
 @cart_bp.arguments(QuantityIn)
 @jwt_required()
 def update(data, product_id: int):
@@ -185,6 +187,7 @@ def update(data, product_id: int):
 
 
 @cart_bp.delete("/remove/<int:product_id>")
+@cart_bp.response(200, out.CartEnvelope)
 @jwt_required()
 def remove(product_id: int):
     """Take a product out of the cart."""
@@ -193,6 +196,7 @@ def remove(product_id: int):
 
 
 @cart_bp.delete("/clear")
+@cart_bp.response(200, out.CartEnvelope)
 @jwt_required()
 def clear():
     """Empty the cart."""
@@ -201,6 +205,7 @@ def clear():
 
 
 @cart_bp.post("/apply-coupon")
+@cart_bp.response(200, out.CartEnvelope)
 @cart_bp.arguments(CouponIn)
 @jwt_required()
 def apply_coupon(data):
@@ -210,6 +215,7 @@ def apply_coupon(data):
 
 
 @cart_bp.delete("/remove-coupon")
+@cart_bp.response(200, out.CartEnvelope)
 @jwt_required()
 def remove_coupon():
     """Take the coupon off the cart."""
@@ -221,15 +227,18 @@ def remove_coupon():
 
 
 @wishlist_bp.get("")
+@wishlist_bp.response(200, out.WishlistEnvelope)
 @jwt_required()
 def get_wishlist():
     """Saved products, newest first."""
     items = wishlist.list_items(current_user.id)
-    data = [{**_product(p), "price": _money(p.price), "in_stock": p.is_in_stock} for p in items]
+    data = [{**_product(p), "price": money(p.price), "in_stock": p.is_in_stock} for p in items]
     return success_response([_add_riel(item, "price") for item in data])
 
 
 @wishlist_bp.post("/add/<int:product_id>")
+@wishlist_bp.response(201, out.WishlistCountEnvelope)
+@wishlist_bp.alt_response(200, schema=out.WishlistCountEnvelope, description="Already saved")
 @jwt_required()
 def wishlist_add(product_id: int):
     """Save a product (saving twice is harmless)."""
@@ -242,6 +251,7 @@ def wishlist_add(product_id: int):
 
 
 @wishlist_bp.delete("/remove/<int:product_id>")
+@wishlist_bp.response(200, out.WishlistCountEnvelope)
 @jwt_required()
 def wishlist_remove(product_id: int):
     """Forget a saved product."""
@@ -252,6 +262,7 @@ def wishlist_remove(product_id: int):
 
 
 @wishlist_bp.delete("/clear")
+@wishlist_bp.response(200, out.WishlistCountEnvelope)
 @jwt_required()
 def wishlist_clear():
     """Empty the wishlist."""
@@ -311,7 +322,7 @@ class PlaceOrderIn(Schema):
         metadata={"description": "what a KHQR order is paid in: US dollars or whole riel (at KHR_PER_USD)"},
     )
     notes = fields.String(validate=validate.Length(max=1000))
-    expected_total = fields.Decimal(places=2, validate=Range(min=0), as_string=True)
+    expected_total = fields.Decimal(places=2, validate=Range(min=0, max=10_000_000), as_string=True)
     email = fields.String(
         validate=validate.Length(max=255),
         metadata={"description": "a guest's email (no token): the confirmation and its order link go there"},
@@ -342,6 +353,7 @@ def _guest_basket(data: dict) -> list[orders.BasketItem]:
 
 
 @orders_bp.post("/preview")
+@orders_bp.response(200, out.PreviewEnvelope)
 @orders_bp.arguments(PlaceOrderIn)
 @jwt_required(optional=True)
 def preview(data):
@@ -378,14 +390,14 @@ def preview(data):
     method = delivery.option(data["shipping_method"], address)
     data = _add_riel(
         {
-            "subtotal": _money(quote.subtotal),
-            "discount": _money(quote.discount),
-            "shipping": _money(quote.shipping),
-            "tax": _money(quote.tax),
-            "total": _money(quote.total),
+            "subtotal": money(quote.subtotal),
+            "discount": money(quote.discount),
+            "shipping": money(quote.shipping),
+            "tax": money(quote.tax),
+            "total": money(quote.total),
             "coupon_code": coupon_code,
             "delivery_estimate": method.estimate,
-            "free_delivery_from": _money(method.free_over),
+            "free_delivery_from": money(method.free_over),
             "problems": [str(p.message) for p in quote.problems],
         },
         "subtotal",
@@ -398,6 +410,7 @@ def preview(data):
 
 
 @orders_bp.post("")
+@orders_bp.response(201, out.OrderEnvelope)
 @orders_bp.arguments(PlaceOrderIn)
 @jwt_required(optional=True)
 def place(data):
@@ -509,6 +522,7 @@ class LookupIn(Schema):
 
 
 @orders_bp.post("/lookup")
+@orders_bp.response(200, out.OrderEnvelope)
 @orders_bp.arguments(LookupIn)
 def lookup(data):
     """Find an order by its number and the email or phone it was placed with (no token needed).
@@ -519,6 +533,7 @@ def lookup(data):
 
 
 @orders_bp.get("")
+@orders_bp.response(200, out.OrderPageEnvelope)
 @orders_bp.arguments(PaginationQuery, location="query")
 @jwt_required()
 def history(query):
@@ -528,6 +543,7 @@ def history(query):
 
 
 @orders_bp.get("/<int:order_id>")
+@orders_bp.response(200, out.OrderEnvelope)
 @jwt_required()
 def detail(order_id: int):
     """One of the shopper's orders with its items and status timeline (404 for anyone else's).
@@ -536,6 +552,7 @@ def detail(order_id: int):
 
 
 @orders_bp.post("/<int:order_id>/cancel")
+@orders_bp.response(200, out.OrderEnvelope)
 @jwt_required()
 def cancel(order_id: int):
     """Cancel a pending or confirmed order: stock and the coupon use are given back."""
@@ -544,6 +561,7 @@ def cancel(order_id: int):
 
 
 @orders_bp.post("/<int:order_id>/reorder")
+@orders_bp.response(200, out.ReorderEnvelope)
 @jwt_required()
 def reorder(order_id: int):
     """Order again: the order's products go into the cart at today's prices, as far as stock
@@ -573,6 +591,7 @@ def reorder(order_id: int):
 
 
 @coupons_bp.post("/validate")
+@coupons_bp.response(200, out.CouponCheckEnvelope)
 @coupons_bp.arguments(CouponIn)
 @jwt_required()
 def validate_coupon(data):
@@ -585,14 +604,15 @@ def validate_coupon(data):
     return success_response(
         {
             "code": view.coupon_code,
-            "discount": _money(view.quote.discount),
+            "discount": money(view.quote.discount),
             "free_shipping": view.quote.free_shipping,
-            "total_before_shipping": _money(view.quote.total),
+            "total_before_shipping": money(view.quote.total),
         }
     )
 
 
 @coupons_bp.get("/available")
+@coupons_bp.response(200, out.PublicCouponListEnvelope)
 def available():
     """Active public coupons that are valid today and not used up."""
     return success_response(
@@ -602,9 +622,9 @@ def available():
                 "name": c.name,
                 "description": c.description,
                 "type": c.type.value,
-                "value": _money(c.value),
-                "max_discount": _money(c.max_discount),
-                "min_order_value": _money(c.min_order_value),
+                "value": money(c.value),
+                "max_discount": money(c.max_discount),
+                "min_order_value": money(c.min_order_value),
                 "end_date": c.end_date.isoformat() if c.end_date else None,
                 "first_order_only": c.is_first_time_only,
             }
@@ -617,31 +637,58 @@ class ShippingQuery(Schema):
     province = fields.String(validate=validate.Length(max=40), metadata={"description": PROVINCE_DOC})
 
 
-def _option(option: delivery.Option) -> dict:
-    return {
-        "code": option.code,
-        "label": option.name,
-        "rate": _money(option.rate),
-        "free_over": _money(option.free_over),
-        "estimate": option.estimate,
-    }
+def _shipping_methods(province: str | None) -> list[dict]:
+    """Each method once, with the fields the endpoint always answered (`code`, `label`,
+    `rate_phnom_penh`, `rate_province`: the highest rate outside Phnom Penh) and, since delivery
+    zones, the zones it serves (`zones`; with `?province=` the one delivering there) and, with
+    `?province=`, its `rate`, `free_over` and `estimate` there."""
+    here = {o.code: o for o in delivery.options_for({"province": province})} if province else None
+    methods: dict[str, dict[str, Any]] = {}
+    in_city: dict[str, Any] = {}
+    outside: dict[str, Any] = {}
+    for zone in delivery.zones():
+        for option in zone.options:
+            if PHNOM_PENH in zone.provinces:
+                in_city.setdefault(option.code, option.rate)
+            if zone.provinces - {PHNOM_PENH}:
+                outside[option.code] = max(option.rate, outside.get(option.code, option.rate))
+            if here is not None and (option.code not in here or here[option.code].zone_name_en != zone.name_en):
+                continue  # with ?province=: the zone delivering there
+            entry = methods.setdefault(option.code, {"code": option.code, "label": option.name, "zones": []})
+            entry["zones"].append(
+                {
+                    "zone": zone.name,
+                    "provinces": sorted(zone.provinces),
+                    "rate": money(option.rate),
+                    "free_over": money(option.free_over),
+                    "estimate": option.estimate,
+                }
+            )
+    answer = []
+    for code, entry in methods.items():
+        chosen = here[code] if here is not None else None
+        answer.append(
+            {
+                "code": code,
+                "label": chosen.name if chosen else entry["label"],
+                "rate_phnom_penh": money(in_city.get(code)),
+                "rate_province": money(outside.get(code)),
+                "rate": money(chosen.rate) if chosen else None,
+                "free_over": money(chosen.free_over) if chosen else None,
+                "estimate": chosen.estimate if chosen else None,
+                "zones": entry["zones"],
+            }
+        )
+    return answer
 
 
 @orders_bp.get("/shipping-methods")
+@orders_bp.response(200, out.ShippingMethodsEnvelope)
 @orders_bp.arguments(ShippingQuery, location="query")
 def shipping_options(query):
-    """Delivery zones with their provinces and methods (rate, free-delivery threshold,
-    estimate); with `?province=` only the methods delivering there (400 for an unknown province
-    or one no zone covers)."""
-    if query.get("province"):
-        return success_response([_option(o) for o in delivery.options_for({"province": query["province"]})])
-    return success_response(
-        [
-            {
-                "zone": zone.name,
-                "provinces": sorted(zone.provinces),
-                "methods": [_option(o) for o in zone.options],
-            }
-            for zone in delivery.zones()
-        ]
-    )
+    """Delivery methods: each once, with `code`, `label`, `rate_phnom_penh` and `rate_province`
+    (the answer's first shape, kept for older apps) and the zones it serves (`zones`: provinces,
+    rate, free-delivery threshold, estimate). With `?province=`, only the methods delivering
+    there, with their `rate`, `free_over` and `estimate` there (400 for an unknown province or
+    one no zone covers)."""
+    return success_response(_shipping_methods(query.get("province")))

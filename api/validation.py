@@ -9,9 +9,12 @@ import, before any schema is defined. `_m("...")` marks a message for extraction
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
+import flask_smorest
 from marshmallow import Schema, ValidationError, fields, validate
+from webargs.flaskparser import FlaskParser
 
 from shop.infra.inputs import MAX_ID, MIN_INT, day_in_range, has_bad_characters
 from web.messages import Message
@@ -148,3 +151,61 @@ class Id(fields.Integer):
 def id_list(**kwargs: Any) -> fields.List:
     """A list of record ids (bulk `ids`, `category_ids`, `applicable_products`...)."""
     return fields.List(Id(), **kwargs)
+
+
+# ---------------------------------------------------------------- JSON bodies say what they mean
+#
+# marshmallow reads "5" or 5.7 as the integer 5 and 0 as false: right for a query string (all
+# text), wrong for a JSON body, where the OpenAPI document promises an integer or a boolean and
+# a client that sends anything else has a bug to hear about. So while a JSON body is loaded,
+# integers must be JSON integers and booleans JSON booleans (422 otherwise).
+
+_IN_JSON_BODY: ContextVar[bool] = ContextVar("in_json_body", default=False)
+
+
+class ShopParser(FlaskParser):
+    """webargs' Flask parser, noting while it loads a JSON body."""
+
+    def parse(self, argmap: Any, req: Any = None, *, location: str | None = None, **kwargs: Any) -> Any:
+        token = _IN_JSON_BODY.set((location or self.location) == "json")
+        try:
+            return super().parse(argmap, req, location=location, **kwargs)
+        finally:
+            _IN_JSON_BODY.reset(token)
+
+
+_integer_checked = fields.Integer._validated  # with the input rules above
+_boolean_deserialize = fields.Boolean._deserialize
+
+
+def _json_integer(self: fields.Integer, value: Any) -> Any:
+    """No fractions anywhere (marshmallow would cut 5.7 to 5), and no text in a JSON body."""
+    fraction = isinstance(value, float) and not value.is_integer()
+    if isinstance(value, bool) or fraction or (_IN_JSON_BODY.get() and isinstance(value, str)):
+        raise self.make_error("invalid")
+    return _integer_checked(self, value)
+
+
+def _json_boolean(self: fields.Boolean, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+    if _IN_JSON_BODY.get() and not isinstance(value, bool):
+        raise self.make_error("invalid")
+    return _boolean_deserialize(self, value, attr, data, **kwargs)
+
+
+fields.Integer._validated = _json_integer  # type: ignore[method-assign]
+fields.Boolean._deserialize = _json_boolean  # type: ignore[method-assign]
+flask_smorest.Blueprint.ARGUMENTS_PARSER = ShopParser()
+
+_arguments = flask_smorest.Blueprint.arguments
+
+
+def _body_required_only_when_a_field_is(self: Any, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+    """A JSON body none of whose fields is required (logout's optional refresh token, a partial
+    update) may be left out: the document says so (`requestBody.required: false`)."""
+    if location == "json" and "required" not in kwargs:
+        instance = schema() if isinstance(schema, type) else schema
+        kwargs["required"] = not instance.partial and any(f.required for f in instance.fields.values())
+    return _arguments(self, schema, location=location, **kwargs)
+
+
+flask_smorest.Blueprint.arguments = _body_required_only_when_a_field_is

@@ -30,6 +30,67 @@ def test_track_event_for_a_guest_with_a_session_id(client, analytics):
     assert event["event_data"]["metadata"] == {"a": 1}
 
 
+def test_track_event_takes_the_design_documents_event_shape(client, analytics):
+    """What a mobile developer reading the design sends: the fields inside `event_data`."""
+    product = ProductFactory(category="toners")
+    body = {
+        "event_type": "cart_add",
+        "session_id": "app-7",
+        "event_data": {
+            "product_id": product.id,
+            "category": "serums",
+            "page_url": "/products/rice-toner",
+            "timestamp": "2026-12-07T08:00:00+07:00",
+            "metadata": {"quantity": 2},
+        },
+    }
+    response = client.post("/ml/v1/analytics/track-event", json=body)
+    assert response.status_code == 202, response.get_json()
+    [doc] = analytics.user_docs()
+    data = doc["events"][0]["event_data"]
+    assert (doc["events"][0]["event_type"], data["product_id"], data["category"], data["page_url"]) == (
+        "cart_add",
+        product.id,
+        "serums",
+        "/products/rice-toner",
+    )
+    # The event is dated by the server; the device's time is kept beside the metadata.
+    assert data["metadata"] == {"quantity": 2, "client_timestamp": "2026-12-07T08:00:00+07:00"}
+
+
+@pytest.mark.parametrize(
+    ("event_data", "field", "message"),
+    [
+        ({}, "product_id", "This field is required."),
+        ({"product_id": "x"}, "event_data", None),
+        ({"product_id": 1, "colour": "red"}, "event_data", None),
+    ],
+)
+def test_the_event_shape_is_validated_like_the_flat_one(client, analytics, event_data, field, message):
+    body = {"event_type": "product_view", "session_id": "s1", "event_data": event_data}
+    response = client.post("/ml/v1/analytics/track-event", json=body)
+    # A product event without a product is a rule across fields (400); a bad field is 422.
+    assert response.status_code == (400 if field == "product_id" else 422)
+    details = response.get_json()["error"]["details"]["json"]
+    assert field in details
+    if message:
+        assert details[field] == [message]
+    assert analytics.user_docs() == []
+
+
+def test_a_field_sent_both_ways_must_agree(client, analytics):
+    product = ProductFactory()
+    body = {"event_type": "product_view", "session_id": "s1", "product_id": product.id,
+            "event_data": {"product_id": product.id + 1}}  # fmt: skip
+    response = client.post("/ml/v1/analytics/track-event", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"]["json"]["product_id"] == [
+        "Send it once: beside event_type or in event_data."
+    ]
+    same = {**body, "event_data": {"product_id": product.id}}
+    assert client.post("/ml/v1/analytics/track-event", json=same).status_code == 202
+
+
 def test_track_event_takes_the_user_from_the_token(client, analytics, shopper):
     user, headers = shopper
     response = client.post(

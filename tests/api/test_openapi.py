@@ -32,3 +32,18 @@ def test_api_is_rate_limited_per_ip_with_the_seed_settings(make_app, database_ur
     assert 0 < int(limited.headers["Retry-After"]) <= 60
     # Pages and health checks are not under the API limit.
     assert client.get("/health").status_code == 200
+
+
+def test_a_method_not_allowed_is_405_with_allow(client):
+    response = client.delete("/api/v1/products")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert response.get_json()["error"]["code"] == 405
+    assert "GET" in client.post("/health").headers["Allow"]
+
+
+def test_an_unknown_api_url_is_404_whatever_the_method(client):
+    for method in ("get", "post", "put", "delete"):
+        response = getattr(client, method)("/api/v1/no-such-thing")
+        assert response.status_code == 404, method
+        assert response.get_json()["success"] is False
