@@ -189,3 +189,58 @@ def test_a_long_or_reversed_query_neither_widens_nor_reverses_the_page(live_serv
     expect(bdi).to_have_text("abc")
     # The page's own words after the query read left to right as written.
     expect(phone.locator(".listing-empty")).to_contain_text("Try another word, or fewer filters.")
+
+
+def _severe(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [f"{page.url}: {v['id']} ({v['impact']}): {v['help']}" for v in violations if v["impact"] in SEVERE]
+
+
+SEVERE = ("serious", "critical")
+
+
+@pytest.mark.parametrize("lang", ["en", "km"])
+def test_axe_finds_no_serious_problem_on_the_new_pages(live_server, phone, browser, serums, db, lang):
+    from shop.content.defaults import DEFAULT_PAGES, ensure_default_pages
+    from tests.factories import PASSWORD, AdminFactory
+
+    ensure_default_pages()
+    AdminFactory(email="boss@example.com")
+    db.session.commit()
+    problems: list[str] = []
+    for page in DEFAULT_PAGES:
+        phone.goto(f"{live_server}/pages/{page['slug']}?lang={lang}")
+        expect(phone.get_by_role("heading", level=1)).to_have_text(page["title_en" if lang == "en" else "title_km"])
+        problems += _severe(phone)
+
+    phone.goto(f"{live_server}/categories/serums?lang={lang}")
+    problems += _severe(phone)
+    phone.locator("[data-drawer-toggle]").click()
+    expect(phone.locator("#filter-drawer")).to_have_attribute("role", "dialog")
+    problems += _severe(phone)
+    phone.keyboard.press("Escape")
+    phone.locator("[data-menu-toggle]").click()
+    expect(phone.locator("#site-menu")).to_be_visible()
+    problems += _severe(phone)
+    phone.keyboard.press("Escape")
+    phone.locator("#site-search-q").press_sequentially("glow", delay=30)
+    expect(phone.get_by_role("option").first).to_be_visible()
+    phone.locator("#site-search-q").press("ArrowDown")
+    problems += _severe(phone)
+
+    context = browser.new_context()
+    staff = context.new_page()
+    staff.goto(f"{live_server}/admin/login?lang={lang}")
+    staff.locator("input[name=email]").fill("boss@example.com")
+    staff.locator("input[name=password]").fill(PASSWORD)
+    staff.locator("main form button[type=submit]").click()
+    staff.wait_for_load_state()
+    staff.goto(f"{live_server}/admin/pages?lang={lang}")
+    problems += _severe(staff)
+    staff.locator("table a").first.click()
+    staff.wait_for_load_state()
+    problems += _severe(staff)
+    context.close()
+    assert problems == []
