@@ -13,7 +13,7 @@ from shop.accounts.provinces import find_province
 from shop.cart.services import quantity_limit
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.vocab import concern_label, skin_type_label
-from shop.i18n import current_locale, localized, money, money_and_riel, riel, spoken_riel
+from shop.i18n import current_locale, localized, money, money_and_riel, money_in, riel, spoken_riel
 from shop.orders.services import MAX_QUANTITY
 from shop.reviews.models import RATINGS_BEST_FIRST
 
@@ -73,6 +73,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(riel, "riel")
     app.add_template_filter(money_riel, "money_riel")
     app.add_template_filter(money_and_riel, "money_riel_text")
+    app.add_template_filter(money_in, "money_in")
     app.add_template_filter(localized, "localized")
     app.add_template_filter(skin_type_label, "skin_type_label")
     app.add_template_filter(concern_label, "concern_label")
