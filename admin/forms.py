@@ -89,14 +89,16 @@ class ProductForm(FlaskForm):
     short_description = _area(_l("Short description"), 2000)
     description_en = _area(_l("Description (English)"))
     description_kh = _area(_l("Description (Khmer)"))
-    usage_instructions = _area(_l("How to use"), 5000)
+    usage_instructions = _area(_l("How to use (English)"), 5000)
+    usage_instructions_kh = _area(_l("How to use (Khmer)"), 5000)
     meta_title = _text(_l("Search engine title"), 255)
     meta_description = _area(_l("Search engine description"), 1000)
 
     PLAIN = (
         "name_en", "name_kh", "slug", "sku", "barcode", "brand", "size", "status", "price", "compare_at_price",
         "cost_price", "stock", "track_inventory", "allow_backorders", "is_featured", "skin_type", "skin_concerns",
-        "short_description", "description_en", "description_kh", "usage_instructions", "meta_title", "meta_description",
+        "short_description", "description_en", "description_kh", "usage_instructions", "usage_instructions_kh",
+        "meta_title", "meta_description",
     )  # fmt: skip
 
     def values(self) -> dict:
@@ -258,3 +260,15 @@ class RangeForm(FlaskForm):
         validate_choice=False,
         validators=[one_of([None, *[g.value for g in Granularity]])],
     )
+
+
+class ContentPageForm(FlaskForm):
+    slug = _text(_l("Address (slug)"), 60, required=True)
+    title_en = _text(_l("Title (English)"), 200, required=True)
+    title_km = _text(_l("Title (Khmer)"), 200)
+    body_en = _area(_l("Text (English, Markdown)"), 50000)
+    body_km = _area(_l("Text (Khmer, Markdown)"), 50000)
+
+    def values(self) -> dict:
+        """The values for shop.content.services.save_page (it checks them)."""
+        return {name: getattr(self, name).data for name in ("slug", "title_en", "title_km", "body_en", "body_km")}

@@ -142,6 +142,11 @@ class Config:
     SMTP_PASSWORD = env("SMTP_PASSWORD")
     SMTP_USE_TLS = env("SMTP_USE_TLS", "false").lower() == "true"
     FROM_EMAIL = env("FROM_EMAIL", "noreply@skincare.example")
+    # The footer's contact details (every page): how shoppers reach the shop.
+    SHOP_CONTACT_EMAIL = env("SHOP_CONTACT_EMAIL", "hello@skincare.example")
+    SHOP_PHONE = env("SHOP_PHONE", "+85512345678")  # E.164; shown as 012 345 678
+    SHOP_TELEGRAM_URL = env("SHOP_TELEGRAM_URL", "https://t.me/skincareshop_kh")
+    SHOP_FACEBOOK_URL = env("SHOP_FACEBOOK_URL", "https://www.facebook.com/skincareshop.kh")
     FROM_NAME = env("FROM_NAME", "Skincare Shop")
     OUTBOX_PATH = str(Path(env("OUTBOX_PATH", str(INSTANCE_DIR / "outbox"))).resolve())
     # Seconds RQ waits before each retry of a failed email job: 3 retries over about ten minutes.

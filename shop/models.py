@@ -4,6 +4,7 @@ from shop.accounts.models import Language, User, UserAddress, UserRole
 from shop.audit.models import AuditLog
 from shop.cart.models import CartItem
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus, SkinType, product_categories
+from shop.content.models import ContentPage
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.delivery.models import DeliveryMethod, DeliveryZone, DeliveryZoneProvince
 from shop.orders.models import (
@@ -23,6 +24,7 @@ __all__ = [
     "AuditLog",
     "CartItem",
     "Category",
+    "ContentPage",
     "Coupon",
     "CouponStatus",
     "CouponType",

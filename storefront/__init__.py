@@ -10,6 +10,7 @@ from storefront import (  # noqa: E402,F401  (registers routes)
     cart_views,
     catalog_views,
     checkout_views,
+    content_views,
     delivery_views,
     guest_order_views,
     order_views,

@@ -46,6 +46,7 @@ from storefront import tracking as track
 from storefront.query import page_arg
 from storefront.review_views import my_review_context
 from storefront.shared_pages import CSRF_HOLE, SHARED_ARGS, page_response
+from storefront.templating import shorten
 from web.htmx import is_htmx_fragment_request, render
 
 LISTING = "storefront/catalog/listing.html"
@@ -145,7 +146,8 @@ def _flag(raw: str | None) -> bool:
 def _listing(*, heading: str, category: Category | None = None, skin_type: SkinType | None = None, intro=None):
     tree = catalog.category_tree()
     parsed = _listing_args(tree, category=category, skin_type=skin_type)
-    result = catalog.list_products(parsed.filters, sort=parsed.sort, page=parsed.page, tree=tree)
+    text = catalog.parse_query(parsed.filters.query)
+    result = catalog.list_products(parsed.filters, sort=parsed.sort, page=parsed.page, tree=tree, text=text)
     if result.is_past_the_end:
         abort(404)
     sorts = [s for s in SortKey if s != SortKey.RELEVANCE or parsed.filters.query]
@@ -172,6 +174,8 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
         concerns=SKIN_CONCERNS,
         page=result,
         search_id=search_id,
+        corrected_query=text.corrected(parsed.filters.query) if text is not None else None,
+        active_filters=_active_filters(parsed.filters, fixed_category=category, fixed_skin_type=skin_type),
         canonical=url_for(
             cast(str, request.endpoint), **{**(request.view_args or {}), **canonical_args}, _external=True
         ),
@@ -179,9 +183,24 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
     )
 
 
+def _active_filters(
+    filters: ProductFilters, *, fixed_category: Category | None, fixed_skin_type: SkinType | None
+) -> int:
+    """How many filters the shopper chose in the drawer ("Filter (2)"): each concern counts, a
+    price range once; the page's own category or skin type and the search words do not."""
+    chosen = [
+        filters.category is not None and fixed_category is None,
+        filters.skin_type is not None and fixed_skin_type is None,
+        filters.min_price is not None or filters.max_price is not None,
+        filters.in_stock,
+        filters.on_sale,
+    ]
+    return sum(chosen) + len(filters.concerns)
+
+
 @bp.get("/shop")
 def search():
-    query = request.args.get("q", "").strip()
+    query = shorten(request.args.get("q", "").strip()[:MAX_QUERY_LENGTH])
     heading = _("Results for “%(query)s”", query=query) if query else _("All products")
     return _listing(heading=heading)
 

@@ -35,6 +35,24 @@ def lang_url(code: str | None, external: bool = False) -> str:
     return url_for(request.endpoint, _external=external, **values)
 
 
+# Shown user text (a search query) is at most this long: a 1,000-character word must not widen
+# the page. Direction controls are dropped from it, and the templates isolate it in <bdi>, so a
+# right-to-left override in a query cannot reverse the page's own text.
+SHOWN_QUERY_LENGTH = 60
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+
+
+def shorten(text: str | None, limit: int = SHOWN_QUERY_LENGTH) -> str:
+    """User text for display: without direction controls, at most `limit` characters (then "…")."""
+    cleaned = " ".join((text or "").translate(_BIDI_CONTROLS).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def bdi(text: str | None) -> Markup:
+    """User text isolated from the page's direction (escaped)."""
+    return Markup('<bdi dir="auto">{}</bdi>').format(text or "")
+
+
 def money_riel(value: Any, sign: str = "") -> Markup:
     """Dollars with riel beside them: `$18.00 · ៛73,800`. The riel is its own element (shown
     smaller by .price-khr); screen readers hear "$18.00, 73,800 riel", not the sign. `sign`
@@ -73,6 +91,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(skin_type_label, "skin_type_label")
     app.add_template_filter(concern_label, "concern_label")
     app.add_template_global(lang_url, "lang_url")
+    app.add_template_filter(shorten, "shorten")
+    app.add_template_global(bdi, "bdi")
     # The shop's rules that templates show, from the services (never repeated as literals).
     app.add_template_global(quantity_limit, "quantity_limit")
     app.jinja_env.globals.update(

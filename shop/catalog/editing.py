@@ -44,7 +44,14 @@ TEXT_LIMITS = {
     "size": 50,
     "meta_title": 255,
 }
-LONG_TEXT = ("short_description", "description_en", "description_kh", "usage_instructions", "meta_description")
+LONG_TEXT = (
+    "short_description",
+    "description_en",
+    "description_kh",
+    "usage_instructions",
+    "usage_instructions_kh",
+    "meta_description",
+)
 MONEY_FIELDS = ("price", "compare_at_price", "cost_price")
 FLAGS = ("track_inventory", "allow_backorders", "is_featured")
 FIELDS = (

@@ -186,6 +186,8 @@ class Product(Model):
     skin_concerns: Mapped[list[str] | None] = mapped_column(TextArray)
     ingredients: Mapped[list[str] | None] = mapped_column(JSONType)
     usage_instructions: Mapped[str | None] = mapped_column(sa.Text)
+    # Migration 0014: how to use it, in Khmer (the product page falls back to English).
+    usage_instructions_kh: Mapped[str | None] = mapped_column(sa.Text)
 
     image_url: Mapped[str | None] = mapped_column(sa.String(500))
 

@@ -403,7 +403,28 @@ class TextSearch:
         if is_postgresql():
             _reindex_stale()
             return _apply_postgresql(stmt, self._groups, ids, standalone=standalone)
-        return _apply_sqlite(stmt, self.tokens, ids)
+        return _apply_sqlite(stmt, self.tokens, ids, self._fuzzy)
+
+    @property
+    def corrections(self) -> dict[str, str]:
+        """The misspelt words of the query and the catalogue's closest word for each ("hyaluronik":
+        "hyaluronic"), so a page can say what it searched for instead. Read after `apply` (the
+        typo lookup runs once per search)."""
+        return {token: alternatives[0] for token, alternatives in self._fuzzy.items() if alternatives}
+
+    def corrected(self, query: str) -> str | None:
+        """`query` (normalized) with its misspelt words replaced, or None when none was."""
+        corrections = self.corrections
+        if not corrections:
+            return None
+        return TOKEN.sub(lambda m: corrections.get(m.group(), m.group()), normalize(query[:MAX_QUERY_LENGTH]))
+
+    @cached_property
+    def _fuzzy(self) -> dict[str, list[str]]:
+        """Known words close to each word of the query that matches nothing (at least 4 letters)."""
+        if is_postgresql():
+            return _postgresql_alternatives(_typo_candidates(self.tokens))
+        return _sqlite_alternatives(_typo_candidates(self.tokens))
 
     def for_estimate(self, stmt: sa.Select) -> sa.Select:
         """`stmt` (from `apply`) as the planner should estimate it (PostgreSQL): each Khmer word
@@ -424,7 +445,7 @@ class TextSearch:
     @cached_property
     def _groups(self) -> list[list[str | KhmerWord]]:
         """Each token's alternatives (the typo lookup runs once per search)."""
-        return _postgresql_groups(self.tokens)
+        return _postgresql_groups(self.tokens, self._fuzzy)
 
 
 # English words that say nothing about a product; dropped unless the query has nothing else.
@@ -496,7 +517,13 @@ def _apply_postgresql(
 
 def postgresql_tsquery(tokens: Iterable[Token]) -> str:
     """The tsquery text: every token (or one of its alternatives) must match."""
-    return _tsquery_text(_postgresql_groups(tokens))
+    tokens = list(tokens)
+    return _tsquery_text(_postgresql_groups(tokens, _postgresql_alternatives(_typo_candidates(tokens))))
+
+
+def _typo_candidates(tokens: Iterable[Token]) -> list[str]:
+    """The words whose misspellings are looked up: not Khmer, at least 4 letters."""
+    return [t.text for t in tokens if not t.khmer and len(t.text) >= 4]
 
 
 @dataclass(frozen=True)
@@ -506,10 +533,8 @@ class KhmerWord:
     grams: tuple[str, ...]
 
 
-def _postgresql_groups(tokens: Iterable[Token]) -> list[list[str | KhmerWord]]:
+def _postgresql_groups(tokens: Iterable[Token], fuzzy: Mapping[str, list[str]]) -> list[list[str | KhmerWord]]:
     """Each token's alternatives: tsquery text, or a Khmer word."""
-    tokens = list(tokens)
-    fuzzy = _postgresql_alternatives([t.text for t in tokens if not t.khmer and len(t.text) >= 4])
     groups: list[list[str | KhmerWord]] = []
     for token in tokens:
         alternatives = [_khmer_alternative(token.text)] if token.khmer else _word_alternatives(token.text)
@@ -596,10 +621,9 @@ _BM25 = "bm25(products_fts, 10.0, 10.0, 5.0, 3.0, 3.0, 2.0, 1.0, 1.0, 1.0)"
 
 
 def _apply_sqlite(
-    stmt: sa.Select, tokens: tuple[Token, ...], id_column: IdColumn
+    stmt: sa.Select, tokens: tuple[Token, ...], id_column: IdColumn, fuzzy: Mapping[str, list[str]]
 ) -> tuple[sa.Select, list[sa.UnaryExpression[Any]], list[sa.UnaryExpression[Any]]]:
     long_tokens = [t.text for t in tokens if len(t.text) >= 3]
-    fuzzy = _sqlite_alternatives([t for t in long_tokens if not KHMER_RUN.fullmatch(t) and len(t) >= 4])
     groups = []
     for text in long_tokens:
         alternatives = [text, *fuzzy.get(text, ()), *concern_codes_for(text)]

@@ -197,8 +197,12 @@ def list_products(
     per_page: int = PER_PAGE,
     tree: CategoryTree | None = None,
     with_total: bool = True,
+    text: search.TextSearch | None = None,
 ) -> Page:
     """Public products matching `filters`, one page of them, in `sort` order.
+
+    `text` is `filters.query` already parsed (`parse_query`), when the caller wants to read its
+    spelling corrections afterwards (`TextSearch.corrected`) without a second typo lookup.
 
     The default order is relevance (best rank, then the most recently added) when there is a
     search query, else newest first. Relevance without a query is newest first; with more than
@@ -219,7 +223,8 @@ def list_products(
     if columns is Product:
         ids = ids.where(PUBLIC)
     order = _order(sort, columns)
-    text = search.parse(filters.query)
+    if text is None:
+        text = search.parse(filters.query)
     by_relevance = text is not None and sort in (None, SortKey.RELEVANCE)
     if text is not None:
         ids, relevance, newest = text.apply(ids, id_column=columns.id, standalone=by_relevance and not conditions)
@@ -433,6 +438,11 @@ def best_sellers(limit: int = 8) -> list[Product]:
     """Active products that sold, most units first (orders not cancelled or refunded)."""
     query = sa.select(Product).where(PUBLIC, Product.units_sold > 0).order_by(*_order(SortKey.BEST_SELLING))
     return _cards(query, limit)
+
+
+def parse_query(query: str) -> search.TextSearch | None:
+    """A shopper's query parsed for `list_products` (None when it has nothing to search for)."""
+    return search.parse(query)
 
 
 def suggest(query: str, *, limit: int = 6) -> Suggestions:

@@ -490,11 +490,14 @@ def thumbnail(webp: bytes, size: int) -> bytes:
     return _encode(small)
 
 
-def category_image(title: str, color: str, size: int = 400) -> bytes:
-    """Draw a square category tile (title on a soft colour field) as WEBP bytes.
+def category_image(key: str, color: str, size: int = 400) -> bytes:
+    """Draw a square category tile (a soft colour field with shapes) as WEBP bytes.
+
+    No words are drawn: the page shows the category's name as text under the picture, in the
+    shopper's language (a name drawn in one language reads wrong in the other).
 
     Args:
-        title: Category name; Latin characters are printed, others dropped.
+        key: What varies the shapes from one category to the next (its slug).
         color: Hex colour used for the background and decoration.
         size: Width and height in pixels.
 
@@ -503,11 +506,11 @@ def category_image(title: str, color: str, size: int = 400) -> bytes:
     """
     size = max(64, int(size))
     base = _parse_color(color)
-    seed = zlib.crc32(title.encode("utf-8"))
+    seed = zlib.crc32(key.encode("utf-8"))
     canvas = _gradient((size, size), _lighten(base, 0.35), _darken(base, 0.08), diagonal=True)
     d = ImageDraw.Draw(canvas)
 
-    # Decorative overlapping circles and a leaf-like ellipse.
+    # Decorative overlapping circles, a leaf-like ellipse and a drop.
     for i in range(4):
         r = size * (0.16 + 0.07 * ((seed >> (i * 3)) % 4))
         x = size * (0.1 + 0.27 * i)
@@ -516,25 +519,12 @@ def category_image(title: str, color: str, size: int = 400) -> bytes:
     d.ellipse(
         [round(size * 0.66), round(size * 0.22), round(size * 0.96), round(size * 0.40)], fill=_lighten(base, 0.55)
     )
-
-    # Title panel.
-    text = _ascii(title) or "Skincare"
-    panel = (size * 0.10, size * 0.36, size * 0.90, size * 0.66)
-    _rrect(d, panel, size * 0.03, fill=(255, 252, 248))
-    pad = size * 0.05
-    font = _fit_font(d, text, panel[2] - panel[0] - 2 * pad, start=round(size * 0.10), minimum=round(size * 0.07))
-    inner_w = panel[2] - panel[0] - 2 * pad
-    lines = [text]
-    if d.textlength(text, font=font) > inner_w:  # long title: wrap onto two lines
-        font = _font(round(size * 0.07))
-        lines = _wrap(d, text, font, inner_w, 2)
-    fsize = getattr(font, "size", 11)
-    block = fsize * 1.18 * len(lines)
-    y = (panel[1] + panel[3]) / 2 - block / 2 - fsize * 0.05
-    for line in lines:
-        y = _centered_text(d, size / 2, y, line, font, _darken(base, 0.62))
-    d.rectangle(
-        [round(size * 0.42), round(panel[3] - size * 0.035), round(size * 0.58), round(panel[3] - size * 0.028)],
-        fill=_darken(base, 0.25),
+    cx, cy, r = size * 0.5, size * 0.55, size * (0.13 + 0.02 * (seed % 3))
+    d.ellipse([round(cx - r), round(cy - r), round(cx + r), round(cy + r)], fill=(255, 252, 248))
+    cream = (255, 252, 248)
+    d.polygon([(cx - r * 0.72, cy - r * 0.69), (cx, cy - r * 2.0), (cx + r * 0.72, cy - r * 0.69)], fill=cream)
+    d.ellipse(
+        [round(cx - r * 0.45), round(cy - r * 0.35), round(cx - r * 0.15), round(cy - r * 0.05)],
+        fill=_lighten(base, 0.6),
     )
     return _encode(canvas)

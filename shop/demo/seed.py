@@ -20,6 +20,7 @@ from shop.accounts.phones import InvalidPhone, normalize_phone
 from shop.accounts.provinces import find_province
 from shop.catalog.images import THUMB, thumbnail_url
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus
+from shop.content import defaults as content_defaults
 from shop.coupons.models import Coupon, CouponStatus, CouponType, CouponUsage
 from shop.demo import images, records
 from shop.demo.records import ANY_KIND, CouponRecord, ProductRecord, ReviewText, Season
@@ -85,7 +86,8 @@ def seed_demo(*, with_images: bool = True, now: datetime | None = None) -> dict[
     """Load the demo shop as it would look on `now` (default: this moment); returns how many
     rows of each kind it added. Dates are relative to `now` so the shop looks lived-in on any day."""
     now = now or utcnow()
-    added = {"categories": 0, "products": 0, "users": 0, "coupons": 0, "orders": 0, "reviews": 0}
+    added = {"categories": 0, "products": 0, "users": 0, "coupons": 0, "orders": 0, "reviews": 0, "pages": 0}
+    added["pages"] = content_defaults.ensure_default_pages()
     categories = _seed_categories(added, with_images)
     products = _seed_products(categories, added, with_images, now)
     users = _seed_users(added, now)
@@ -167,8 +169,10 @@ def _seed_categories(added: dict[str, int], with_images: bool) -> dict[str, Cate
         category.is_active = True
         if with_images:
             color = palette[index % len(palette)]
+            # "-art": the tiles of earlier seeds had the English name drawn in; these draw no
+            # words (the page shows the name as text, in the shopper's language).
             category.image_url = _write_image(
-                "categories", f"{row.slug}.webp", partial(images.category_image, row.name_en, color)
+                "categories", f"{row.slug}-art.webp", partial(images.category_image, row.slug, color)
             )
     for row in records.categories():
         existing[row.slug].parent = existing.get(row.parent) if row.parent else None

@@ -31,6 +31,7 @@ ADDED_TABLES = {
     "review_helpful_votes",
     "payment_attempts",  # migration 0012
     "payment_events",
+    "content_pages",  # migration 0015
     "alembic_version",
 }
 # Migration 0005: the PostgreSQL search index (not models; see shop.catalog.search).

@@ -63,6 +63,6 @@ def test_search_suggestions_drop_down_while_typing(live_server, page, db):
     expect(suggestions).to_contain_text("Hyaluronic Serum")
     expect(suggestions).not_to_contain_text("Rice Toner")
     assert _same_page(page)
-    suggestions.get_by_role("link", name=re.compile("Hyaluronic Serum")).click()
+    suggestions.get_by_role("option", name=re.compile("Hyaluronic Serum")).click()
     expect(page).to_have_url(re.compile(r"/products/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hyaluronic Serum")

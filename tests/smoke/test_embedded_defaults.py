@@ -50,7 +50,7 @@ def served(embedded_env) -> str:
     first = _flask(embedded_env, "seed")
     assert "Admin login:     admin@skincare.example" in first
     second = _flask(embedded_env, "seed")
-    assert "Demo data: 0 categories, 0 products, 0 users, 0 coupons, 0 orders, 0 reviews added." in second
+    assert "Demo data: 0 categories, 0 products, 0 users, 0 coupons, 0 orders, 0 reviews, 0 pages added." in second
     port = free_port()
     server = subprocess.Popen(
         [

@@ -1,0 +1,2 @@
+"""The shop's information pages (delivery, returns, privacy, contact), written by staff in
+English and Khmer."""
