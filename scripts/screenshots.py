@@ -89,9 +89,12 @@ def _pick(app) -> tuple[str, str, int]:
         product = db.session.scalars(
             sa.select(Product).where(Product.status == ProductStatus.ACTIVE).order_by(Product.rating_count.desc())
         ).first()
-        order = db.session.scalars(
-            sa.select(Order).where(Order.status == OrderStatus.PROCESSING).order_by(Order.id)
-        ).first() or db.session.scalars(sa.select(Order).order_by(Order.id.desc())).first()
+        order = (
+            db.session.scalars(
+                sa.select(Order).where(Order.status == OrderStatus.PROCESSING).order_by(Order.id)
+            ).first()
+            or db.session.scalars(sa.select(Order).order_by(Order.id.desc())).first()
+        )
         return product.category, product.slug, order.id
 
 
