@@ -14,6 +14,7 @@ from admin.forms import CategoryForm, ReorderForm
 from admin.support import actor
 from shop.catalog import category_editing
 from shop.errors import ShopError
+from shop.infra.inputs import parse_id
 from web.auth import render_private
 from web.forms import submit
 
@@ -105,7 +106,8 @@ def categories_reorder():
     ids = [part for value in raw for part in value.split(",") if part.strip()]
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        category_editing.reorder([int(i) for i in ids] if all(i.strip().isdigit() for i in ids) else [], actor=actor())
+        numbers = [parse_id(i) for i in ids]
+        category_editing.reorder([n for n in numbers if n] if all(numbers) else [], actor=actor())
     except ShopError as error:
         if wants_json:
             return jsonify({"success": False, "message": str(error.message)}), error.status

@@ -9,12 +9,12 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from shop.coupons.services import MAX_DESCRIPTION
-from web.forms import CHOOSE_LISTED, REQUIRED, MaxLength, one_of, strip, whole_number
+from web.forms import CHOOSE_LISTED, REQUIRED, DayField, MaxLength, one_of, strip, whole_number
 
 TYPE_LABELS = {
     "percentage": _l("Percentage off"),
@@ -85,10 +85,10 @@ class CouponForm(FlaskForm):
         validators=[one_of(tuple(STATUS_LABELS))],
     )
     is_first_time_only = BooleanField(_l("First order only"))
-    start_date = DateField(
+    start_date = DayField(
         _l("Starts on"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD).")
     )
-    end_date = DateField(
+    end_date = DayField(
         _l("Ends on"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD).")
     )
 

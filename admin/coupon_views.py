@@ -22,6 +22,7 @@ from shop.coupons import services as coupons
 from shop.coupons.models import CouponStatus, CouponType
 from shop.errors import ShopError
 from shop.extensions import db
+from shop.infra.inputs import parse_id
 from web.auth import render_private
 from web.forms import submit
 
@@ -114,7 +115,7 @@ def coupon_delete(coupon_id: int):
 @admin_required
 def coupons_bulk():
     """Set the status of the selected coupons."""
-    ids = [int(raw) for raw in request.form.getlist("ids") if raw.isdigit() and len(raw) <= 9]
+    ids = [number for number in map(parse_id, request.form.getlist("ids")) if number]
     try:
         changed = coupons.bulk_set_status(ids, request.form.get("status", ""), actor=actor())
     except ShopError as error:

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -21,11 +20,12 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from shop.catalog.models import ProductStatus, SkinType
 from shop.catalog.vocab import SKIN_CONCERN_LABELS, SKIN_TYPE_LABELS
+from shop.infra.inputs import parse_id
 from shop.orders.fulfilment import FULFILMENT_LABELS, MANUAL_FULFILMENT, MANUAL_PAYMENT, PAYMENT_LABELS
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import STATUS_LABELS
 from shop.reporting.periods import Granularity
-from web.forms import REQUIRED, MaxLength, one_of, strip
+from web.forms import REQUIRED, DayField, MaxLength, one_of, strip
 
 PRODUCT_STATUS_LABELS = {
     ProductStatus.DRAFT: _l("Draft"),
@@ -55,7 +55,7 @@ def amount(form, field) -> None:
     """A number of dollars and cents ("12.50"); the service checks the rest."""
     text = (field.data or "").replace(",", "").strip()
     field.data = text
-    if text and not all(part.isdigit() for part in text.split(".", 1)) or text.count(".") > 1:
+    if text and not all(part.isascii() and part.isdigit() for part in text.split(".", 1)) or text.count(".") > 1:
         raise ValidationError(_l("Enter an amount such as 12.50."))
 
 
@@ -129,7 +129,7 @@ class CategoryForm(FlaskForm):
 
     def values(self) -> dict:
         data = {name: getattr(self, name).data for name in ("name", "name_kh", "slug", "description", "description_kh")}
-        data["parent_id"] = int(self.parent_id.data) if (self.parent_id.data or "").isdigit() else None
+        data["parent_id"] = parse_id(self.parent_id.data)
         data["is_active"] = self.is_active.data
         return data
 
@@ -225,8 +225,8 @@ class OrderFilterForm(FlaskForm):
         validate_choice=False,
         validators=[one_of(["", None, *[s.value for s in PaymentStatus]])],
     )
-    date_from = DateField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
-    date_to = DateField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    date_from = DayField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    date_to = DayField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
     customer = _text(_l("Customer or order number"), 200)
 
 
@@ -261,8 +261,8 @@ class RangeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
-    end = DateField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    start = DayField(_l("From"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
+    end = DayField(_l("To"), validators=[Optional()], invalid_value_message=_l("Must be a date (YYYY-MM-DD)."))
     granularity = SelectField(
         _l("By"),
         choices=[SelectChoice("day", _l("Day")), SelectChoice("week", _l("Week")), SelectChoice("month", _l("Month"))],

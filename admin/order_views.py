@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from jinja2_fragments.flask import render_block
 
 from admin import bp, menu
 from admin.access import admin_required
@@ -22,16 +23,23 @@ from admin.forms import (
     ShipForm,
     StatusForm,
 )
+from admin.order_payments import CashForm, CheckForm, payment_context
 from admin.support import actor, page_number
 from shop.delivery import services as delivery
 from shop.errors import ShopError
+from shop.infra.inputs import parse_id
 from shop.orders import fulfilment
 from shop.orders import services as order_rules
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import TRANSITIONS
 from shop.paging import Page
+from shop.payments import jobs as payment_jobs
+from shop.payments import services as payments
+from shop.reporting.periods import shop_timezone
 from web.auth import render_private
 from web.forms import error_status, show_service_error
+from web.htmx import is_htmx_fragment_request
+from web.responses import private
 from web.status import order_status_label
 
 menu.add("admin.orders", _l("Orders"), order=30)
@@ -54,7 +62,13 @@ def orders():
         page = fulfilment.list_orders(criteria, page=page_number(), per_page=PER_PAGE)
     else:
         status = 422
-    return render_private("admin/orders/list.html", status, filters=filters, page=page, bulk=BulkOrdersForm())
+    context = {"filters": filters, "page": page, "bulk": BulkOrdersForm(), "payment_label": fulfilment.payment_label}
+    if is_htmx_fragment_request():  # the filters changed: just the results (the template's block "results")
+        response = private(make_response(render_block("admin/orders/list.html", "results", **context)), status)
+    else:
+        response = render_private("admin/orders/list.html", status, **context)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.post("/orders/bulk")
@@ -64,7 +78,7 @@ def orders_bulk():
     if not form.validate():
         flash(_("Choose orders and a status."), "error")
         return redirect(url_for("admin.orders"))
-    ids = [int(i) for i in form.ids.data if i.isdigit()]
+    ids = [number for number in map(parse_id, form.ids.data) if number]
     try:
         outcomes = fulfilment.bulk_change_status(ids, OrderStatus(form.status.data), actor=actor())
     except ShopError as error:
@@ -106,6 +120,7 @@ def _detail(order_id: int, status: int = 200, **forms):
         "payment_label": fulfilment.payment_label,
         "fulfilment_label": fulfilment.fulfilment_label,
     }
+    context.update(payment_context(order, forms))
     return render_private("admin/orders/detail.html", status, **context)
 
 
@@ -213,3 +228,43 @@ def order_refund(order_id: int):
 def order_invoice(order_id: int):
     order = fulfilment.get_order(order_id)
     return render_private("admin/orders/invoice.html", order=order, refunds=fulfilment.refunds_of(order_id))
+
+
+# ---------------------------------------------------------------- payments (templates/admin/orders/_payments.html)
+
+
+@bp.post("/orders/<int:order_id>/cash")
+@admin_required
+def order_cash(order_id: int):
+    form = CashForm()
+    received_at = form.received_at.data
+    return _act(
+        order_id, form, "cash_form",
+        lambda: payments.record_cash_received(
+            order_id, form.amount.data, actor=actor(), received_by=form.received_by.data,
+            received_at=received_at.replace(tzinfo=shop_timezone()) if received_at else None,
+            allow_over=form.confirm_over.data,
+        ),
+        _("Cash received recorded."),
+    )  # fmt: skip
+
+
+@bp.post("/orders/<int:order_id>/payments/check")
+@admin_required
+def order_payment_check(order_id: int):
+    """Ask the bank about a KHQR attempt now; the answer is recorded by the check job."""
+    form = CheckForm()
+    attempt_id = int(form.attempt_id.data) if (form.attempt_id.data or "").isdigit() else 0
+    if not form.validate() or not any(a.id == attempt_id for a in payments.attempts_of(order_id)):
+        flash(_("Choose a payment to check."), "error")
+        return redirect(url_for("admin.order_detail", order_id=order_id))
+    try:
+        asked = payment_jobs.check_now(attempt_id, actor=actor())
+    except ShopError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.order_detail", order_id=order_id))
+    if asked:
+        flash(_("The bank is being asked. Reload the page in a few seconds to see its answer."), "success")
+    else:
+        flash(_("The bank was asked a moment ago. Reload the page in a few seconds to see its answer."), "info")
+    return redirect(url_for("admin.order_detail", order_id=order_id))

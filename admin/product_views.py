@@ -16,6 +16,7 @@ from shop.catalog import category_editing, editing, images, transfer
 from shop.catalog.models import Category, ProductStatus
 from shop.errors import ShopError
 from shop.extensions import db
+from shop.infra.inputs import parse_id
 from shop.paging import Page
 from shop.request_limits import FORM_OVERHEAD, accepts_upload
 from web.auth import render_private
@@ -40,9 +41,8 @@ def products():
     status = 200
     page = Page([], 1, PER_PAGE, 0)
     if filters.validate():
-        category = (
-            db.session.get(Category, int(filters.category.data)) if (filters.category.data or "").isdigit() else None
-        )
+        category_id = parse_id(filters.category.data)
+        category = db.session.get(Category, category_id) if category_id else None
         page = editing.list_products(
             query=filters.q.data or "",
             status=ProductStatus(filters.status.data) if filters.status.data else None,
@@ -64,7 +64,7 @@ def products_bulk():
     if not form.validate():
         flash(_("Choose products and an action."), "error")
         return redirect(url_for("admin.products"))
-    ids = [int(i) for i in form.ids.data if i.isdigit()]
+    ids = [number for number in map(parse_id, form.ids.data) if number]
     try:
         match form.action.data:
             case "delete":

@@ -16,6 +16,7 @@ from admin import bp, menu
 from admin.access import staff_required
 from admin.support import actor, back, choice_arg, htmx_error, page_number, toast_html, whole_number_arg
 from shop.errors import ShopError
+from shop.infra.inputs import parse_id
 from shop.reviews import services as reviews
 from shop.reviews.models import MAX_RATING, ReviewStatus
 from web.auth import render_private
@@ -106,7 +107,7 @@ def review_action(review_id: int, action: str):
 def reviews_bulk():
     """The selected reviews: approve, reject or delete them all (all or nothing)."""
     action = request.form.get("action", "")
-    ids = [int(raw) for raw in request.form.getlist("ids") if raw.isdigit() and len(raw) <= 9]
+    ids = [number for number in map(parse_id, request.form.getlist("ids")) if number]
     if action != "delete" and action not in ACTIONS:
         abort(400)
     try:

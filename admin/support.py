@@ -7,6 +7,7 @@ from flask import abort, g, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from shop.audit.actors import Actor
+from shop.infra.inputs import parse_id
 from shop.paging import parse_page
 from web.auth import safe_next_url
 from web.responses import private
@@ -27,9 +28,10 @@ def whole_number_arg(name: str, *, high: int = 2**31 - 1) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    number = parse_id(raw)
+    if number is None or number > high:
         abort(400)
-    return int(raw)
+    return number
 
 
 def choice_arg(name: str, kind):

@@ -12,6 +12,7 @@ from admin import bp
 from admin.access import can, staff_required
 from shop.accounts import services as accounts
 from shop.accounts.models import UserRole
+from shop.payments import services as payments
 from shop.reporting import analytics, dashboard
 from shop.reporting.periods import today
 from web.account_forms import LoginForm
@@ -57,5 +58,6 @@ def index():
             recent=dashboard.recent_orders(8),
             top=dashboard.top_products(30, 5),
             low=dashboard.low_stock(),
+            needing_refund=payments.orders_needing_refund(),
         )
     return render_private("admin/dashboard.html", **context)

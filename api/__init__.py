@@ -47,6 +47,7 @@ def register_api(app: Flask) -> None:
     from api.admin_coupons import bp as admin_coupons_bp
     from api.admin_customers import bp as admin_customers_bp
     from api.admin_orders import bp as admin_orders_bp
+    from api.admin_payments import bp as admin_payments_bp
     from api.admin_reports import bp as admin_reports_bp
     from api.admin_reviews import bp as admin_reviews_bp
     from api.catalog import bp as catalog_bp
@@ -55,6 +56,7 @@ def register_api(app: Flask) -> None:
     from api.ml_analytics import bp as ml_analytics_bp
     from api.ml_analytics import ops_bp as ml_ops_bp
     from api.ml_recommendations import bp as ml_recommendations_bp
+    from api.payments import bp as order_payments_bp
     from api.recommendations import bp as recommendations_bp
     from api.reviews import bp as reviews_bp
     from api.shopping import cart_bp, coupons_bp, orders_bp, wishlist_bp
@@ -86,10 +88,12 @@ def register_api(app: Flask) -> None:
         admin_products_bp,
         admin_categories_bp,
         admin_orders_bp,
+        admin_payments_bp,
         admin_reports_bp,
         cart_bp,
         wishlist_bp,
         orders_bp,
+        order_payments_bp,
         coupons_bp,
         catalog_bp,
         ml_bp,

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated_page
-from api.validation import Range
+from api.validation import Id, Range
 from shop.catalog import category_editing as categories
 from shop.catalog import editing, images
 from shop.catalog.models import Category, Product, ProductStatus, SkinType
@@ -30,7 +30,7 @@ categories_bp = Blueprint(
 )
 
 STATUSES = [s.value for s in ProductStatus]
-IDS = fields.List(fields.Integer(validate=Range(min=1)), required=True, validate=validate.Length(min=1, max=500))
+IDS = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
 
 
 def product_data(product: Product, *, detail: bool = True) -> dict:
@@ -58,7 +58,7 @@ def product_data(product: Product, *, detail: bool = True) -> dict:
 
 class AdminProductQuery(PaginationQuery):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    category = fields.Integer(load_default=None, validate=Range(min=1))
+    category = Id(load_default=None)
     stock = fields.String(load_default=None, validate=validate.OneOf(["out", "low", "in"]))
     featured = fields.Boolean(load_default=None)
 
@@ -88,7 +88,7 @@ class ProductIn(Schema):
     skin_concerns = fields.List(fields.String(validate=validate.OneOf(SKIN_CONCERNS)), allow_none=True)
     ingredients = fields.List(fields.String(validate=validate.Length(max=200)), allow_none=True)
     status = fields.String(validate=validate.OneOf(STATUSES))
-    category_ids = fields.List(fields.Integer(validate=Range(min=1)), required=True, validate=validate.Length(min=1))
+    category_ids = fields.List(Id(), required=True, validate=validate.Length(min=1))
 
 
 class ProductUpdateIn(ProductIn):
@@ -225,7 +225,7 @@ class CategoryIn(Schema):
     slug = fields.String(allow_none=True, validate=validate.Length(max=50))
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     description_kh = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    parent_id = fields.Integer(allow_none=True, validate=Range(min=1))
+    parent_id = Id(allow_none=True)
     is_active = fields.Boolean()
 
 

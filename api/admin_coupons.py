@@ -14,7 +14,7 @@ from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
 from api.pagination import PaginationQuery, paginated_page
-from api.validation import Range
+from api.validation import Id, Range
 from shop.coupons import services as coupons
 from shop.coupons.models import Coupon, CouponStatus, CouponType
 from web.envelope import success_response
@@ -49,7 +49,7 @@ class AdminCouponIn(Schema):
     usage_limit_per_user = fields.Integer(allow_none=True, strict=True, validate=LIMIT)
     min_order_value = fields.Decimal(allow_none=True, places=2, validate=MONEY)
     applicable_products = fields.List(
-        fields.Integer(strict=True, validate=Range(min=1)),
+        Id(strict=True),
         allow_none=True,
         validate=validate.Length(max=coupons.MAX_APPLICABLE),
     )
@@ -69,9 +69,7 @@ class AdminCouponPatchIn(AdminCouponIn):
 
 
 class CouponBulkStatusIn(Schema):
-    ids = fields.List(
-        fields.Integer(validate=Range(min=1)), required=True, validate=validate.Length(min=1, max=coupons.MAX_BULK)
-    )
+    ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=coupons.MAX_BULK))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
 
 

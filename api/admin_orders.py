@@ -11,7 +11,7 @@ from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated_page
 from api.shopping import order_json
-from api.validation import Range
+from api.validation import Id
 from shop.orders import fulfilment
 from shop.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
 from web.envelope import success_response
@@ -76,9 +76,7 @@ class OrderFulfilmentIn(Schema):
 
 
 class OrderBulkIn(Schema):
-    ids = fields.List(
-        fields.Integer(validate=Range(min=1)), required=True, validate=validate.Length(min=1, max=fulfilment.MAX_BULK)
-    )
+    ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=fulfilment.MAX_BULK))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
 
 

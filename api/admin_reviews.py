@@ -14,7 +14,7 @@ from api.admin_access import staff_token_required
 from api.admin_support import actor
 from api.pagination import PaginationQuery, paginated_page
 from api.reviews import review_json
-from api.validation import Range
+from api.validation import Id, Range
 from shop.reviews import services as reviews
 from shop.reviews.models import ReviewStatus
 from web.envelope import success_response
@@ -27,8 +27,8 @@ STATUSES = [s.value for s in ReviewStatus]
 class AdminReviewListQuery(PaginationQuery):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     rating = fields.Integer(load_default=None, validate=Range(min=1, max=5))
-    product_id = fields.Integer(load_default=None, validate=Range(min=1))
-    user_id = fields.Integer(load_default=None, validate=Range(min=1))
+    product_id = Id(load_default=None)
+    user_id = Id(load_default=None)
 
 
 class ReviewStatusIn(Schema):
@@ -36,9 +36,7 @@ class ReviewStatusIn(Schema):
 
 
 class ReviewIdsIn(Schema):
-    ids = fields.List(
-        fields.Integer(validate=Range(min=1)), required=True, validate=validate.Length(min=1, max=reviews.MAX_BULK)
-    )
+    ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=reviews.MAX_BULK))
 
 
 class ReviewBulkStatusIn(ReviewIdsIn):

@@ -29,7 +29,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.admin_access import staff_token_required
 from api.catalog import SKIN_TYPES, SearchQuery, localize, product_filters, product_summary, sort_key
 from api.pagination import paginated_page
-from api.validation import Range
+from api.validation import Id, Range
 from shop.accounts.models import STAFF_ROLES
 from shop.analytics import insights, metrics, tracking
 from shop.analytics.rollup import last_rollup
@@ -109,7 +109,7 @@ def _small_metadata(value: dict) -> None:
 class TrackEventIn(Schema):
     event_type = fields.String(required=True, validate=validate.OneOf(TRACKED_BY_CLIENTS))
     session_id = fields.String(load_default=None, validate=SESSION_ID)
-    product_id = fields.Integer(load_default=None, validate=Range(min=1))
+    product_id = Id(load_default=None)
     category = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     page_url = fields.String(load_default=None, validate=validate.Length(min=1, max=2000))
     metadata = fields.Dict(
@@ -123,7 +123,7 @@ class TrackEventIn(Schema):
 
 
 class TrackPurchaseIn(Schema):
-    order_id = fields.Integer(required=True, validate=Range(min=1))
+    order_id = Id(required=True)
     session_id = fields.String(load_default=None, validate=SESSION_ID)
 
 
@@ -147,9 +147,7 @@ class TrackQueryIn(Schema):
     session_id = fields.String(load_default=None, validate=SESSION_ID)
     filters = fields.Nested(FiltersIn, load_default=dict)
     results_count = fields.Integer(load_default=0, validate=Range(min=0, max=1_000_000))
-    clicked_products = fields.List(
-        fields.Integer(validate=Range(min=1)), load_default=list, validate=validate.Length(max=50)
-    )
+    clicked_products = fields.List(Id(), load_default=list, validate=validate.Length(max=50))
 
     @validates_schema
     def _a_query_or_a_search(self, data, **_kwargs):

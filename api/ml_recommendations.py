@@ -11,7 +11,7 @@ from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.validation import Range
+from api.validation import Id, Range
 from shop.accounts.models import STAFF_ROLES
 from shop.catalog.models import Product
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
@@ -161,7 +161,7 @@ class AnalyzeIn(Schema):
 
 class FeedbackIn(Schema):
     analysis_id = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
-    product_id = fields.Integer(load_default=None, validate=Range(min=1))
+    product_id = Id(load_default=None)
     rating = fields.Integer(load_default=None, validate=Range(min=1, max=5))
     helpful = fields.Boolean(load_default=None)
     comment = fields.String(load_default=None, validate=validate.Length(max=1000))

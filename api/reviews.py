@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.pagination import PaginationQuery, paginated_page
-from api.validation import Range
+from api.validation import Id, Range
 from shop.reviews import services as reviews
 from shop.reviews.models import MAX_RATING, Review
 from web.envelope import success_response
@@ -27,7 +27,7 @@ RATING = Range(min=1, max=MAX_RATING, error=_m("Choose a rating from 1 to 5 star
 
 
 class ReviewIn(Schema):
-    product_id = fields.Integer(required=True, validate=Range(min=1))
+    product_id = Id(required=True)
     rating = fields.Integer(required=True, strict=True, validate=RATING)
     title = fields.String(allow_none=True, validate=validate.Length(max=reviews.MAX_TITLE))
     comment = fields.String(required=True, validate=validate.Length(max=reviews.MAX_COMMENT))

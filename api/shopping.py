@@ -14,7 +14,8 @@ from marshmallow import Schema, fields, validate
 from api.accounts import PROVINCE_DOC
 from api.ml_analytics import api_visitor, header_session_id, signed_in_visitor
 from api.pagination import PaginationQuery, paginated_page
-from api.validation import Range
+from api.payments import current_attempt_json, require_khqr
+from api.validation import Id, Range
 from shop.accounts import services as accounts
 from shop.accounts.addresses import clean_address as accounts_clean_address
 from shop.analytics import tracking
@@ -138,7 +139,7 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
 
 
 class AddIn(Schema):
-    product_id = fields.Integer(required=True, validate=Range(min=1))
+    product_id = Id(required=True)
     quantity = fields.Integer(load_default=1, validate=QUANTITY)
 
 
@@ -282,14 +283,14 @@ class AddressSnapshotIn(Schema):
 
 
 class ItemIn(Schema):
-    product_id = fields.Integer(required=True, validate=Range(min=1))
+    product_id = Id(required=True)
     quantity = fields.Integer(required=True, validate=QUANTITY)
 
 
 class PlaceOrderIn(Schema):
     items = fields.List(fields.Nested(ItemIn), validate=validate.Length(min=1, max=50))
     coupon_code = fields.String(validate=validate.Length(max=50))
-    address_id = fields.Integer(validate=Range(min=1))
+    address_id = Id()
     shipping_address = fields.Nested(AddressSnapshotIn)
     billing_address = fields.Nested(AddressSnapshotIn)
     shipping_method = fields.String(
@@ -297,7 +298,19 @@ class PlaceOrderIn(Schema):
         validate=validate.Length(min=1, max=30),
         metadata={"description": "a code of GET /orders/shipping-methods for the address's province"},
     )
-    payment_method = fields.String(load_default="cod", validate=validate.OneOf(["cod"]))
+    payment_method = fields.String(
+        load_default="cod",
+        validate=validate.OneOf(["cod", "khqr"]),
+        metadata={
+            "description": 'cash on delivery, or "khqr": the answer\'s `payment` holds the QR to pay (422 when '
+            "the shop has no KHQR account); then poll GET /orders/{id}/payment"
+        },
+    )
+    currency = fields.String(
+        load_default="USD",
+        validate=validate.OneOf(["USD", "KHR"]),
+        metadata={"description": "what a KHQR order is paid in: US dollars or whole riel (at KHR_PER_USD)"},
+    )
     notes = fields.String(validate=validate.Length(max=1000))
     expected_total = fields.Decimal(places=2, validate=Range(min=0), as_string=True)
     email = fields.String(
@@ -389,9 +402,12 @@ def preview(data):
 @orders_bp.arguments(PlaceOrderIn)
 @jwt_required(optional=True)
 def place(data):
-    """Place an order (cash on delivery) from the cart, which it empties, or from `items` ("buy
-    now", the cart is left alone). Send an `Idempotency-Key` header: a retry with the same key
-    returns the first order instead of placing a second one.
+    """Place an order from the cart, which it empties, or from `items` ("buy now", the cart is
+    left alone). Cash on delivery, or `payment_method: "khqr"` with `currency` (USD or KHR): the
+    answer's `payment` is the KHQR attempt (QR string, md5, amount, currency, expires_at and the
+    body for Bakong's deeplink); poll GET /orders/{id}/payment until it is paid. Send an
+    `Idempotency-Key` header: a retry with the same key returns the first order (and its QR)
+    instead of placing a second one.
 
     Without a token, a guest order: `items`, `email`, `shipping_address` (with its phone); the
     answer carries `order_token`, the signed token of the order's page (also emailed). An
@@ -399,6 +415,8 @@ def place(data):
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 100):
         raise ShopError(_("The Idempotency-Key header must be 1 to 100 characters."), field="Idempotency-Key")
+    if data["payment_method"] == "khqr":
+        require_khqr()
     address = _address(data)
     if get_current_user() is None:
         return _place_as_guest(data, address, key)
@@ -418,6 +436,7 @@ def place(data):
             billing_address=data.get("billing_address"),
             shipping_method=data["shipping_method"],
             payment_method=data["payment_method"],
+            currency=data["currency"],
             coupon_code=coupon_code,
             notes=data.get("notes"),
             idempotency_key=key,
@@ -426,7 +445,18 @@ def place(data):
         )
     )
     tracking.track_purchase(signed_in_visitor(), order)
-    return success_response(order_json(order), _("Thank you! Your order is placed."), 201)
+    return success_response(_placed_json(order), _placed_message(order), 201)
+
+
+def _placed_json(order: Order) -> dict:
+    """The placed order, with `payment`: its KHQR attempt (the QR to pay), or null (cash)."""
+    return {**order_json(order), "payment": current_attempt_json(order)}
+
+
+def _placed_message(order: Order) -> str:
+    if order.payment_method == "khqr":
+        return _("Your order is placed. Scan the QR code with your bank app to pay.")
+    return _("Thank you! Your order is placed.")
 
 
 @orders_bp.errorhandler(orders.CartAlreadyOrdered)
@@ -456,6 +486,7 @@ def _place_as_guest(data: dict, address: dict, key: str | None):
             billing_address=data.get("billing_address"),
             shipping_method=data["shipping_method"],
             payment_method=data["payment_method"],
+            currency=data["currency"],
             coupon_code=data.get("coupon_code"),
             notes=data.get("notes"),
             idempotency_key=key,
@@ -465,8 +496,8 @@ def _place_as_guest(data: dict, address: dict, key: str | None):
     )
     # a guest's purchase is grouped under the app's session id (X-Session-ID) or the order
     tracking.track_purchase(api_visitor(header_session_id() or f"guest-order:{order.id}"), order)
-    body = {**order_json(order), "order_token": guests.order_token(order)}
-    return success_response(body, _("Thank you! Your order is placed."), 201)
+    body = {**_placed_json(order), "order_token": guests.order_token(order)}
+    return success_response(body, _placed_message(order), 201)
 
 
 class LookupIn(Schema):

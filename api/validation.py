@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from shop.infra.inputs import MAX_ID, MIN_INT, day_in_range, has_bad_characters
 from web.messages import Message
 
 _m = Message
@@ -78,3 +79,72 @@ class Range(validate.Range):
         self.message_min = _m("Must be at least {min}.") if min_inclusive else _m("Must be more than {min}.")
         self.message_max = _m("Must be at most {max}.") if max_inclusive else _m("Must be less than {max}.")
         self.message_all = _m("Must be between {min} and {max}.")
+
+
+# ---------------------------------------------------------------- the shop's input rules (shop/infra/inputs.py)
+#
+# Patched into marshmallow's own fields, so every schema (today's and tomorrow's) keeps them:
+# no integer outside PostgreSQL's `integer`, no text with a NUL or a lone surrogate, no date
+# outside FIRST_DAY..LAST_DAY. `Id` (1..MAX_ID) is the field for record ids.
+
+TOO_LARGE = _m("This number is too large.")
+BAD_TEXT = _m("This contains a character that is not allowed (such as a NUL character).")
+DAY_RANGE = _m("Must be a date from 1900-01-01 to 2100-12-31.")
+
+_integer_validated = fields.Integer._validated
+_string_deserialize = fields.String._deserialize
+_date_deserialize = fields.Date._deserialize
+_datetime_deserialize = fields.DateTime._deserialize
+
+
+def _bounded_integer(self: fields.Integer, value: Any) -> int:
+    number = _integer_validated(self, value)
+    if not MIN_INT <= number <= MAX_ID:
+        raise ValidationError(TOO_LARGE)
+    return number
+
+
+def _clean_string(self: fields.String, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+    text = _string_deserialize(self, value, attr, data, **kwargs)
+    if isinstance(text, str) and has_bad_characters(text):
+        raise ValidationError(BAD_TEXT)
+    return text
+
+
+def _day_in_range(self: fields.Date, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+    if isinstance(value, str) and has_bad_characters(value):
+        raise ValidationError(BAD_TEXT)
+    day = _date_deserialize(self, value, attr, data, **kwargs)
+    if not day_in_range(day):
+        raise ValidationError(DAY_RANGE)
+    return day
+
+
+def _moment_in_range(self: fields.DateTime, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+    if isinstance(value, str) and has_bad_characters(value):
+        raise ValidationError(BAD_TEXT)
+    moment = _datetime_deserialize(self, value, attr, data, **kwargs)
+    if not day_in_range(moment.date()):
+        raise ValidationError(DAY_RANGE)
+    return moment
+
+
+fields.Integer._validated = _bounded_integer  # type: ignore[method-assign]
+fields.String._deserialize = _clean_string  # type: ignore[method-assign]
+fields.Date._deserialize = _day_in_range  # type: ignore[method-assign,assignment]
+fields.DateTime._deserialize = _moment_in_range  # type: ignore[method-assign,assignment]
+
+
+class Id(fields.Integer):
+    """A record id: a whole number from 1 to MAX_ID (2147483647), as the OpenAPI document says.
+    Anything else is a 422 naming the field, never an `integer out of range` from the database."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        validators = kwargs.pop("validate", None)
+        extra = [validators] if callable(validators) else list(validators or [])
+        super().__init__(strict=kwargs.pop("strict", False), validate=[Range(min=1, max=MAX_ID), *extra], **kwargs)
+
+
+def id_list(**kwargs: Any) -> fields.List:
+    """A list of record ids (bulk `ids`, `category_ids`, `applicable_products`...)."""
+    return fields.List(Id(), **kwargs)

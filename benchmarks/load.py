@@ -4,7 +4,7 @@
 
 Builds its own PostgreSQL database (skincare_bench_load, dropped at the end) with
 `flask seed --scale N --no-images`, uses Redis db 4 (BENCH_LOAD_REDIS_URL, must be empty), and
-serves it with gunicorn (gthread) plus an RQ worker (`worker.py`, the emails and jobs). Then
+serves it with gunicorn (gunicorn.conf.py: gthread) plus an RQ worker (`worker.py`, the emails and jobs). Then
 `--users` locust users (headless, as a library), half of them signed in (the API's JWT; pages
 carry no session for them, so the API is their door), the other half anonymous page visitors,
 each choosing by weight:
@@ -222,10 +222,10 @@ def main() -> None:
         bin_dir = Path(sys.executable).parent
         processes.append(
             subprocess.Popen(
-                [str(bin_dir / "gunicorn"), "--worker-class", "gthread", "--workers", str(options.workers)]
-                + ["--threads", str(options.threads), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                # The production settings (gunicorn.conf.py: gthread, keep-alive, JSON logs).
+                [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
                 cwd=ROOT,
-                env=env,
+                env={**env, "WEB_CONCURRENCY": str(options.workers), "THREADS": str(options.threads)},
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,

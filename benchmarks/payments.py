@@ -10,7 +10,8 @@ on the background pool. Then:
 1. The sweep checks every open attempt (one HTTP call and one locked transaction each):
    checks/s with Bakong answering "not found yet" at once, then with a third of them paid.
 2. A page request never waits on Bakong: with the fake answering in 2 s, the call the payment
-   page's poll makes (`request_check`, then reading the attempt's status) is timed.
+   page's poll makes (`request_check`, then reading the attempt's status) is timed, and then
+   the poll endpoint itself (GET .../payment/status through the app, as HTMX sends it).
 """
 
 from __future__ import annotations
@@ -144,6 +145,26 @@ def run(count: int, reference: str) -> None:
             f"payment page poll while Bakong takes 2 s: p50 {statistics.median(timings):.1f} ms, "
             f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms, max {timings[-1]:.1f} ms "
             "(the checks run on the background pool)"
+        )
+
+        from shop.orders import guests
+        from shop.orders.models import Order
+
+        client = app.test_client()
+        timings = []
+        for attempt in attempts[41:81]:
+            order = db.session.get(Order, attempt.order_id)
+            url = f"/orders/guest/{guests.order_token(order)}/payment/status?attempt={attempt.id}"
+            db.session.rollback()
+            started = time.perf_counter()
+            answer = client.get(url, headers={"HX-Request": "true"})
+            timings.append((time.perf_counter() - started) * 1000)
+            assert answer.status_code in (200, 204), answer.status_code
+        timings.sort()
+        print(
+            f"GET .../payment/status (the page's poll) while Bakong takes 2 s: "
+            f"p50 {statistics.median(timings):.1f} ms, p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms, "
+            f"max {timings[-1]:.1f} ms"
         )
         jobs._embedded_pool.shutdown(wait=True, cancel_futures=True)
         db.session.remove()

@@ -96,6 +96,9 @@ def register_extensions(app: Flask) -> None:
     from shop.static_files import init_static_files
 
     init_request_limits(app)  # first: the CSRF check below reads forms under these limits
+    from shop.infra.inputs import init_inputs
+
+    init_inputs(app)  # the id converter before any route; the text check before the CSRF check
     from shop.security_headers import init_security_headers
 
     init_security_headers(app)

@@ -171,6 +171,16 @@ def money_and_riel(value: Any, sign: str = "") -> str:
     return "" if value is None else f"{sign}{money(value)} · {sign}{riel(value)}"
 
 
+def money_in(amount: Any, currency: str) -> str:
+    """An amount already in `currency`, as a KHQR asks for it: dollars with cents ('$29.00'),
+    riel whole ('៛118,900', '118,900 ៛' in Khmer)."""
+    if amount is None:
+        return ""
+    if currency == "KHR":
+        return _formatted_riel(int(Decimal(amount)), current_locale())
+    return money(amount, currency)
+
+
 def spoken_riel(value: Any) -> str:
     """What a screen reader says for the riel figure: '73,800 riel'."""
     khr = riel_amount(value)

@@ -13,6 +13,7 @@ from storefront import (  # noqa: E402,F401  (registers routes)
     delivery_views,
     guest_order_views,
     order_views,
+    payment_views,
     recommendation_views,
     review_views,
     skin_views,

@@ -30,6 +30,7 @@ from shop.errors import NotFound, ShopError
 from shop.i18n import current_locale
 from shop.orders import guests
 from shop.orders import services as orders
+from shop.payments import services as payments
 from storefront import bp
 from storefront import tracking as track
 from storefront.cart_views import cart_owner
@@ -49,7 +50,7 @@ from web.responses import private
 CHECKOUT_PAGE = "storefront/checkout/checkout.html"
 REVIEW_PAGE = "storefront/checkout/review.html"
 # What the checkout form chose; the review posts it again with "Place order" (or "Change").
-CHOICES = ("address_id", *ADDRESS_FIELDS, "save_address", "shipping_method", "payment_method", "notes")
+CHOICES = ("address_id", *ADDRESS_FIELDS, "save_address", "shipping_method", "payment_method", "currency", "notes")
 GUEST_CHOICES = ("email", *CHOICES)
 GUEST_ORDERS = "guest_orders"  # the session's list of orders this guest placed (to offer an account)
 
@@ -253,6 +254,10 @@ def _review_page(form: CheckoutForm, view: cart.CartView, *, error: ShopError | 
         view=view,
         method=delivery.option(form.shipping_method.data, address),
         payment=orders.PAYMENT_METHODS[form.payment_method.data],
+        khqr_currency=form.khqr_currency,
+        khqr_amount=payments.charge_amount(quote.total, form.khqr_currency)
+        if form.payment_method.data == "khqr"
+        else None,
         error=error,
     )
     return private(make_response(page), status)
@@ -281,6 +286,7 @@ def checkout_place():
                 shipping_address=address,
                 shipping_method=form.shipping_method.data,
                 payment_method=form.payment_method.data,
+                currency=form.khqr_currency,
                 coupon_code=form.coupon_code.data or None,
                 notes=form.notes.data or None,
                 idempotency_key=form.idempotency_key.data,
@@ -292,12 +298,18 @@ def checkout_place():
     except ShopError as error:
         return _refused(form, error)
     track.purchase(order)
+    khqr = order.payment_method == "khqr"  # the next page is the QR to pay with
     if guest:
         cart.clear(owner)  # a guest's cart is in the session: emptied once the order stands
         session[GUEST_ORDERS] = [*session.get(GUEST_ORDERS, [])[-9:], order.id]
-        return redirect(url_for("storefront.guest_order", token=guests.order_token(order), placed=1), 303)
+        token = guests.order_token(order)
+        if khqr:
+            return redirect(url_for("storefront.guest_order_payment", token=token), 303)
+        return redirect(url_for("storefront.guest_order", token=token, placed=1), 303)
     if form.new_address and form.save_address.data:
         _save_to_book(address)
+    if khqr:
+        return redirect(url_for("storefront.order_payment", order_id=order.id), 303)
     return redirect(url_for("storefront.order_detail", order_id=order.id, placed=1), 303)
 
 

@@ -20,7 +20,9 @@ from shop.extensions import limiter
 from shop.i18n import current_locale, to_db_language
 from shop.orders import guests
 from shop.orders import services as orders
+from shop.orders.fulfilment import payment_label
 from shop.orders.models import Order
+from shop.payments.services import awaits_payment
 from storefront import bp
 from storefront.order_views import item_name, ordered_products
 from web.account_forms import confirm_field, new_password_field
@@ -64,6 +66,8 @@ def _page(order: Order, token: str, *, account_form: GuestAccountForm | None = N
         placed=request.args.get("placed") == "1",
         account_form=account_form or GuestAccountForm(formdata=None),
         offer_account=order.user_id is None and not current_user.is_authenticated,
+        payment_label=payment_label,
+        pay_url=url_for("storefront.guest_order_payment", token=token) if awaits_payment(order) else None,
     )
     response = private(make_response(body), status)
     response.headers["X-Robots-Tag"] = "noindex"

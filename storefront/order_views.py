@@ -16,7 +16,9 @@ from shop.errors import ShopError
 from shop.extensions import db
 from shop.i18n import localized
 from shop.orders import services as orders
+from shop.orders.fulfilment import payment_label
 from shop.orders.models import Order
+from shop.payments.services import awaits_payment
 from storefront import bp
 from storefront.cart_views import CART_CHANGED, cart_owner, shopper_required
 from storefront.query import page_arg
@@ -51,7 +53,13 @@ def orders_page():
     result = orders.list_orders_for_user(current_user.id, page=page_arg(), per_page=PER_PAGE)
     if result.is_past_the_end:
         abort(404)
-    body = render_template("storefront/orders/history.html", page=result, status_label=orders.status_label)
+    body = render_template(
+        "storefront/orders/history.html",
+        page=result,
+        status_label=orders.status_label,
+        payment_label=payment_label,
+        awaits_payment=awaits_payment,
+    )
     return private(make_response(body))
 
 
@@ -71,6 +79,8 @@ def order_detail(order_id: int):
         payment=orders.PAYMENT_METHODS.get(order.payment_method, order.payment_method),
         placed=request.args.get("placed") == "1",
         action_form=ActionForm(formdata=None),
+        payment_label=payment_label,
+        pay_url=url_for("storefront.order_payment", order_id=order.id) if awaits_payment(order) else None,
     )
     return private(make_response(body))
 

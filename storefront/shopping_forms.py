@@ -105,9 +105,12 @@ def _text(label, length: int, *, required: bool = False):
 
 
 def _checkout_methods() -> dict:
-    """The payment methods the checkout page offers. KHQR is left out until the storefront has
-    its payment page (QR, countdown, polling): an order must not be paid by a QR nobody sees."""
-    return {code: label for code, label in offered_payment_methods().items() if code != "khqr"}
+    """The payment methods the checkout page offers (KHQR only when the shop has a KHQR account)."""
+    return offered_payment_methods()
+
+
+# What a KHQR payment can be made in (shop.payments.services.CURRENCIES).
+PAYMENT_CURRENCIES = {"USD": _l("US dollars"), "KHR": _l("Riel")}
 
 
 class CheckoutForm(FlaskForm):
@@ -141,11 +144,17 @@ class CheckoutForm(FlaskForm):
         default="cod",
         validate_choice=False,
     )
+    currency = RadioField(
+        _l("Pay by KHQR in"),
+        choices=[SelectChoice(code, label) for code, label in PAYMENT_CURRENCIES.items()],
+        default="USD",
+        validate_choice=False,
+    )
     notes = TextAreaField(_l("Notes for the courier"), filters=[strip], validators=[Optional(), MaxLength(1000)])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Chosen per request (KHQR needs the shop's KHQR account). KHQR waits for its payment page.
+        # Chosen per request (KHQR needs the shop's KHQR account).
         self.payment_method.choices = [SelectChoice(code, label) for code, label in _checkout_methods().items()]
 
     @property
@@ -168,6 +177,15 @@ class CheckoutForm(FlaskForm):
         if field.data not in _checkout_methods():
             raise ValidationError(_("Choose a payment method."))
 
+    def validate_currency(self, field) -> None:
+        if self.payment_method.data == "khqr" and field.data not in PAYMENT_CURRENCIES:
+            raise ValidationError(_("Choose US dollars or riel."))
+
+    @property
+    def khqr_currency(self) -> str:
+        """What a KHQR order is charged in (a cash order is always in dollars)."""
+        return self.currency.data if self.payment_method.data == "khqr" else "USD"
+
     def typed_address(self) -> dict:
         """The new address as typed (shop.accounts.addresses.clean_address checks it)."""
         return {name: self[name].data or None for name in ADDRESS_FIELDS}
@@ -187,6 +205,21 @@ class PlaceOrderForm(CheckoutForm):
     def validate_idempotency_key(self, field) -> None:
         if not IDEMPOTENCY_KEY.match(field.data or ""):
             raise ValidationError(_("Please review your order again before placing it."))
+
+
+class RenewPaymentForm(FlaskForm):
+    """The payment page's "Make a new QR" button, in dollars or riel."""
+
+    currency = RadioField(
+        _l("Pay in"),
+        choices=[SelectChoice(code, label) for code, label in PAYMENT_CURRENCIES.items()],
+        default="USD",
+        validate_choice=False,
+    )
+
+    def validate_currency(self, field) -> None:
+        if field.data not in PAYMENT_CURRENCIES:
+            raise ValidationError(_("Choose US dollars or riel."))
 
 
 class GuestDetailsMixin:

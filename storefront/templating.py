@@ -13,7 +13,7 @@ from shop.accounts.provinces import find_province
 from shop.cart.services import quantity_limit
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.vocab import concern_label, skin_type_label
-from shop.i18n import current_locale, localized, money, money_and_riel, riel, spoken_riel
+from shop.i18n import current_locale, localized, money, money_and_riel, money_in, riel, spoken_riel
 from shop.orders.services import MAX_QUANTITY
 from shop.reviews.models import RATINGS_BEST_FIRST
 
@@ -21,13 +21,16 @@ from shop.reviews.models import RATINGS_BEST_FIRST
 def lang_url(code: str | None, external: bool = False) -> str:
     """The current page's URL in another language (`None`: without one, the x-default that
     follows the browser's language); `external` for the absolute URL that `hreflang` wants."""
-    args = request.args.to_dict(flat=False)
+    path_values = request.view_args or {}
+    # A query parameter named like a path variable (`?address_id=` on /addresses/<address_id>)
+    # must not replace it.
+    args = {name: value for name, value in request.args.to_dict(flat=False).items() if name not in path_values}
     args.pop("lang", None)
     if code:
         args["lang"] = [code]
     if request.endpoint is None:
         return url_for("storefront.home", _external=external, **({"lang": code} if code else {}))
-    values: dict[str, Any] = {**(request.view_args or {}), **args}
+    values: dict[str, Any] = {**path_values, **args}
     return url_for(request.endpoint, _external=external, **values)
 
 
@@ -55,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(riel, "riel")
     app.add_template_filter(money_riel, "money_riel")
     app.add_template_filter(money_and_riel, "money_riel_text")
+    app.add_template_filter(money_in, "money_in")
     app.add_template_filter(localized, "localized")
     app.add_template_filter(skin_type_label, "skin_type_label")
     app.add_template_filter(concern_label, "concern_label")

@@ -14,7 +14,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TelField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
@@ -26,7 +26,7 @@ from shop.accounts.phones import InvalidPhone, normalize_phone
 from shop.accounts.provinces import find_province, province_choices
 from shop.catalog.models import SkinType
 from shop.catalog.vocab import SKIN_TYPE_LABELS
-from web.forms import REQUIRED, MaxLength, email_field, one_of, strip
+from web.forms import REQUIRED, DayField, MaxLength, email_field, one_of, strip
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 # Skin types a person can have ("all" only describes products).
@@ -155,7 +155,7 @@ class ProfileForm(FlaskForm):
     first_name = _optional_text(_l("First name"), 100)
     last_name = _optional_text(_l("Last name"), 100)
     phone = _phone_field()
-    date_of_birth = DateField(
+    date_of_birth = DayField(
         _l("Date of birth"),
         validators=[Optional(), past_birth_date],
         invalid_value_message=_l("Must be a date (YYYY-MM-DD)."),

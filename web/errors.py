@@ -52,16 +52,20 @@ def handle_http_exception(error: HTTPException):
     code = error.code or 500
     # An error that says more than its status (a refused CSRF token) carries a translatable message.
     message = getattr(error, "message", None) or MESSAGES.get(code, error.description)
+    # The exception's own headers (a 405's Allow, a 401's WWW-Authenticate), not its body's type.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     if wants_json():
         messages = (getattr(error, "data", None) or {}).get("messages")
-        return error_response(str(message), code, details=translate_messages(messages))
-    response = render_template(
+        response, status = error_response(str(message), code, details=translate_messages(messages))
+        response.headers.extend(headers)
+        return response, status
+    page = render_template(
         "errors/error.html",
         code=code,
         title=TITLES.get(code, error.name),
         message=message,
     )
-    return response, code
+    return page, code, headers
 
 
 def handle_shop_error(error: ShopError):

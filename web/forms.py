@@ -8,16 +8,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField
+from wtforms import DateField, EmailField
 from wtforms.validators import DataRequired, ValidationError
 
 from shop.accounts.models import EMAIL_REGEX
 from shop.errors import ShopError, TooManyAttempts
+from shop.infra.inputs import OUT_OF_RANGE_DAY, day_in_range
 
 REQUIRED = _l("This field is required.")
 CHOOSE_LISTED = _l("Choose one of the listed options.")
@@ -46,6 +48,21 @@ def whole_number(text: str | None) -> int | None:
     if not text.isdecimal() or len(text) > 9:
         return None
     return int(text)
+
+
+class DayField(DateField):
+    """A date (YYYY-MM-DD) within the shop's range (shop.infra.inputs: 1900 to 2100), so
+    `0001-01-01` or `9999-12-31` is a field error, never an overflow in a date sum or a query."""
+
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        kwargs.setdefault("invalid_value_message", _l("Must be a date (YYYY-MM-DD)."))
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        day: date | None = getattr(self, "data", None)
+        if day is not None and not day_in_range(day):
+            self.data = None
+            raise ValidationError(str(OUT_OF_RANGE_DAY))
 
 
 def email_address(form, field) -> None:

@@ -70,6 +70,8 @@ class CSRFProtect:
     def protect(self) -> None:
         if request.method in SAFE_METHODS or not current_app.config["CSRF_ENABLED"]:
             return
+        if request.routing_exception is not None:  # no such URL (404) or method (405): say so
+            return
         if request.endpoint in self._exempt_views:
             return
         if any(current_app.blueprints.get(name) in self._exempt_blueprints for name in request.blueprints):

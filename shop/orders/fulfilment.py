@@ -318,7 +318,10 @@ def parse_amount(value: object) -> Decimal:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ShopError(_l("Enter an amount such as 12.50."), field="amount") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    # Beyond NUMERIC(12,2) (or Decimal's 28 digits, where quantize itself fails) is no amount.
+    if not amount.is_finite() or amount <= 0 or amount >= Decimal("1e10"):
+        raise ShopError(_l("Enter an amount such as 12.50."), field="amount")
+    if amount != amount.quantize(Decimal("0.01")):
         raise ShopError(_l("Enter an amount such as 12.50."), field="amount")
     return to_money(amount)
 

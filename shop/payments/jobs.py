@@ -26,7 +26,10 @@ from typing import IO
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
+from shop.audit.actors import Actor
+from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.infra.columns import utcnow
 from shop.infra.redis_client import get_redis
@@ -68,6 +71,28 @@ def request_check(attempt_id: int) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _embedded_pool.submit(_in_context, app, attempt_id)
     return True
+
+
+def check_now(attempt_id: int, *, actor: Actor) -> bool:
+    """Staff's "check now" on an order page: an audit entry, then a check asked for as the
+    payment page asks for one (`request_check`: an RQ job with Redis, the background pool
+    without), so the page never waits on Bakong. False when a check was asked for a moment
+    ago (it is on its way). Refused for cash and for attempts nothing more can happen to."""
+    attempt = db.session.get(PaymentAttempt, attempt_id)
+    if attempt is None:
+        raise NotFound()
+    if attempt.provider != "khqr":
+        raise ShopError(_l("Only KHQR payments are checked with the bank."), field="attempt")
+    if attempt.next_check_at is None:
+        raise Conflict(_l("Nothing more can happen to this payment: there is nothing to ask the bank."))
+    actor.record(
+        "payment.check_requested",
+        "order",
+        attempt.order_id,
+        after={"attempt_id": attempt.id, "md5": attempt.md5, "status": attempt.status},
+    )
+    db.session.commit()
+    return request_check(attempt_id)
 
 
 def _in_context(app: Flask, attempt_id: int) -> None:

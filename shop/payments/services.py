@@ -17,6 +17,8 @@ The rules, in one place for every door and job:
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -570,7 +572,12 @@ def renew_payment(
         if _payments_received(order.id):
             raise Conflict(_l("This order is already paid."))
         current = current_attempt(order.id)
-        if current is not None and current.status == AttemptStatus.OPEN.value and not _overdue(current, now):
+        if (
+            current is not None
+            and current.status == AttemptStatus.OPEN.value
+            and not _overdue(current, now)
+            and order.status == OrderStatus.PENDING  # a QR of an order cancelled meanwhile is not offered
+        ):
             db.session.rollback()
             return current
         changes = _Changes()
@@ -597,24 +604,52 @@ def renew_payment(
         raise
 
 
+def renew_khqr_payment(order: Order, currency: str | None = None, *, user_id: int | None = None) -> PaymentAttempt:
+    """A new KHQR for `order` when its QR expired unpaid (the name the payment page and the API
+    share): re-takes the stock and coupon of an order cancelled by expiry, or refuses with a
+    Conflict / OutOfStock saying why. See `renew_payment` for the rules."""
+    return renew_payment(order.id, user_id=user_id, currency=currency)
+
+
 # ---------------------------------------------------------------- cash on delivery
 
 
-def record_cash_received(order_id: int, amount: Decimal, *, actor: Actor, now: datetime | None = None) -> PaymentEvent:
-    """Staff record cash received for a cash-on-delivery order: an event (amount, who, when)
-    and an audit entry, in one transaction. Never more than is still due."""
+# How far in the future a "received at" time may be (clocks of phones and servers differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def record_cash_received(
+    order_id: int,
+    amount: Decimal,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+    received_by: str | None = None,
+    received_at: datetime | None = None,
+    allow_over: bool = False,
+) -> PaymentEvent:
+    """Staff record cash received for a cash-on-delivery order: an event (amount, who took it,
+    when) and an audit entry, in one transaction. Never more than is still due unless the staff
+    member confirms it (`allow_over`: the courier kept no change, say), so that a typo such as
+    235.00 for 23.50 is caught. The order is locked: two staff recording the same cash at once
+    cannot both pass the "still due" check."""
     from shop.orders.fulfilment import parse_amount
 
     now = now or utcnow()
     try:
         amount = parse_amount(amount)
+        received_by = (received_by or "").strip() or None
+        if received_by is not None and len(received_by) > 100:
+            raise ShopError(_l("Enter at most %(max)s characters.", max=100), field="received_by")
+        if received_at is not None and received_at > now + CLOCK_SKEW:
+            raise ShopError(_l("The cash cannot have been received in the future."), field="received_at")
         order = _lock_order(order_id)
         if order.payment_method != "cod":
             raise ShopError(_l("Cash is recorded on cash on delivery orders only."), field="amount")
         if order.status == OrderStatus.CANCELLED:
             raise Conflict(_l("This order was cancelled."), field="amount")
         due = order.total - _cash_received(order.id)
-        if amount > due:
+        if amount > due and not allow_over:
             raise ShopError(
                 _l("At most %(amount)s is still due on this order.", amount=str(max(due, ZERO))),
                 field="amount",
@@ -631,15 +666,104 @@ def record_cash_received(order_id: int, amount: Decimal, *, actor: Actor, now: d
             db.session.flush()
             _event(attempt, EventKind.CREATED, amount=order.total, currency="USD")
         before = {"payment_status": order.payment_status.value, "cash_received": str(order.total - due)}
-        event = _event(attempt, EventKind.CASH_RECEIVED, amount=amount, currency="USD", actor_id=actor.id)
-        if amount == due:
+        details = {
+            "received_by": received_by or actor.email,
+            "received_at": (received_at or now).isoformat(),
+            "over_due": str(amount - max(due, ZERO)) if amount > due else None,
+        }
+        note = f"received by {details['received_by']} at {details['received_at']}"
+        if details["over_due"] is not None:
+            note += f"; {details['over_due']} more than was due (confirmed)"
+        event = _event(
+            attempt, EventKind.CASH_RECEIVED, amount=amount, currency="USD", actor_id=actor.id, note=note, raw=details
+        )
+        if amount >= due:
             attempt.status = AttemptStatus.PAID.value
-            attempt.paid_at = now
+            attempt.paid_at = received_at or now
         refresh_payment_status(order)
-        after = {"payment_status": order.payment_status.value, "cash_received": str(order.total - due + amount)}
+        after = {
+            "payment_status": order.payment_status.value,
+            "cash_received": str(order.total - due + amount),
+            **details,
+        }
         actor.record("order.cash_received", "order", order.id, before=before, after=after)
         db.session.commit()
         return event
     except Exception:
         db.session.rollback()
         raise
+
+
+# ---------------------------------------------------------------- the shopper's payment page
+
+
+class PageState(enum.StrEnum):
+    OPEN = "open"  # a QR that can be paid now
+    PAID = "paid"
+    EXPIRED = "expired"  # unpaid and past its time (or failed): a new QR can be asked for
+    CLOSED = "closed"  # nothing to pay by KHQR (cancelled for another reason, not a KHQR order)
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    """What the shopper's payment page shows, read from the database alone."""
+
+    order: Order
+    attempt: PaymentAttempt | None
+    state: PageState
+    merchant_name: str
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.attempt.expires_at if self.attempt is not None else None
+
+    @property
+    def wants_check(self) -> bool:
+        """Whether a poll should ask for a check: the QR is still open and looked at (an open QR
+        past its time too: money may have come in its last seconds, and the check expires it)."""
+        return (
+            self.attempt is not None
+            and self.attempt.status == AttemptStatus.OPEN.value
+            and self.attempt.next_check_at is not None
+        )
+
+
+def awaits_payment(order: Order) -> bool:
+    """Whether the shopper can still pay the order by KHQR ("Pay now" on the order pages): a
+    KHQR order with nothing paid that is pending, or was cancelled only because its QR
+    expired (a new QR brings it back if the stock is still there). Read from the order's own
+    columns, so an order list asks nothing more."""
+    return (
+        order.payment_method == "khqr"
+        and order.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED)
+        and (
+            order.status == OrderStatus.PENDING
+            or (order.status == OrderStatus.CANCELLED and order.cancel_reason == EXPIRED_REASON)
+        )
+    )
+
+
+def payment_page(order: Order, *, now: datetime | None = None) -> PaymentPage:
+    """The state of an order's KHQR payment for its payment page and the page's poll. It reads
+    the database only and never asks Bakong: a check is asked for separately
+    (shop.payments.jobs.request_check) and its answer shows on a later poll."""
+    now = now or utcnow()
+    attempt = current_attempt(order.id)
+    name = current_app.config.get("KHQR_MERCHANT_NAME") or current_app.config.get("SHOP_NAME") or ""
+    if attempt is not None and attempt.qr_string:
+        with contextlib.suppress(khqr.KHQRError):
+            name = khqr.decode(attempt.qr_string).fields.get("59") or name  # what the bank app shows
+    if order.payment_method == "khqr" and _payments_received(order.id):
+        state = PageState.PAID
+    elif (
+        attempt is not None
+        and attempt.status == AttemptStatus.OPEN.value
+        and not _overdue(attempt, now)
+        and order.status == OrderStatus.PENDING
+    ):
+        state = PageState.OPEN
+    elif awaits_payment(order):
+        state = PageState.EXPIRED
+    else:
+        state = PageState.CLOSED
+    return PaymentPage(order=order, attempt=attempt, state=state, merchant_name=name)

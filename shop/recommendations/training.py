@@ -172,6 +172,9 @@ def user_item_matrix(interactions: Interactions, products: Products) -> tuple[sp
 
 def collaborative_neighbours(matrix: sparse.csr_matrix, k: int = NEIGHBOURS, chunk: int = 20_000) -> sparse.csr_matrix:
     """Item-item cosine similarity of the user x item matrix, top k per item."""
+    n = matrix.shape[1]
+    if matrix.shape[0] == 0:  # nobody has interacted yet (sklearn refuses a matrix of no users)
+        return sparse.csr_matrix((n, n), dtype=np.float32)
     strongest = top_k_per_row(matrix, MAX_ITEMS_PER_USER)
     items = normalize(strongest.T.tocsr(), norm="l2", axis=1)  # items x users, unit rows
     users_items = items.T.tocsr()
@@ -182,7 +185,6 @@ def collaborative_neighbours(matrix: sparse.csr_matrix, k: int = NEIGHBOURS, chu
         rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
         block.data[block.indices == rows + start] = 0
         parts.append(top_k_per_row(block, k))
-    n = matrix.shape[1]
     return sparse.vstack(parts).tocsr() if parts else sparse.csr_matrix((n, n), dtype=np.float32)
 
 

@@ -45,3 +45,7 @@ def admin_page(client, admin):
     assert response.status_code == 302, response.get_data(as_text=True)
     client.csrf = csrf_token(client.get("/admin/").get_data(as_text=True))
     return client
+
+
+# The fake Bakong (a real HTTP server) and KHQR switched on, as in tests/payments.
+from tests.payments.conftest import fake_bakong  # noqa: E402,F401

@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 from flask_jwt_extended import create_access_token
 from werkzeug.routing import Rule
-from werkzeug.routing.converters import AnyConverter
+from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from shop.accounts.models import UserRole
 from tests.factories import AdminFactory, ModeratorFactory, UserFactory
@@ -56,10 +56,10 @@ def _sample(converter):
     """A value the path variable accepts: an id that does not exist, one of an `any(...)`'s words."""
     if isinstance(converter, AnyConverter):
         return sorted(converter.items)[0]
+    if isinstance(converter, IntegerConverter):  # the shop's IdConverter too
+        return SAMPLE_VALUES["int"]
     name = type(converter).__name__
-    return SAMPLE_VALUES[
-        {"IntegerConverter": "int", "FloatConverter": "float", "UUIDConverter": "uuid"}.get(name, "string")
-    ]
+    return SAMPLE_VALUES[{"FloatConverter": "float", "UUIDConverter": "uuid"}.get(name, "string")]
 
 
 def staff_routes(app: Flask) -> list[Route]:

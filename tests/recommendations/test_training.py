@@ -81,6 +81,15 @@ def test_collaborative_links_products_bought_together_and_never_an_item_to_itsel
     assert neighbours[1].sum() == 0  # 20 was bought alone
 
 
+def test_collaborative_with_no_interactions_has_no_neighbours():
+    """A shop where nobody has looked at anything yet ("Retrain now" right after an empty
+    analytics store) trains without error."""
+    matrix, users = user_item_matrix(rows(), catalog())
+    assert users.tolist() == []
+    neighbours = collaborative_neighbours(matrix)
+    assert neighbours.shape == (len(catalog()), len(catalog())) and neighbours.nnz == 0
+
+
 def test_content_compares_products_of_a_category_by_ingredients_concerns_and_text():
     neighbours = content_neighbours(catalog()).toarray()
     # The two acne serums with niacinamide are closer than the dry-skin serum.

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -148,3 +150,28 @@ class FakeBakong:
 
 def _error(code: int, message: str) -> dict:
     return {"responseCode": 1, "responseMessage": message, "errorCode": code, "data": None}
+
+
+# The shop's KHQR settings in the page and browser tests (tests/payments has its own fixture).
+KHQR_PAGE_SETTINGS = {
+    "KHQR_ACCOUNT_ID": "shop@aclb",
+    "KHQR_MERCHANT_NAME": "Skincare Shop",
+    "KHQR_MERCHANT_CITY": "Phnom Penh",
+    "PAYMENT_EXPIRES_MINUTES": 15,
+    "BAKONG_CONNECT_TIMEOUT": 1.0,
+    "BAKONG_READ_TIMEOUT": 1.0,
+}
+
+
+@contextmanager
+def khqr_switched_on(app: Any) -> Iterator[FakeBakong]:
+    """A fake Bakong on 127.0.0.1 and the app pointed at it with KHQR on; settings put back after."""
+    fake = FakeBakong().start()
+    settings = {**KHQR_PAGE_SETTINGS, "BAKONG_API_URL": fake.url, "BAKONG_TOKEN": fake.token}
+    previous = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    try:
+        yield fake
+    finally:
+        app.config.update(previous)
+        fake.stop()
