@@ -12,7 +12,7 @@ SCALE ?= 100000
 export FLASK_APP := wsgi.py
 
 .PHONY: run test serve install install-dev db-migrate db-upgrade db-seed db-seed-scale db-reset worker lint format \
-        translations translations-extract translations-compile docker-up docker-down docker-config bench clean
+        translations translations-extract translations-compile docker-up docker-down docker-config bench clean screenshots
 
 ## run: set up the venv, migrate the SQLite database, load demo data and serve at http://$(HOST):$(PORT)
 run: install translations-compile db-upgrade db-seed serve
@@ -70,6 +70,10 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format shop web storefront admin api tests
 	$(BIN)/ruff check --fix .
+
+## screenshots: the main shop and staff pages at 390 and 1366 px in English and Khmer, into screenshots/
+screenshots: install-dev translations-compile
+	$(BIN)/python scripts/screenshots.py
 
 ## translations: extract strings, update the Khmer catalog, compile
 translations: translations-extract translations-compile

@@ -15,6 +15,7 @@ def _admin_menu():
 from admin import (  # noqa: E402,F401  (registers routes)
     analytics_views,
     category_views,
+    charts,
     content_views,
     coupon_views,
     customer_views,

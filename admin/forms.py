@@ -188,6 +188,17 @@ class FulfilmentForm(FlaskForm):
                                      validate_choice=False, validators=[DataRequired(REQUIRED)])  # fmt: skip
 
 
+class NextStepForm(FlaskForm):
+    """One of the order page's next-step buttons (the status it moves to is the button's)."""
+
+    status = HiddenField(validators=[one_of([s.value for s in OrderStatus])])
+    tracking_number = _text(_l("Tracking number"), 100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tracking_number.flags.required = True  # shipping needs it (the service says so)
+
+
 class ShipForm(FlaskForm):
     tracking_number = _text(_l("Tracking number"), 100, required=True)
 

@@ -13,12 +13,23 @@ from jinja2_fragments.flask import render_block
 
 from admin import bp, menu
 from admin.access import admin_required
-from admin.forms import BulkOrdersForm, FulfilmentForm, OrderFilterForm, PaymentForm, RefundForm, ShipForm, StatusForm
+from admin.forms import (
+    BulkOrdersForm,
+    FulfilmentForm,
+    NextStepForm,
+    OrderFilterForm,
+    PaymentForm,
+    RefundForm,
+    ShipForm,
+    StatusForm,
+)
 from admin.order_payments import CashForm, CheckForm, payment_context
 from admin.support import actor, page_number
+from shop.delivery import services as delivery
 from shop.errors import ShopError
 from shop.infra.inputs import parse_id
 from shop.orders import fulfilment
+from shop.orders import services as order_rules
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import TRANSITIONS
 from shop.paging import Page
@@ -29,6 +40,7 @@ from web.auth import render_private
 from web.forms import error_status, show_service_error
 from web.htmx import is_htmx_fragment_request
 from web.responses import private
+from web.status import order_status_label
 
 menu.add("admin.orders", _l("Orders"), order=30)
 PER_PAGE = 25
@@ -100,6 +112,11 @@ def _detail(order_id: int, status: int = 200, **forms):
         or FulfilmentForm(formdata=None, fulfillment_status=order.fulfillment_status.value),
         "ship_form": forms.get("ship_form") or ShipForm(formdata=None),
         "refund_form": forms.get("refund_form") or RefundForm(formdata=None),
+        "next_form": forms.get("next_form") or NextStepForm(formdata=None),
+        "next_steps": fulfilment.next_steps(order),
+        "delivery_method": delivery.method_name(order.shipping_method, order.shipping_address),
+        "payment_method": order_rules.PAYMENT_METHODS.get(order.payment_method, order.payment_method),
+        "can_cancel": fulfilment.can_cancel(order),
         "payment_label": fulfilment.payment_label,
         "fulfilment_label": fulfilment.fulfilment_label,
     }
@@ -138,6 +155,27 @@ def order_status(order_id: int):
         lambda: fulfilment.change_status(order_id, OrderStatus(form.status.data), actor=actor(), note=form.note.data),
         _("Order status changed."),
     )  # fmt: skip
+
+
+@bp.post("/orders/<int:order_id>/next")
+@admin_required
+def order_next_step(order_id: int):
+    """A next-step button (Confirm, Start packing, Ship with the tracking number, Mark delivered,
+    Cancel). A step that no longer applies shows the order as it is now, with the reason."""
+    form = NextStepForm()
+    return _act(
+        order_id, form, "next_form",
+        lambda: fulfilment.take_next_step(order_id, OrderStatus(form.status.data), actor=actor(),
+                                          tracking_number=form.tracking_number.data),
+        _("The order is now %(status)s.", status=_status_word(form.status.data)),
+    )  # fmt: skip
+
+
+def _status_word(value: str | None) -> str:
+    try:
+        return order_status_label(OrderStatus(value or ""))
+    except ValueError:
+        return ""
 
 
 @bp.post("/orders/<int:order_id>/payment")

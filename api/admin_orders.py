@@ -16,6 +16,7 @@ from api.validation import Id
 from shop.orders import fulfilment
 from shop.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
 from web.envelope import success_response
+from web.status import fulfilment_status_label, payment_status_label
 
 bp = Blueprint("admin_orders", __name__, url_prefix="/api/v1/admin/orders", description="Staff: orders")
 
@@ -30,8 +31,8 @@ def order_data(order: Order, *, detail: bool = True) -> dict:
         customer_name=order.customer_name,
         customer_email=order.customer_email,
         user_id=order.user_id,
-        payment_status_label=fulfilment.payment_label(order.payment_status),
-        fulfillment_status_label=fulfilment.fulfilment_label(order.fulfillment_status),
+        payment_status_label=payment_status_label(order.payment_status),
+        fulfillment_status_label=fulfilment_status_label(order.fulfillment_status),
     )
     if detail:
         refunds = fulfilment.refunds_of(order.id)

@@ -31,6 +31,7 @@ from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
 from shop.extensions import cache
 from shop.i18n import localized, riel_amount
+from shop.reviews import services as review_rules
 from web.envelope import success_response
 from web.messages import translatable as _m
 
@@ -69,6 +70,15 @@ class LimitQuery(Schema):
 class PageQuery(Schema):
     page = PageNumber()
     limit = fields.Integer(load_default=20, validate=Range(min=1, max=MAX_LIMIT))
+
+
+class ReviewPageQuery(PageQuery):
+    """`?sort=newest|helpful`: newest first (the default) or the most helpful first."""
+
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(catalog.REVIEW_SORTS, error=_m("Sort the reviews by newest or most helpful.")),
+    )
 
 
 # ---------------------------------------------------------------- response schemas (OpenAPI)
@@ -388,11 +398,15 @@ def get_product(product_id: int):
 
 
 @bp.route("/products/<int:product_id>/reviews")
-@bp.arguments(PageQuery, location="query")
+@bp.arguments(ReviewPageQuery, location="query")
 @bp.response(200, ReviewPageEnvelope)
 def product_reviews(args, product_id: int):
-    """A public product's approved reviews, newest first."""
-    page = catalog.approved_reviews(_public_product_id(product_id), page=args["page"], per_page=args["limit"])
+    """A public product's approved reviews, newest first, or `?sort=helpful` for the most
+    helpful first; `is_verified_purchase` says whether the reviewer bought it (paid or delivered)."""
+    page = catalog.approved_reviews(
+        _public_product_id(product_id), page=args["page"], per_page=args["limit"], sort=args["sort"]
+    )
+    verified = review_rules.verified_purchase_ids(page.items)
     return success_response(
         paginated_page(
             page,
@@ -402,7 +416,7 @@ def product_reviews(args, product_id: int):
                 "title": r.title,
                 "comment": r.comment,
                 "customer_name": r.customer_name,
-                "is_verified_purchase": r.is_verified_purchase,
+                "is_verified_purchase": r.id in verified,
                 "helpful_count": r.helpful_count,
                 "created_at": r.created_at.isoformat() if r.created_at else None,
             },

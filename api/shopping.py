@@ -33,6 +33,7 @@ from shop.orders import services as orders
 from shop.orders.models import Order
 from shop.wishlist import services as wishlist
 from web.envelope import error_response, success_response
+from web.status import order_status_label
 
 cart_bp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The signed-in shopper's cart")
 wishlist_bp = Blueprint("wishlist", __name__, url_prefix="/api/v1/wishlist", description="Saved products")
@@ -92,7 +93,7 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
         "id": order.id,
         "order_number": order.order_number,
         "status": order.status.value,
-        "status_label": orders.status_label(order.status),
+        "status_label": order_status_label(order.status),
         "payment_status": order.payment_status.value,
         "fulfillment_status": order.fulfillment_status.value,
         "subtotal": money(order.subtotal),

@@ -185,12 +185,16 @@ def register_blueprints(app: Flask) -> None:
     from storefront.cards import register_cards
     from storefront.templating import register_template_helpers
     from web.errors import register_error_handlers
+    from web.localise import register_locale_filters
+    from web.status import register_status_filters
 
     app.register_blueprint(storefront_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     register_api(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    register_locale_filters(app)  # after Babel's: Khmer times on the 24-hour clock
+    register_status_filters(app)
     register_cards(app)
     shared_pages.install(app)
 

@@ -41,6 +41,7 @@ from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.i18n import current_locale, localized
 from shop.infra import csrf
 from shop.recommendations import serving as recommendations
+from shop.reviews import services as review_rules
 from storefront import bp
 from storefront import tracking as track
 from storefront.query import page_arg
@@ -312,7 +313,18 @@ def _product_context(product: Product) -> dict:
         "bought_together": [r.product for r in recommendations.similar(product.id, "collaborative")],
         "canonical": canonical,
         "json_ld": _product_json_ld(product, summary, canonical),
+        **_review_list_context(reviews, "newest"),
         **my_review_context(product),
+    }
+
+
+def _review_list_context(reviews, sort: str) -> dict:
+    """What the review list shows besides the reviews: who bought what (one query a page) and
+    the sort the list is in, with the choices."""
+    return {
+        "verified_reviews": review_rules.verified_purchase_ids(reviews.items),
+        "review_sort": sort,
+        "review_sorts": catalog.REVIEW_SORT_LABELS,
     }
 
 
@@ -356,11 +368,13 @@ def _product_json_ld(product: Product, summary: catalog.RatingSummary, url: str)
 
 @bp.get("/products/<slug>/reviews")
 def product_reviews(slug: str):
-    """All approved reviews, a page at a time; HTMX gets the next reviews and "more" link."""
+    """All approved reviews, a page at a time, newest or most helpful first (`?sort=helpful`);
+    HTMX gets just the reviews and the "more" link (the next page, or the list re-sorted)."""
     product = catalog.get_public_product(slug)
     if product is None:
         abort(404)
-    reviews = catalog.approved_reviews(product.id, page=page_arg(), per_page=REVIEWS_PER_PAGE)
+    sort = request.args.get("sort") or "newest"
+    reviews = catalog.approved_reviews(product.id, page=page_arg(), per_page=REVIEWS_PER_PAGE, sort=sort)
     if reviews.is_past_the_end:
         abort(404)
     return render(
@@ -369,6 +383,7 @@ def product_reviews(slug: str):
         product=product,
         reviews=reviews,
         rating=catalog.rating_summary(product.id),
+        **_review_list_context(reviews, sort),
     )
 
 

@@ -7,20 +7,29 @@ shopper's result is saved to their profile; a guest's answers are kept in the se
 
 from __future__ import annotations
 
-from flask import make_response, redirect, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from shop.cart import services as cart
+from shop.errors import ShopError
 from shop.i18n import localized
 from shop.skin import services as skin
 from shop.skin.questionnaire import QUESTIONS, STEPS, answer_errors, options, validate_answers
 from shop.skin.routine import conflict_summary
 from storefront import bp
+from storefront import tracking as track
+from storefront.cart_views import CART_CHANGED, cart_owner, sign_in_first, toast
+from storefront.shopping_forms import ActionForm
 from storefront.skin_forms import SkinStepForm
-from web.auth import render_private
+from web.auth import SKIN_ANSWERS_KEY, render_private
+from web.forms import error_status
 from web.htmx import is_htmx_fragment_request, render
+from web.responses import private
 
 QUIZ = "storefront/skin/quiz.html"
-SESSION_KEY = "skin_answers"
+SESSION_KEY = SKIN_ANSWERS_KEY
 
 
 def _answers_from_form() -> dict:
@@ -102,4 +111,80 @@ def skin_analysis_result():
     if analysis is None:
         return redirect(url_for("storefront.skin_analysis"))
     warnings = conflict_summary(analysis.routine.conflicts, lambda p: localized(p, "name"))
-    return render_private("storefront/skin/result.html", analysis=analysis, warnings=warnings)
+    clashing = {pid for w in warnings for pid in w["products"]}
+    return render_private(
+        "storefront/skin/result.html",
+        analysis=analysis,
+        warnings=warnings,
+        clashing=clashing,
+        action_form=ActionForm(formdata=None),
+        saved=analysis.analysis_id is not None,
+    )
+
+
+def _posted_product_ids() -> list[int]:
+    return [int(v) for v in request.form.getlist("product") if v.isdigit() and len(v) < 10]
+
+
+@bp.post("/skin-analysis/routine/cart")
+def skin_routine_to_cart():
+    """ "Add the whole routine to cart": one of each product shown, in one request. Steps that
+    sold out since the page was drawn are skipped and named. HTMX gets a note and a toast (the
+    cart badge out of band); without JavaScript the cart page, with the same messages."""
+    form = ActionForm()
+    ids = _posted_product_ids()
+    if not form.validate():
+        return _routine_answer(_("The request could not be understood. Please check what you entered."), 400)
+    try:
+        outcome = cart.add_products(cart_owner(), ids)
+    except ShopError as error:
+        return _routine_answer(str(error.message), error_status(error))
+    for product in outcome.added:
+        track.cart_add(product.id, 1)
+    added = ngettext("%(num)s product added to your cart.", "%(num)s products added to your cart.", len(outcome.added))
+    skipped = (
+        _(
+            "Out of stock, not added: %(names)s.",
+            names=", ".join(localized(p, "name") for p in outcome.skipped),
+        )
+        if outcome.skipped
+        else None
+    )
+    if not outcome.added:
+        return _routine_answer(skipped or _("There is nothing to add."), 409)
+    if is_htmx_fragment_request():
+        body = render_template(
+            "storefront/skin/_routine_added.html",
+            added=added,
+            skipped=skipped,
+            toast_message=added,
+        )
+        response = private(make_response(body))
+        response.headers["HX-Trigger"] = CART_CHANGED
+        return response
+    flash(added, "success")
+    if skipped:
+        flash(skipped, "info")
+    return redirect(url_for("storefront.cart"), 303)
+
+
+def _routine_answer(message: str, status: int):
+    if is_htmx_fragment_request():
+        return toast(message, "error", status=status)
+    flash(message, "error")
+    return redirect(url_for("storefront.skin_analysis_result"), 303)
+
+
+@bp.post("/skin-analysis/save")
+def skin_analysis_save():
+    """Save the analysis a shopper took as a guest to the account they have now signed in to."""
+    if not current_user.is_authenticated:
+        return sign_in_first(url_for("storefront.skin_analysis_result"), _("Sign in to save your skin profile."))
+    form = ActionForm()
+    answers = session.get(SESSION_KEY)
+    if not form.validate() or not answers or validate_answers(answers):
+        flash(_("Take the skin analysis first."), "error")
+        return redirect(url_for("storefront.skin_analysis"), 303)
+    skin.analyze(answers, user_id=current_user.id)
+    flash(_("Your skin profile is saved to your account."), "success")
+    return redirect(url_for("storefront.skin_analysis_result"), 303)

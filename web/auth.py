@@ -14,6 +14,10 @@ from shop.cart import services as cart
 from shop.infra import browser
 
 REMEMBER_FOR = timedelta(days=30)
+# What a guest did that is theirs and harmless to keep when they sign in: the skin analysis
+# answers (so "Sign in to save your skin profile" can save them). Nothing that grants anything.
+SKIN_ANSWERS_KEY = "skin_answers"
+KEPT_ON_SIGN_IN = (SKIN_ANSWERS_KEY,)
 
 
 def _rotate_session() -> None:
@@ -35,7 +39,9 @@ def sign_in(user: User, remember: bool = False) -> None:
     """Start a session for `user` (already authenticated by shop.accounts.services). A guest
     cart kept in the session joins the user's cart first."""
     cart.merge_guest_cart(session, user.id)
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     _rotate_session()
+    session.update(kept)
     login_user(user, remember=remember, duration=REMEMBER_FOR)
 
 

@@ -10,7 +10,7 @@ charging it silently; checkout passes the total the shopper saw (`expected_total
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -282,6 +282,41 @@ def add_order_items(owner: Owner, order: Order) -> OrderAgain:
         outcome.added.append((item, quantity))
         if quantity < min(before + item.quantity, orders.MAX_QUANTITY):
             outcome.short.append((item, quantity))
+    return outcome
+
+
+@dataclass
+class SeveralAdded:
+    """What adding several products at once (a skin routine) did: what went in, what did not."""
+
+    added: list[Product] = field(default_factory=list)
+    skipped: list[Product] = field(default_factory=list)  # out of stock or no longer sold
+
+
+MAX_AT_ONCE = 20  # a routine has at most ten steps; more is not a shopper
+
+
+def add_products(owner: Owner, product_ids: Sequence[int]) -> SeveralAdded:
+    """Put one of each product into the cart (a product already there gets one more), skipping
+    those that sold out or stopped being sold since the page was drawn. Nothing is refused
+    for the others' sake: the shopper is told which were skipped."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        raise ShopError(_l("There is nothing to add."), field="product_id")
+    if len(ids) > MAX_AT_ONCE:
+        raise ShopError(_l("Too many products at once."), field="product_id")
+    outcome = SeveralAdded()
+    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+    for product_id in ids:
+        product = products.get(product_id)
+        if product is None:
+            continue
+        try:
+            add_item(owner, product_id, 1)
+        except ShopError:
+            outcome.skipped.append(product)
+            continue
+        outcome.added.append(product)
     return outcome
 
 

@@ -253,6 +253,16 @@ class Product(Model):
     def _is_low_stock_expression(cls) -> sa.ColumnElement[bool]:
         return low_stock_condition(cls)
 
+    def usage_instructions_for(self, locale: str | None) -> str | None:
+        """ "How to use" in `locale`: the Khmer text (`usage_instructions_kh`, migration 0014)
+        in km when there is one, else the English. Read with getattr so it also works on a
+        schema without the Khmer column."""
+        if locale in ("km", "kh"):
+            khmer = getattr(self, "usage_instructions_kh", None)
+            if khmer and khmer.strip():
+                return khmer
+        return self.usage_instructions
+
     @property
     def is_on_backorder(self) -> bool:
         """None on the shelf, but ordered anyway (backorders allowed): delivered when restocked."""

@@ -166,6 +166,53 @@ def _finish(order: Order, *, recount: bool) -> Order:
 
 # ---------------------------------------------------------------- status
 
+# The one-click next step for each open status, in the order a parcel travels. Cancelling is
+# offered apart (it is not progress); refunding goes through `refund`.
+NEXT_STEP_LABELS = {
+    OrderStatus.CONFIRMED: _l("Confirm"),
+    OrderStatus.PROCESSING: _l("Start packing"),
+    OrderStatus.SHIPPED: _l("Ship"),
+    OrderStatus.DELIVERED: _l("Mark delivered"),
+}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A status the order may move to now, as a button: `needs_tracking` for shipping."""
+
+    status: OrderStatus
+    label: str
+    needs_tracking: bool = False
+
+
+def next_steps(order: Order) -> list[NextStep]:
+    """The forward moves TRANSITIONS allows from where the order is (staff see only the buttons
+    that can work, so "pending cannot become shipped" is never a button)."""
+    allowed = orders.TRANSITIONS[order.status]
+    return [
+        NextStep(status, str(label), needs_tracking=status == OrderStatus.SHIPPED)
+        for status, label in NEXT_STEP_LABELS.items()
+        if status in allowed
+    ]
+
+
+def can_cancel(order: Order) -> bool:
+    """Whether staff may still cancel the order (TRANSITIONS: until it is shipped)."""
+    return OrderStatus.CANCELLED in orders.TRANSITIONS[order.status]
+
+
+def take_next_step(order_id: int, to_status: OrderStatus, *, actor: Actor, tracking_number: str | None = None) -> Order:
+    """One click on the order page: ship with the tracking number, or any other move along
+    TRANSITIONS. Refused with the reason when the order has moved meanwhile (another staff
+    member clicked first) or the step is not a next step."""
+    to_status = OrderStatus(to_status)
+    if to_status not in NEXT_STEP_LABELS and to_status != OrderStatus.CANCELLED:
+        raise ShopError(_l("That is not a next step for an order."), field="status")
+    orders.check_transition(get_order(order_id), to_status)  # the reason first (checked again under lock)
+    if to_status == OrderStatus.SHIPPED:
+        return ship(order_id, tracking_number or "", actor=actor)
+    return change_status(order_id, to_status, actor=actor)
+
 
 def change_status(order_id: int, to_status: OrderStatus, *, actor: Actor, note: str | None = None) -> Order:
     """Move an order along TRANSITIONS. Cancelling gives stock and the coupon use back; shipping

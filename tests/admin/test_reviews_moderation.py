@@ -241,3 +241,17 @@ def test_api_status_needs_a_listed_status_in_both_languages(client, db):
     )
     assert km.get_json()["error"]["details"]["json"]["status"][0].startswith("ត្រូវតែ")
     assert _status(db, review.id) == ReviewStatus.PENDING
+
+
+def test_a_long_review_shows_its_start_and_the_rest_behind_more(client, db):
+    staff_page_client(client, ModeratorFactory())
+    long_text = "Light gel that sinks in fast. " * 12 + "THE VERY END."
+    ReviewFactory(comment=long_text, status=ReviewStatus.PENDING, title="Long one")
+    ReviewFactory(comment="Short and sweet.", status=ReviewStatus.PENDING, title="Short one")
+    page = client.get("/admin/reviews").text
+    more = re.search(r'<details class="review-row__more">.*?</details>', page, re.S).group(0)
+    summary = re.search(r"<summary>(.*?)</summary>", more, re.S).group(1)
+    assert "…" in summary and "THE VERY END." not in summary and ">more<" in summary
+    assert "THE VERY END." in more  # the whole text, one click away
+    assert page.count('class="review-row__more"') == 1 and "Short and sweet." in page
+    assert 'class="table admin-reviews-table"' in page
