@@ -182,9 +182,13 @@ def cart_add():
     if not form.validate():
         return _add_failed(first_error(form), 422, back)
     owner = cart_owner()
-    before = {item.product_id: item.quantity for item in cart.basket(owner)}.get(form.product, 0)
+    before = sum(
+        item.quantity
+        for item in cart.basket(owner)
+        if item.product_id == form.product and form.variant in (None, item.variant_id)
+    )
     try:
-        quantity = cart.add_item(owner, form.product, form.amount)
+        quantity = cart.add_item(owner, form.product, form.amount, form.variant, any_in_stock=form.variant is None)
     except ShopError as error:
         return _add_failed(str(error.message), error_status(error), back)
     track.cart_add(form.product, form.amount)

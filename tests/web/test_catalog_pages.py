@@ -536,7 +536,7 @@ MAX_QUERIES = {
     "/shop?q=serum": 7,
     "/shop?q=serum&skin_type=oily&in_stock=1": 7,
     "/categories/serums": 6,
-    "/products/{slug}": 9,
+    "/products/{slug}": 10,  # + the product's variants (migration 0015)
     "/api/v1/products?limit=100": 5,
     "/api/v1/products/search?q=serum": 6,
 }
