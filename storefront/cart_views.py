@@ -218,7 +218,7 @@ def cart_update(product_id: int):
     if not form.validate():
         return _cart_page(422, line_errors={product_id: first_error(form)})
     try:
-        quantity = cart.set_quantity(cart_owner(), product_id, form.amount)
+        quantity = cart.set_quantity(cart_owner(), product_id, form.amount, request.args.get("variant", type=int))
     except ShopError as error:
         return _cart_page(error_status(error), line_errors={product_id: str(error.message)})
     return _changed(_("Your cart was updated."), notice=_stock_notice(form.amount, quantity))
@@ -226,7 +226,7 @@ def cart_update(product_id: int):
 
 @bp.post("/cart/items/<int:product_id>/remove")
 def cart_remove(product_id: int):
-    cart.remove_item(cart_owner(), product_id)
+    cart.remove_item(cart_owner(), product_id, request.args.get("variant", type=int))
     return _changed(_("Removed from your cart."))
 
 
