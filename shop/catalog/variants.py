@@ -199,3 +199,37 @@ def give_back(items: Iterable[Any]) -> list[int]:
         if row.stock > 0 and row.stock - item.quantity <= 0:
             back.append(row.id)
     return back
+
+
+def add_missing_defaults() -> int:
+    """Give every product without a variant its default one from its own columns, in one
+    INSERT ... SELECT: bulk loads write products around the ORM (shop.demo.scale). Returns how
+    many were added. The caller commits."""
+    db.session.flush()
+    products = cast(sa.Table, Product.__table__)
+    v = cast(sa.Table, ProductVariant.__table__)
+    columns = ["sku", "barcode", "price", "compare_at_price", "cost_price", "stock", "weight"]
+    missing = sa.select(
+        products.c.id,
+        *(products.c[name] for name in columns),
+        products.c.track_inventory,
+        products.c.allow_backorders,
+        sa.true(),
+        sa.literal(0),
+        sa.func.now(),
+        sa.func.now(),
+    ).where(~sa.exists().where(v.c.product_id == products.c.id))
+    statement = sa.insert(v).from_select(
+        [
+            "product_id",
+            *columns,
+            "track_stock",
+            "allow_backorder",
+            "is_default",
+            "position",
+            "created_at",
+            "updated_at",
+        ],
+        missing,
+    )
+    return int(getattr(db.session.execute(statement), "rowcount", 0) or 0)

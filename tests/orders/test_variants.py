@@ -242,3 +242,16 @@ def test_forty_buyers_race_for_the_last_five_of_one_size_while_the_other_sells_f
         sa.select(OrderItem.variant_id, sa.func.sum(OrderItem.quantity)).group_by(OrderItem.variant_id)
     ).all()
     assert dict(sold) == {small_id: 5, large_id: 20}
+
+
+def test_products_loaded_around_the_orm_get_their_default_variant(db):
+    db.session.execute(
+        sa.insert(Product.__table__).values(
+            name_en="Bulk Serum", slug="bulk-serum", sku="BULK-1", price=D("9.00"), stock=6, category="serums"
+        )
+    )
+    assert variants.add_missing_defaults() == 1
+    assert variants.add_missing_defaults() == 0
+    product = db.session.scalar(sa.select(Product).where(Product.sku == "BULK-1"))
+    (only,) = variants.variants_of(product.id)
+    assert (only.sku, only.price, only.stock, only.is_default) == ("BULK-1", D("9.00"), 6, True)
