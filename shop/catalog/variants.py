@@ -232,4 +232,7 @@ def add_missing_defaults() -> int:
         ],
         missing,
     )
-    return int(getattr(db.session.execute(statement), "rowcount", 0) or 0)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(missing.subquery())) or 0
+    if count:
+        db.session.execute(statement)
+    return count
