@@ -57,5 +57,6 @@ def index():
             recent=dashboard.recent_orders(8),
             top=dashboard.top_products(30, 5),
             low=dashboard.low_stock(),
+            low_variants=dashboard.low_stock_variants(),
         )
     return render_private("admin/dashboard.html", **context)
