@@ -23,6 +23,11 @@ threads = int(os.environ.get("THREADS") or (4 if Config.MONGO_URI else 8))
 # The embedded default's one worker also runs the scheduled jobs and saves the analytics store
 # on the way out: give it time to.
 graceful_timeout = 30
+# A shopper's phone pauses a second or two between pages; gunicorn's default (2 s) closed the
+# connection just as the next request came and the client saw "connection reset"
+# (benchmarks/load.py counted 42 in 4,700 requests). gthread keeps idle connections in its poller,
+# not in a thread, so a longer keep-alive costs no worker.
+keepalive = 10
 
 
 class GunicornJsonFormatter(JsonFormatter):

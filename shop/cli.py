@@ -113,7 +113,9 @@ def register_commands(app: Flask) -> None:
         from shop.analytics.writer import ensure_indexes
 
         with _analytics_store():
-            ensure_indexes(get_mongo(), app.config["ANALYTICS_RAW_TTL_DAYS"])
+            # The embedded store gets no TTL index (it would scan every document on every write).
+            embedded = app.extensions["analytics_buffer"].appending
+            ensure_indexes(get_mongo(), app.config["ANALYTICS_RAW_TTL_DAYS"], ttl=not embedded)
         click.echo(f"Analytics indexes ready (raw events kept {app.config['ANALYTICS_RAW_TTL_DAYS']} days).")
 
     app.cli.add_command(metrics_cli)

@@ -119,10 +119,15 @@ class Config:
     MONGO_DATABASE = env("MONGO_DATABASE", "skincare_analytics")
     # Analytics events: raw events expire after ANALYTICS_RAW_TTL_DAYS (the daily rollups stay).
     ANALYTICS_RAW_TTL_DAYS = int(env("ANALYTICS_RAW_TTL_DAYS", "90"))
+    # false: record no analytics events at all (pages and the API work the same; reports stay empty).
+    ANALYTICS_ENABLED = env("ANALYTICS_ENABLED", "true").lower() == "true"
     ANALYTICS_BUFFER_SIZE = int(env("ANALYTICS_BUFFER_SIZE", "10000"))
     ANALYTICS_BATCH_SIZE = int(env("ANALYTICS_BATCH_SIZE", "500"))
     ANALYTICS_FLUSH_SECONDS = float(env("ANALYTICS_FLUSH_SECONDS", "2"))
+    # Without MONGO_URI: the most documents the in-process store keeps per raw collection (newest).
+    ANALYTICS_EMBEDDED_MAX_DOCUMENTS = int(env("ANALYTICS_EMBEDDED_MAX_DOCUMENTS", "100000"))
     # Without MONGO_URI the server keeps the in-process store in this file (shop/analytics/persistence.py).
+    # ANALYTICS_FILE= (empty): keep no file (each start begins with an empty store).
     ANALYTICS_FILE: str | None = str(Path(env("ANALYTICS_FILE", str(INSTANCE_DIR / "analytics.json"))).resolve())
     ANALYTICS_SAVE_SECONDS = float(env("ANALYTICS_SAVE_SECONDS", "60"))
 

@@ -3,8 +3,9 @@
 A request only appends to a queue (never blocks: when the queue is full the record is dropped and
 counted). The thread wakes every `ANALYTICS_FLUSH_SECONDS`, or sooner when a batch is full, and
 writes what is waiting. When MongoDB fails the batch is dropped and counted, and the thread backs
-off; pages and orders never notice. Each process (gunicorn worker, RQ worker) has its own buffer,
-started on its first record, so it also works after a fork.
+off; pages and orders never notice. On the embedded store (`appending`) the thread also expires
+and caps what is kept (`writer.trim_embedded`) every `trim_seconds`. Each process (gunicorn
+worker, RQ worker) has its own buffer, started on its first record, so it also works after a fork.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pymongo.database import Database
 
 from shop.analytics import metrics
 from shop.analytics.tracking import Pending
-from shop.analytics.writer import ensure_indexes, write_batch
+from shop.analytics.writer import ensure_indexes, trim_embedded, write_batch
 
 log = logging.getLogger("shop.analytics")
 
@@ -36,8 +37,18 @@ class EventBuffer:
         batch_size: int = 500,
         interval: float = 2.0,
         raw_ttl_days: int = 90,
+        appending: bool = False,
+        max_documents: int = 100_000,
+        trim_seconds: float = 60.0,
+        enabled: bool = True,
     ) -> None:
         self.mongo = mongo
+        self.enabled = enabled
+        self.appending = appending
+        self.max_documents = max_documents
+        self.trim_seconds = trim_seconds
+        self._next_trim = 0.0
+        self.trimmed = 0
         self.batch_size = batch_size
         self.interval = interval
         self.raw_ttl_days = raw_ttl_days
@@ -64,7 +75,10 @@ class EventBuffer:
         return self._queue.qsize()
 
     def put(self, record: Pending) -> None:
-        """Queue `record` without waiting; a full buffer drops it (counted)."""
+        """Queue `record` without waiting; a full buffer drops it (counted). With analytics
+        turned off (ANALYTICS_ENABLED=false) nothing is kept."""
+        if not self.enabled:
+            return
         self._start()
         try:
             self._queue.put_nowait(record)
@@ -98,9 +112,9 @@ class EventBuffer:
         with self._write_lock:
             try:
                 if not self._indexed:
-                    ensure_indexes(self.mongo, self.raw_ttl_days)
+                    ensure_indexes(self.mongo, self.raw_ttl_days, ttl=not self.appending)
                     self._indexed = True
-                written = write_batch(self.mongo, batch)
+                written = write_batch(self.mongo, batch, appending=self.appending)
             except Exception as error:  # MongoDB down or refusing: the shop goes on without analytics
                 self.last_error = type(error).__name__
                 self._failing_until = time.monotonic() + min(30.0, self.interval * 5)
@@ -115,6 +129,18 @@ class EventBuffer:
         count = sum(written.values())
         self.ingested += count
         return count
+
+    def trim(self) -> int:
+        """Expire and cap the embedded store now (nothing to do with a MongoDB server, whose TTL
+        indexes expire raw events); returns how many documents were removed."""
+        if not self.appending:
+            return 0
+        with self._write_lock:
+            removed = trim_embedded(self.mongo, raw_ttl_days=self.raw_ttl_days, max_documents=self.max_documents)
+        self.trimmed += removed
+        if removed:
+            log.info("analytics store trimmed", extra={"fields": {"documents": removed}})
+        return removed
 
     def _drop(self, count: int, reason: str) -> None:
         self.dropped += count
@@ -138,6 +164,9 @@ class EventBuffer:
                 continue  # backing off: records wait (or are dropped when the buffer fills)
             try:
                 self.flush()
+                if self.appending and time.monotonic() >= self._next_trim:
+                    self._next_trim = time.monotonic() + self.trim_seconds
+                    self.trim()
             except Exception:  # never let the thread die
                 log.exception("analytics flush failed")
 
@@ -151,6 +180,9 @@ def init_buffer(app, mongo: Database) -> EventBuffer:
         batch_size=int(config.get("ANALYTICS_BATCH_SIZE", 500)),
         interval=float(config.get("ANALYTICS_FLUSH_SECONDS", 2.0)),
         raw_ttl_days=int(config.get("ANALYTICS_RAW_TTL_DAYS", 90)),
+        appending=not config.get("MONGO_URI"),  # the embedded mongomock store
+        max_documents=int(config.get("ANALYTICS_EMBEDDED_MAX_DOCUMENTS", 100_000)),
+        enabled=bool(config.get("ANALYTICS_ENABLED", True)),
     )
     atexit.register(_quietly(buffer.flush))
     return buffer

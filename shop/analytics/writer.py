@@ -5,6 +5,14 @@ grow with `$push` (a new document is started after EVENTS_PER_DOCUMENT events); 
 the first event's time, `updated_at` the last write's.
 A day per document keeps documents small and lets the TTL index expire raw events by age.
 `search_analytics`: one document per search; clicks are added to `clicked_products`.
+
+With a MongoDB server each batch is one `bulk_write` per collection (upserts use the indexes). The
+embedded store (mongomock, `appending=True`) has no real indexes: every filtered update and every
+TTL index scans all stored documents, so a write there costs as much as the store is large and a
+busy worker fell behind for minutes. There a batch only appends: one new document per user,
+session and day of the batch (readers already take several documents of one session), clicks on
+a search of the same batch go into that search before it is stored, and no TTL index is made:
+`trim_embedded` expires and caps the store instead.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from bson.decimal128 import Decimal128
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
@@ -30,9 +38,10 @@ EVENTS_PER_DOCUMENT = 500
 _OPTIONS_CONFLICT = (85, 86)  # IndexOptionsConflict, IndexKeySpecsConflict
 
 
-def ensure_indexes(mongo: Database, raw_ttl_days: int) -> None:
+def ensure_indexes(mongo: Database, raw_ttl_days: int, *, ttl: bool = True) -> None:
     """The indexes the writes, insights and rollups need, and TTL indexes that expire raw events
-    (`user_analytics` by `created_at`, `search_analytics` by `timestamp`) after `raw_ttl_days`."""
+    (`user_analytics` by `created_at`, `search_analytics` by `timestamp`) after `raw_ttl_days`
+    (not with `ttl=False`: the embedded store, where `trim_embedded` expires them)."""
     users = mongo[USER_ANALYTICS]
     users.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)], name="user_time")
     users.create_index([("session_id", ASCENDING), ("created_at", DESCENDING)], name="session_time")
@@ -46,6 +55,8 @@ def ensure_indexes(mongo: Database, raw_ttl_days: int) -> None:
     searches.create_index([("user_id", ASCENDING), ("timestamp", DESCENDING)], name="user_time")
     searches.create_index([("session_id", ASCENDING)], name="session")
     mongo[PERFORMANCE_METRICS].create_index([("date", ASCENDING)], name="date", unique=True)
+    if not ttl:
+        return
     seconds = int(timedelta(days=raw_ttl_days).total_seconds())
     _ttl_index(mongo, USER_ANALYTICS, "created_at", seconds)
     _ttl_index(mongo, SEARCH_ANALYTICS, "timestamp", seconds)
@@ -62,54 +73,105 @@ def _ttl_index(mongo: Database, collection: str, field: str, seconds: int) -> No
         mongo.command("collMod", collection, index={"name": name, "expireAfterSeconds": seconds})
 
 
-def write_batch(mongo: Database, records: list[Pending]) -> dict[str, int]:
-    """Write `records`; returns how many of each kind were stored."""
+def write_batch(mongo: Database, records: list[Pending], *, appending: bool = False) -> dict[str, int]:
+    """Write `records`; returns how many of each kind were stored. `appending`: the embedded
+    store's way (new documents only, see the module's docstring)."""
     written: dict[str, int] = defaultdict(int)
     events = [r for r in records if r.kind == "event"]
     if events:
-        written["event"] += _write_events(mongo, events)
-    for record in records:
-        if record.kind == "search":
-            mongo[SEARCH_ANALYTICS].insert_one(_search_document(record))
-            written["search"] += 1
-        elif record.kind == "click":
-            result = mongo[SEARCH_ANALYTICS].update_one(
-                {"_id": record.payload["search_id"], "session_id": record.visitor.session_id},
-                {"$addToSet": {"clicked_products": record.payload["product_id"]}},
-            )
-            written["click"] += result.matched_count
+        written["event"] += _write_events(mongo, events, appending=appending)
+    searches = {r.payload["_id"]: _search_document(r) for r in records if r.kind == "search"}
+    clicks = [r for r in records if r.kind == "click"]
+    later_clicks: list[Pending] = []
+    for click in clicks:
+        search = searches.get(click.payload["search_id"])
+        if search is not None and search["session_id"] == click.visitor.session_id:
+            if click.payload["product_id"] not in search["clicked_products"]:
+                search["clicked_products"].append(click.payload["product_id"])
+            written["click"] += 1
+        else:
+            later_clicks.append(click)
+    if searches:
+        mongo[SEARCH_ANALYTICS].insert_many(list(searches.values()), ordered=False)
+        written["search"] += len(searches)
+    if later_clicks:
+        result = mongo[SEARCH_ANALYTICS].bulk_write(
+            [
+                UpdateOne(
+                    {"_id": click.payload["search_id"], "session_id": click.visitor.session_id},
+                    {"$addToSet": {"clicked_products": click.payload["product_id"]}},
+                )
+                for click in later_clicks
+            ],
+            ordered=False,
+        )
+        written["click"] += result.matched_count
     return dict(written)
 
 
-def _write_events(mongo: Database, records: list[Pending]) -> int:
+def _write_events(mongo: Database, records: list[Pending], *, appending: bool) -> int:
     records = _without_recorded_purchases(mongo, records)
     groups: dict[tuple, list[Pending]] = defaultdict(list)
     for record in records:
         visitor = record.visitor
         groups[(visitor.user_id, visitor.session_id, record.at.date())].append(record)
     now = datetime.now(UTC)
+    operations: list[InsertOne | UpdateOne] = []
     for (user_id, session_id, day), group in groups.items():
-        start = datetime.combine(day, time.min, tzinfo=UTC)
         first = group[0]
-        mongo[USER_ANALYTICS].update_one(
-            {
-                "user_id": user_id,
-                "session_id": session_id,
-                "created_at": {"$gte": start, "$lt": start + timedelta(1)},
-                # A full document (a busy session, a bot) is left alone: the next one starts.
-                f"events.{EVENTS_PER_DOCUMENT - 1}": {"$exists": False},
-            },
-            {
-                "$push": {"events": {"$each": [r.payload for r in group]}},
-                "$setOnInsert": {
-                    "device_info": device_info(first.visitor.user_agent, first.visitor.ip_address),
-                    "created_at": first.at,
+        device = device_info(first.visitor.user_agent, first.visitor.ip_address)
+        events = [r.payload for r in group]
+        if appending:
+            operations.append(
+                InsertOne(
+                    {
+                        "user_id": user_id,
+                        "session_id": session_id,
+                        "events": events,
+                        "device_info": device,
+                        "created_at": first.at,
+                        "updated_at": now,
+                    }
+                )
+            )
+            continue
+        start = datetime.combine(day, time.min, tzinfo=UTC)
+        operations.append(
+            UpdateOne(
+                {
+                    "user_id": user_id,
+                    "session_id": session_id,
+                    "created_at": {"$gte": start, "$lt": start + timedelta(1)},
+                    # A full document (a busy session, a bot) is left alone: the next one starts.
+                    f"events.{EVENTS_PER_DOCUMENT - 1}": {"$exists": False},
                 },
-                "$set": {"updated_at": now},
-            },
-            upsert=True,
+                {
+                    "$push": {"events": {"$each": events}},
+                    "$setOnInsert": {"device_info": device, "created_at": first.at},
+                    "$set": {"updated_at": now},
+                },
+                upsert=True,
+            )
         )
+    if operations:
+        mongo[USER_ANALYTICS].bulk_write(operations, ordered=False)
     return len(records)
+
+
+def trim_embedded(mongo: Database, *, raw_ttl_days: int, max_documents: int, now: datetime | None = None) -> int:
+    """Expire raw events older than `raw_ttl_days` (what the TTL index does on a server) and keep
+    at most `max_documents` of each raw collection, the newest: the embedded store lives in the
+    server's memory and in one file. Returns how many documents were removed."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=raw_ttl_days)
+    removed = 0
+    for name, field in ((USER_ANALYTICS, "created_at"), (SEARCH_ANALYTICS, "timestamp")):
+        collection = mongo[name]
+        removed += collection.delete_many({field: {"$lt": cutoff}}).deleted_count
+        excess = collection.estimated_document_count() - max_documents
+        if excess > 0:
+            oldest = [d["_id"] for d in collection.find({}, {"_id": 1}).sort(field, ASCENDING).limit(excess)]
+            removed += collection.delete_many({"_id": {"$in": oldest}}).deleted_count
+    return removed
 
 
 def _without_recorded_purchases(mongo: Database, records: list[Pending]) -> list[Pending]:

@@ -108,10 +108,12 @@ def test_the_cli_computes_a_day_and_the_endpoint_shows_it(app, analytics, client
 
 def test_indexes_and_the_ttl_of_raw_events(app, analytics):
     app.config["ANALYTICS_RAW_TTL_DAYS"] = 30
+    analytics.buffer.appending = False  # as with a MongoDB server (MONGO_URI)
     try:
         result = app.test_cli_runner().invoke(args=["analytics", "indexes"])
     finally:
         app.config["ANALYTICS_RAW_TTL_DAYS"] = 90
+        analytics.buffer.appending = True
     assert result.exit_code == 0, result.output
     users = analytics.mongo["user_analytics"].index_information()
     searches = analytics.mongo["search_analytics"].index_information()
@@ -123,3 +125,14 @@ def test_indexes_and_the_ttl_of_raw_events(app, analytics):
     assert searches["query_time"]["key"] == [("search_query", 1), ("timestamp", -1)]
     assert analytics.mongo["performance_metrics"].index_information()["date"]["unique"] is True
     ensure_indexes(analytics.mongo, 30)  # idempotent
+
+
+def test_the_embedded_store_gets_no_ttl_index(app, analytics):
+    """mongomock scans every document for expiry on every read and write of a collection with a
+    TTL index; the embedded store is expired by trim_embedded instead."""
+    assert analytics.buffer.appending
+    result = app.test_cli_runner().invoke(args=["analytics", "indexes"])
+    assert result.exit_code == 0, result.output
+    users = analytics.mongo["user_analytics"].index_information()
+    assert "user_time" in users
+    assert not [name for name, index in users.items() if "expireAfterSeconds" in index]
