@@ -12,8 +12,9 @@ from admin import bp, menu
 from admin.access import admin_required
 from admin.forms import ImageForm, ImportForm, ProductBulkForm, ProductFilterForm, ProductForm, ReorderForm
 from admin.support import actor, page_number
-from shop.catalog import category_editing, editing, images, transfer
-from shop.catalog.models import Category, ProductStatus
+from shop.catalog import alerts, category_editing, editing, images, transfer, variant_editing
+from shop.catalog import variants as catalog_variants
+from shop.catalog.models import Category, ProductStatus, ProductVariant
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.infra.inputs import parse_id
@@ -232,3 +233,106 @@ def products_import():
                         updated=result.updated), "success")  # fmt: skip
                 return redirect(url_for("admin.products"))
     return render_private("admin/products/import.html", status, form=form, errors=errors)
+
+
+# ---------------------------------------------------------------- variants
+
+
+@bp.app_template_global("admin_product_variants")
+def admin_product_variants(product_id: int) -> list[tuple]:
+    """The product page's variants section: every variant (archived ones too, last) with how
+    many shoppers wait for it to be back in stock."""
+    found = catalog_variants.variants_of(product_id, include_archived=True)
+    waiting = alerts.waiting_counts(v.id for v in found)
+    return [(v, waiting.get(v.id, 0)) for v in sorted(found, key=lambda v: (v.archived_at is not None, v.position))]
+
+
+def _variant_values() -> dict:
+    values: dict[str, object] = {
+        name: request.form.get(name) for name in variant_editing.FIELDS if name in request.form
+    }
+    for flag in variant_editing.FLAGS:
+        values[flag] = flag in request.form
+    if "is_default" in request.form:
+        values["is_default"] = True
+    return values
+
+
+def _variant_change(product_id: int, change, done: str):
+    """Run a variant change (CSRF checked); on a refusal the product page again, 4xx, with the
+    reason over the variants and the values typed."""
+    if not ReorderForm().validate():
+        abort(400)
+    try:
+        change()
+    except ShopError as error:
+        if error.status == 404:
+            raise
+        product = editing.get_product(product_id)
+        edit = _product_form(ProductForm(formdata=None))
+        edit.fill(editing.snapshot(product))
+        return render_private(
+            "admin/products/form.html",
+            error_status(error),
+            form=edit,
+            product=product,
+            image_form=ImageForm(),
+            reorder=ReorderForm(),
+            variant_error=str(error.message),
+            variant_typed=request.form,
+        )
+    flash(done, "success")
+    return redirect(url_for("admin.product_edit", product_id=product_id, _anchor="variants-title"), 303)
+
+
+@bp.post("/products/<int:product_id>/variants")
+@admin_required
+def product_variant_add(product_id: int):
+    return _variant_change(
+        product_id,
+        lambda: variant_editing.add_variant(product_id, _variant_values(), actor=actor()),
+        _("Size or shade added."),
+    )
+
+
+def _variant_of(product_id: int, variant_id: int):
+    variant = db.session.get(ProductVariant, variant_id)
+    if variant is None or variant.product_id != product_id:
+        abort(404)
+    return variant
+
+
+@bp.post("/products/<int:product_id>/variants/<int:variant_id>")
+@admin_required
+def product_variant_edit(product_id: int, variant_id: int):
+    _variant_of(product_id, variant_id)
+    return _variant_change(
+        product_id,
+        lambda: variant_editing.update_variant(variant_id, _variant_values(), actor=actor()),
+        _("Size or shade saved."),
+    )
+
+
+@bp.post("/products/<int:product_id>/variants/<int:variant_id>/<any(archive, restore, delete):action>")
+@admin_required
+def product_variant_action(product_id: int, variant_id: int, action: str):
+    _variant_of(product_id, variant_id)
+    changes = {
+        "archive": (variant_editing.archive_variant, _("Size or shade archived: it is no longer sold.")),
+        "restore": (variant_editing.restore_variant, _("Size or shade on sale again.")),
+        "delete": (variant_editing.delete_variant, _("Size or shade deleted.")),
+    }
+    change, done = changes[action]
+    return _variant_change(product_id, lambda: change(variant_id, actor=actor()), done)
+
+
+@bp.post("/products/<int:product_id>/variants/order")
+@admin_required
+def product_variants_reorder(product_id: int):
+    """The new order as comma-separated ids (the up buttons send it)."""
+    ids = [int(i) for i in (request.form.get("ids") or "").split(",") if i.strip().isdigit()]
+    return _variant_change(
+        product_id,
+        lambda: variant_editing.reorder_variants(product_id, ids, actor=actor()),
+        _("Order saved."),
+    )

@@ -59,5 +59,6 @@ def index():
             top=dashboard.top_products(30, 5),
             low=dashboard.low_stock(),
             needing_refund=payments.orders_needing_refund(),
+            low_variants=dashboard.low_stock_variants(),
         )
     return render_private("admin/dashboard.html", **context)

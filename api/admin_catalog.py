@@ -17,11 +17,12 @@ from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated_page
 from api.schemas import EmptyEnvelope
 from api.validation import Id, Range
+from shop.catalog import alerts, editing, images, variant_editing
 from shop.catalog import category_editing as categories
-from shop.catalog import editing, images
-from shop.catalog.models import Category, Product, ProductStatus, SkinType
+from shop.catalog import variants as catalog_variants
+from shop.catalog.models import Category, Product, ProductStatus, ProductVariant, SkinType
 from shop.catalog.vocab import SKIN_CONCERNS
-from shop.errors import ShopError
+from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.request_limits import accepts_upload
 from web.envelope import success_response
@@ -307,3 +308,99 @@ def reorder(data):
     """Put all the children of one parent in the order of `ids`."""
     ordered = categories.reorder(data["ids"], actor=actor())
     return success_response([category_data(c) for c in ordered], _("Order saved."))
+
+
+# ---------------------------------------------------------------- variants
+
+
+class VariantIn(Schema):
+    option_name = fields.String(allow_none=True, validate=validate.OneOf(["size", "shade"]))
+    option_value_en = fields.String(allow_none=True, validate=validate.Length(max=100))
+    option_value_kh = fields.String(allow_none=True, validate=validate.Length(max=100))
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    barcode = fields.String(allow_none=True, validate=validate.Length(max=100))
+    price = MoneyField(required=True)
+    compare_at_price = MoneyField(allow_none=True)
+    cost_price = MoneyField(allow_none=True)
+    stock = fields.Integer(metadata={"description": "Not negative"})
+    track_stock = fields.Boolean()
+    allow_backorder = fields.Boolean()
+    weight = fields.Decimal(allow_none=True, as_string=True, metadata={"description": "grams"})
+    image_url = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class VariantUpdateIn(VariantIn):
+    """The fields to change (any of VariantIn's), and `is_default` to make it the default."""
+
+    is_default = fields.Boolean()
+
+
+class VariantOrderIn(Schema):
+    ids = IDS
+
+
+def variant_data(variant) -> dict:
+    data = variant_editing.snapshot(variant)
+    data["waiting_for_stock"] = alerts.waiting_counts([variant.id]).get(variant.id, 0)
+    return data
+
+
+def _variant_of(product_id: int, variant_id: int):
+    variant = db.session.get(ProductVariant, variant_id)
+    if variant is None or variant.product_id != product_id:
+        raise NotFound(_("There is no such size or shade."))
+    return variant
+
+
+@products_bp.get("/<int:product_id>/variants")
+@admin_token_required
+def list_variants(product_id: int):
+    """A product's sizes or shades (archived ones too), each with how many shoppers wait for it."""
+    editing.get_product(product_id)
+    return success_response([variant_data(v) for v in catalog_variants.variants_of(product_id, include_archived=True)])
+
+
+@products_bp.post("/<int:product_id>/variants")
+@admin_token_required
+@products_bp.arguments(VariantIn)
+def add_variant(data, product_id: int):
+    """Add a size or shade (its option value is required and unique within the product)."""
+    variant = variant_editing.add_variant(product_id, data, actor=actor())
+    return success_response(variant_data(variant), _("Size or shade added."), 201)
+
+
+@products_bp.put("/<int:product_id>/variants/<int:variant_id>")
+@admin_token_required
+@products_bp.arguments(VariantUpdateIn(partial=True))
+def update_variant(data, product_id: int, variant_id: int):
+    """Change the fields sent; stock back from none emails the shoppers waiting for it."""
+    _variant_of(product_id, variant_id)
+    variant = variant_editing.update_variant(variant_id, data, actor=actor())
+    return success_response(variant_data(variant), _("Size or shade saved."))
+
+
+@products_bp.post("/<int:product_id>/variants/<int:variant_id>/archive")
+@admin_token_required
+def archive_variant(product_id: int, variant_id: int):
+    """Stop selling a size or shade (the product's last one on sale is refused)."""
+    _variant_of(product_id, variant_id)
+    variant = variant_editing.archive_variant(variant_id, actor=actor())
+    return success_response(variant_data(variant), _("Size or shade archived: it is no longer sold."))
+
+
+@products_bp.delete("/<int:product_id>/variants/<int:variant_id>")
+@admin_token_required
+def delete_variant(product_id: int, variant_id: int):
+    """Delete a size or shade nobody ordered (an ordered one is refused: archive it)."""
+    _variant_of(product_id, variant_id)
+    variant_editing.delete_variant(variant_id, actor=actor())
+    return success_response(None, _("Size or shade deleted."))
+
+
+@products_bp.put("/<int:product_id>/variants/order")
+@admin_token_required
+@products_bp.arguments(VariantOrderIn)
+def reorder_variants(data, product_id: int):
+    """Put the sizes or shades in this order (every one of the product's, once)."""
+    found = variant_editing.reorder_variants(product_id, data["ids"], actor=actor())
+    return success_response([variant_data(v) for v in found], _("Order saved."))

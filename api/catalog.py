@@ -25,7 +25,8 @@ from api.pagination import MAX_LIMIT, PageNumber, PaginationQuery, paginated_pag
 from api.schemas import envelope, page_envelope
 from api.validation import Range
 from shop.catalog import services as catalog
-from shop.catalog.models import Category, Product, SkinType
+from shop.catalog import variants as catalog_variants
+from shop.catalog.models import Category, Product, ProductVariant, SkinType
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, concern_label, skin_type_label
@@ -114,6 +115,29 @@ class ProductSummarySchema(Schema):
     rating_avg = fields.String(metadata={"example": "4.50"})
     rating_count = fields.Integer()
     size = fields.String(allow_none=True)
+    price_range = fields.Nested(
+        Schema.from_dict(
+            {"min": fields.String(metadata={"example": "18.00"}), "max": fields.String(metadata={"example": "26.00"})},
+            name="PriceRange",
+        ),
+        metadata={"description": "The lowest and highest price of the product's sizes or shades"},
+    )
+
+
+class VariantSchema(Schema):
+    id = fields.Integer(metadata={"description": "Send it as `variant_id` to POST /api/v1/cart/add"})
+    sku = fields.String()
+    option_name = fields.String(allow_none=True, metadata={"description": "size or shade; null for an only variant"})
+    option_value_en = fields.String(allow_none=True, metadata={"example": "50 ml"})
+    option_value_kh = fields.String(allow_none=True)
+    name = fields.String(allow_none=True, metadata={"description": "The option value in the request's language"})
+    price = fields.String(metadata={"example": "26.00"})
+    price_khr = fields.Integer()
+    compare_at_price = fields.String(allow_none=True)
+    in_stock = fields.Boolean()
+    stock = fields.Integer()
+    is_default = fields.Boolean()
+    image_url = fields.String(allow_none=True)
 
 
 class ImageSchema(Schema):
@@ -150,6 +174,7 @@ class ProductDetailSchema(ProductSummarySchema):
     rating = fields.Nested(RatingSchema)
     created_at = fields.DateTime()
     published_at = fields.DateTime(allow_none=True)
+    variants = fields.List(fields.Nested(VariantSchema), metadata={"description": "Its sizes or shades on sale"})
 
 
 class ReviewSchema(Schema):
@@ -212,6 +237,24 @@ def product_summary(product: Product) -> dict[str, Any]:
         "rating_avg": money(product.rating_avg),
         "rating_count": product.rating_count,
         "size": product.size,
+        "price_range": {"min": money(product.price), "max": money(product.price_max or product.price)},
+    }
+
+
+def variant_payload(variant: ProductVariant) -> dict[str, Any]:
+    """One size or shade, language-neutral (cached with the product)."""
+    return {
+        "id": variant.id,
+        "sku": variant.sku,
+        "option_name": variant.option_name,
+        "option_value_en": variant.option_value_en,
+        "option_value_kh": variant.option_value_kh,
+        "price": money(variant.price),
+        "compare_at_price": money(variant.compare_at_price),
+        "in_stock": variant.is_in_stock,
+        "stock": variant.stock,
+        "is_default": variant.is_default,
+        "image_url": variant.image_url,
     }
 
 
@@ -236,6 +279,10 @@ def product_detail(product: Product, rating: catalog.RatingSummary) -> dict[str,
         },
         "created_at": product.created_at.isoformat() if product.created_at else None,
         "published_at": product.published_at.isoformat() if product.published_at else None,
+        "variants": [
+            variant_payload(v)
+            for v in catalog_variants.variants_of(product.id) or [catalog_variants.default_variant(product)]
+        ],
     }
 
 
@@ -266,6 +313,10 @@ def localize(item: dict[str, Any]) -> dict[str, Any]:
         out["description"] = _pick(item, "description")
     if "categories" in item:
         out["categories"] = [localize(c) for c in item["categories"]]
+    if "variants" in item:
+        out["variants"] = [
+            {**v, "name": _pick(v, "option_value"), "price_khr": _riel(v["price"])} for v in item["variants"]
+        ]
     if "children" in item:
         out["children"] = [localize(c) for c in item["children"]]
     return out

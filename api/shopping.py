@@ -64,6 +64,9 @@ def _cart(view: cart.CartView) -> dict:
             {
                 **_product(line.product),
                 "product_id": line.product.id,
+                "variant_id": line.variant.id if line.variant else None,
+                "variant_name": line.variant_name,
+                "sku": line.variant.sku if line.variant else line.product.sku,
                 "quantity": line.quantity,
                 "unit_price": money(line.unit_price),
                 "line_total": money(line.total),
@@ -112,6 +115,9 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
                     "product_id": i.product_id,
                     "product_name": i.product_name,
                     "product_sku": i.product_sku,
+                    "variant_id": i.variant_id,
+                    "variant_name": i.variant_name,
+                    "variant_sku": i.variant_sku,
                     "quantity": i.quantity,
                     "unit_price": money(i.unit_price),
                     "total_price": money(i.total_price),
@@ -140,6 +146,18 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
 class AddIn(Schema):
     product_id = Id(required=True)
     quantity = fields.Integer(load_default=1, validate=QUANTITY)
+    variant_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=Range(min=1),
+        metadata={"description": "The size or shade (a product's `variants[].id`); the default one when absent"},
+    )
+
+
+class LineQuery(Schema):
+    variant_id = fields.Integer(
+        load_default=None, validate=Range(min=1), metadata={"description": "Which size or shade's line"}
+    )
 
 
 class QuantityIn(Schema):
@@ -165,8 +183,9 @@ def get_cart():
 @cart_bp.arguments(AddIn)
 @jwt_required()
 def add(data):
-    """Add a product (quantities add up, capped by stock)."""
-    cart.add_item(_owner(), data["product_id"], data["quantity"])
+    """Add a product (quantities add up, capped by stock): its size or shade `variant_id`, or its
+    default one. A `variant_id` of another product is refused (422)."""
+    cart.add_item(_owner(), data["product_id"], data["quantity"], data["variant_id"])
     tracking.track_event(
         signed_in_visitor(),
         EventType.CART_ADD,
@@ -180,19 +199,22 @@ def add(data):
 @cart_bp.put("/update/<int:product_id>")
 @cart_bp.response(200, out.CartEnvelope)
 @cart_bp.arguments(QuantityIn)
+@cart_bp.arguments(LineQuery, location="query")
 @jwt_required()
-def update(data, product_id: int):
-    """Change a line's quantity (1 to 99, capped by stock)."""
-    cart.set_quantity(_owner(), product_id, data["quantity"])
+def update(data, line, product_id: int):
+    """Change a line's quantity (1 to 99, capped by stock); `?variant_id=` names the size or
+    shade when the product has several lines."""
+    cart.set_quantity(_owner(), product_id, data["quantity"], line["variant_id"])
     return success_response(_cart(cart.view(_owner(), email=current_user.email)), _("Your cart was updated."))
 
 
 @cart_bp.delete("/remove/<int:product_id>")
+@cart_bp.arguments(LineQuery, location="query")
 @cart_bp.response(200, out.CartEnvelope)
 @jwt_required()
-def remove(product_id: int):
-    """Take a product out of the cart."""
-    cart.remove_item(_owner(), product_id)
+def remove(line, product_id: int):
+    """Take a product out of the cart: one size or shade (`?variant_id=`), or all of them."""
+    cart.remove_item(_owner(), product_id, line["variant_id"])
     return success_response(_cart(cart.view(_owner(), email=current_user.email)), _("Removed from your cart."))
 
 
@@ -296,6 +318,7 @@ class AddressSnapshotIn(Schema):
 class ItemIn(Schema):
     product_id = Id(required=True)
     quantity = fields.Integer(required=True, validate=QUANTITY)
+    variant_id = fields.Integer(load_default=None, allow_none=True, validate=Range(min=1))
 
 
 class PlaceOrderIn(Schema):
@@ -350,7 +373,7 @@ def _guest_basket(data: dict) -> list[orders.BasketItem]:
         raise ShopError(_("Send the items to order (a guest has no cart here)."), field="items")
     if not data.get("email"):
         raise ShopError(_("Enter your email: the confirmation goes there."), field="email")
-    return [orders.BasketItem(i["product_id"], i["quantity"]) for i in data["items"]]
+    return [orders.BasketItem(i["product_id"], i["quantity"], i.get("variant_id")) for i in data["items"]]
 
 
 @orders_bp.post("/preview")
@@ -371,7 +394,7 @@ def preview(data):
         view = cart.view(owner, email=current_user.email)
         if data.get("items"):
             items, coupon_code = (
-                [orders.BasketItem(i["product_id"], i["quantity"]) for i in data["items"]],
+                [orders.BasketItem(i["product_id"], i["quantity"], i.get("variant_id")) for i in data["items"]],
                 data.get("coupon_code"),
             )
         else:
@@ -435,7 +458,7 @@ def place(data):
         return _place_as_guest(data, address, key)
     owner = _owner()
     if data.get("items"):
-        items = [orders.BasketItem(i["product_id"], i["quantity"]) for i in data["items"]]
+        items = [orders.BasketItem(i["product_id"], i["quantity"], i.get("variant_id")) for i in data["items"]]
         coupon_code, from_cart = data.get("coupon_code"), None
     else:
         items, coupon_code, from_cart = cart.basket(owner), cart.coupon_code(owner), current_user.id

@@ -32,6 +32,7 @@ CARD_FIELDS = (
     "name_kh",
     "brand",
     "price",
+    "price_max",
     "compare_at_price",
     "stock",
     "track_inventory",

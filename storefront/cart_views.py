@@ -182,9 +182,13 @@ def cart_add():
     if not form.validate():
         return _add_failed(first_error(form), 422, back)
     owner = cart_owner()
-    before = {item.product_id: item.quantity for item in cart.basket(owner)}.get(form.product, 0)
+    before = sum(
+        item.quantity
+        for item in cart.basket(owner)
+        if item.product_id == form.product and form.variant in (None, item.variant_id)
+    )
     try:
-        quantity = cart.add_item(owner, form.product, form.amount)
+        quantity = cart.add_item(owner, form.product, form.amount, form.variant, any_in_stock=form.variant is None)
     except ShopError as error:
         return _add_failed(str(error.message), error_status(error), back)
     track.cart_add(form.product, form.amount)
@@ -214,7 +218,7 @@ def cart_update(product_id: int):
     if not form.validate():
         return _cart_page(422, line_errors={product_id: first_error(form)})
     try:
-        quantity = cart.set_quantity(cart_owner(), product_id, form.amount)
+        quantity = cart.set_quantity(cart_owner(), product_id, form.amount, request.args.get("variant", type=int))
     except ShopError as error:
         return _cart_page(error_status(error), line_errors={product_id: str(error.message)})
     return _changed(_("Your cart was updated."), notice=_stock_notice(form.amount, quantity))
@@ -222,7 +226,7 @@ def cart_update(product_id: int):
 
 @bp.post("/cart/items/<int:product_id>/remove")
 def cart_remove(product_id: int):
-    cart.remove_item(cart_owner(), product_id)
+    cart.remove_item(cart_owner(), product_id, request.args.get("variant", type=int))
     return _changed(_("Removed from your cart."))
 
 

@@ -19,6 +19,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -33,21 +34,27 @@ from flask_login import current_user
 from werkzeug.http import http_date
 
 from shop.cart import services as cart
+from shop.catalog import alerts
 from shop.catalog import services as catalog
+from shop.catalog import variants as catalog_variants
 from shop.catalog.models import Category, Product, SkinType
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
+from shop.errors import ShopError
 from shop.i18n import current_locale, localized
 from shop.infra import csrf
 from shop.recommendations import serving as recommendations
 from shop.reviews import services as review_rules
 from storefront import bp
 from storefront import tracking as track
+from storefront.cart_views import first_error, toast
 from storefront.query import page_arg
 from storefront.review_views import my_review_context
 from storefront.shared_pages import CSRF_HOLE, SHARED_ARGS, page_response
+from storefront.shopping_forms import ActionForm, StockAlertForm
 from storefront.templating import shorten
+from web.forms import error_status
 from web.htmx import is_htmx_fragment_request, render
 
 LISTING = "storefront/catalog/listing.html"
@@ -296,14 +303,22 @@ def _cached_product_page(slug: str) -> Response:
     )
 
 
-def _product_context(product: Product) -> dict:
+def _product_context(product: Product, variant_id: int | None = None) -> dict:
     tree = catalog.category_tree()
     primary = tree.by_slug.get(product.category) or next((c for c in product.categories if c.id in tree.by_id), None)
     summary = catalog.rating_summary(product.id)
     reviews = catalog.approved_reviews(product.id, per_page=REVIEWS_PER_PAGE)
     canonical = url_for("storefront.product_detail", slug=product.slug, lang=current_locale(), _external=True)
+    variants = catalog_variants.variants_of(product.id) or [catalog_variants.default_variant(product)]
+    chosen = _chosen_variant(variants, variant_id or request.args.get("variant", type=int))
     return {
         "product": product,
+        # The sizes or shades on sale, and the one shown (?variant=, else the default): the
+        # picker is a GET form, so it works without JavaScript; HTMX swaps the panel only.
+        "variants": variants,
+        "variant": chosen,
+        "has_choice": catalog_variants.has_choice(variants),
+        "price_range": catalog_variants.price_range(variants, product),
         "trail": tree.trail(primary) if primary else [],
         "rating": summary,
         "reviews": reviews,
@@ -312,7 +327,7 @@ def _product_context(product: Product) -> dict:
         "similar": [r.product for r in recommendations.similar(product.id, "content_based")],
         "bought_together": [r.product for r in recommendations.similar(product.id, "collaborative")],
         "canonical": canonical,
-        "json_ld": _product_json_ld(product, summary, canonical),
+        "json_ld": _product_json_ld(product, summary, canonical, variants),
         **_review_list_context(reviews, "newest"),
         **my_review_context(product),
     }
@@ -328,8 +343,23 @@ def _review_list_context(reviews, sort: str) -> dict:
     }
 
 
-def _product_json_ld(product: Product, summary: catalog.RatingSummary, url: str) -> dict:
-    """schema.org Product: what search engines show (price, availability, stars)."""
+def _chosen_variant(variants: list, wanted: int | None) -> object:
+    """The variant `wanted` (?variant=) when it is one of these, else the default one."""
+    default = next((v for v in variants if v.is_default), variants[0])
+    return next((v for v in variants if v.id == wanted), default)
+
+
+def _availability(in_stock: bool, on_backorder: bool) -> str:
+    if not in_stock:
+        return "https://schema.org/OutOfStock"
+    if on_backorder:
+        return "https://schema.org/BackOrder"
+    return "https://schema.org/InStock"
+
+
+def _product_json_ld(product: Product, summary: catalog.RatingSummary, url: str, variants: list | None = None) -> dict:
+    """schema.org Product: what search engines show (price, availability, stars); a product in
+    several sizes or shades has one Offer per variant."""
     images = [i.image_url for i in product.images] or ([product.image_url] if product.image_url else [])
     if not product.is_in_stock:
         availability = "https://schema.org/OutOfStock"
@@ -353,6 +383,19 @@ def _product_json_ld(product: Product, summary: catalog.RatingSummary, url: str)
             "availability": availability,
         },
     }
+    if variants and catalog_variants.has_choice(variants):
+        data["offers"] = [
+            {
+                "@type": "Offer",
+                "url": f"{url}&variant={variant.id}",
+                "name": localized(variant, "option_value"),
+                "sku": variant.sku,
+                "price": str(variant.price),
+                "priceCurrency": current_app.config["CURRENCY"],
+                "availability": _availability(variant.is_in_stock, variant.is_on_backorder),
+            }
+            for variant in variants
+        ]
     if product.brand:
         data["brand"] = {"@type": "Brand", "name": product.brand}
     if summary.count:
@@ -456,3 +499,57 @@ def uploads(filename: str):
         response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- back-in-stock alerts
+
+
+@bp.post("/products/<slug>/stock-alert")
+def ask_stock_alert(slug: str):
+    """'Email me when it is back' on a sold-out size or shade: signed in, their account's
+    email; else the one typed. HTMX swaps the form for the answer; without it, back to the
+    product page (or the page again, 4xx, with the reason)."""
+    product = catalog.get_public_product(slug)
+    if product is None:
+        abort(404)
+    form = StockAlertForm()
+    email = current_user.email if current_user.is_authenticated else (form.email.data or "")
+    error: str | None = None
+    status = 200
+    if not form.validate():
+        error, status = first_error(form), 422
+    else:
+        try:
+            alert = alerts.ask(
+                form.variant,
+                email,
+                user_id=current_user.id if current_user.is_authenticated else None,
+                locale=current_locale(),
+                ip_address=request.remote_addr,
+            )
+        except ShopError as exc:
+            error, status = str(exc.message), error_status(exc)
+    if error is None:
+        if is_htmx_fragment_request():
+            return render_template("storefront/catalog/_stock_alert_done.html", alert=alert)
+        flash(_("We will email you once when it is back in stock."), "success")
+        return redirect(url_for("storefront.product_detail", slug=product.slug, variant=form.variant), 303)
+    if is_htmx_fragment_request():
+        return toast(error, "error", status=status)
+    context = _product_context(product, form.variant)
+    return render_template(PRODUCT, alert_error=error, alert_email=email, **context), status
+
+
+@bp.route("/stock-alerts/<token>/cancel", methods=["GET", "POST"])
+def cancel_stock_alert(token: str):
+    """Cancel a back-in-stock alert from the link shown when it was asked for: GET asks to
+    confirm (a link opened by a mail scanner cancels nothing), POST cancels."""
+    form = ActionForm()
+    alert = alerts.find(token)
+    if alert is None:
+        abort(404)
+    cancelled = False
+    if request.method == "POST" and form.validate():
+        alert = alerts.cancel(token)
+        cancelled = True
+    return render_template("storefront/catalog/stock_alert_cancel.html", alert=alert, form=form, cancelled=cancelled)

@@ -58,14 +58,32 @@ class AddToCartForm(FlaskForm):
     product_id = HiddenField(validators=[product_id])
     quantity = _quantity_field()
     next = HiddenField()
+    # Added with variants: the size or shade chosen; none (a card's button) is the default or
+    # the cheapest one in stock.
+    variant_id = HiddenField()
 
     @property
     def product(self) -> int:
         return whole_number(self.product_id.data) or 0
 
     @property
+    def variant(self) -> int | None:
+        return whole_number(self.variant_id.data) or None
+
+    @property
     def amount(self) -> int:
         return whole_number(self.quantity.data) or 0
+
+
+class StockAlertForm(FlaskForm):
+    """'Email me when it is back' on a sold-out size or shade (the email checks are the service's)."""
+
+    variant_id = HiddenField(validators=[product_id])
+    email = EmailField(_l("Email"), filters=[strip], validators=[Optional(), MaxLength(255)])
+
+    @property
+    def variant(self) -> int:
+        return whole_number(self.variant_id.data) or 0
 
 
 class QuantityForm(FlaskForm):

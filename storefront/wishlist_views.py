@@ -76,7 +76,7 @@ def wishlist_toggle(product_id: int):
 def wishlist_move_to_cart(product_id: int):
     """Into the cart (one), out of the wishlist; a sold-out product stays saved."""
     try:
-        cart.add_item(cart_owner(), product_id, 1)
+        cart.add_item(cart_owner(), product_id, 1, any_in_stock=True)
     except ShopError as error:
         flash(str(error.message), "error")
         return redirect(url_for("storefront.wishlist"), 303)

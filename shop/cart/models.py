@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,7 +17,9 @@ class CartItem(Model):
     __tablename__ = "shopping_cart"
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="positive_quantity"),
-        sa.UniqueConstraint("user_id", "product_id"),
+        # Migration 0015: one line per variant (two sizes of a product are two lines); it was
+        # the seed's (user_id, product_id).
+        sa.UniqueConstraint("user_id", "variant_id"),
         sa.Index("idx_shopping_cart_user_id", "user_id"),
         sa.Index("idx_shopping_cart_product_id", "product_id"),
     )
@@ -29,3 +32,17 @@ class CartItem(Model):
     updated_at: Mapped[datetime] = updated_at()
     # Added by migration 0004: the unit price when the line was added.
     price_at_add: Mapped[Decimal | None] = mapped_column(Money())
+    # Added by migration 0015: the size or shade in the cart (the product's default variant for
+    # lines older than variants).
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
+
+
+@sa.event.listens_for(CartItem, "before_insert")
+def _default_variant(_mapper: Any, connection: sa.Connection, item: CartItem) -> None:
+    """A line written without a variant (code from before variants) is the product's default."""
+    if item.variant_id is None:
+        from shop.catalog.models import ProductVariant
+
+        item.variant_id = connection.scalar(
+            sa.select(ProductVariant.id).where(ProductVariant.product_id == item.product_id, ProductVariant.is_default)
+        )

@@ -22,7 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shop.accounts.models import User
 from shop.cart.models import CartItem
-from shop.catalog.models import Product, ProductStatus
+from shop.catalog import variants as catalog_variants
+from shop.catalog.models import Product, ProductStatus, ProductVariant
 from shop.coupons.services import CouponNotApplicable
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
@@ -35,6 +36,9 @@ from shop.orders.models import Order
 
 CACHE_TTL = 7 * 24 * 3600
 SESSION_KEY = "cart"
+
+# A cart line is one variant of one product: (product id, variant id).
+Key = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,13 @@ class Line:
     total: Decimal
     price_at_add: Decimal | None
     notices: list = field(default_factory=list)
+    variant: ProductVariant | None = None
+    # Whether the product comes in several sizes or shades (then the line names its variant).
+    has_choice: bool = False
+
+    @property
+    def variant_name(self) -> str | None:
+        return catalog_variants.variant_name(self.variant) if self.has_choice else None
 
     @property
     def price_changed(self) -> bool:
@@ -102,33 +113,67 @@ def _cache_key(user_id: int) -> str:
     return f"cart:{user_id}"
 
 
-def _stored(owner: Owner, loaded: dict[int, Product] | None = None) -> dict[int, tuple[int, Decimal | None]]:
-    """product id -> (quantity, price at add). Products loaded on the way go into `loaded`."""
+def _guest_key(key: str) -> tuple[int, int | None]:
+    """A guest line's session key: "product:variant", or the product id alone (the default
+    variant, as in carts older than variants)."""
+    product_id, _sep, variant_id = key.partition(":")
+    return int(product_id), int(variant_id) if variant_id else None
+
+
+def _with_variants(
+    lines: dict[tuple[int, int | None], tuple[int, Decimal | None]],
+) -> dict[Key, tuple[int, Decimal | None]]:
+    """Lines that name no variant (stored before variants) get their product's default one."""
+    missing = {pid for pid, vid in lines if vid is None}
+    defaults: dict[int, int] = {}
+    if missing:
+        defaults = dict(
+            db.session.execute(  # type: ignore[arg-type]
+                sa.select(ProductVariant.product_id, ProductVariant.id).where(
+                    ProductVariant.product_id.in_(missing), ProductVariant.is_default
+                )
+            ).all()
+        )
+    found: dict[Key, tuple[int, Decimal | None]] = {}
+    for (pid, vid), value in lines.items():
+        variant_id = vid if vid is not None else defaults.get(pid)
+        if variant_id is not None:
+            found[(pid, variant_id)] = value
+    return found
+
+
+def _stored(owner: Owner, loaded: dict[int, Product] | None = None) -> dict[Key, tuple[int, Decimal | None]]:
+    """(product id, variant id) -> (quantity, price at add). Products loaded on the way go
+    into `loaded`."""
     if owner.user_id is None:
-        return {
-            int(pid): (item["q"], Decimal(item["p"]) if item.get("p") else None)
-            for pid, item in _guest_state(owner)["items"].items()
-        }
+        return _with_variants(
+            {
+                _guest_key(key): (item["q"], Decimal(item["p"]) if item.get("p") else None)
+                for key, item in _guest_state(owner)["items"].items()
+            }
+        )
     client = get_redis()
     if client is not None:
         cached = client.get(_cache_key(owner.user_id))
         if cached is not None:
-            return {
-                row["product_id"]: (row["quantity"], _decimal(row["product_data"]["price"]))
-                for row in json.loads(cached)
-            }
+            rows = json.loads(cached)
+            if all(row.get("variant_id") for row in rows):  # else a copy from before variants
+                return {
+                    (row["product_id"], row["variant_id"]): (row["quantity"], _decimal(row["product_data"]["price"]))
+                    for row in rows
+                }
     rows = db.session.execute(
-        sa.select(CartItem.product_id, CartItem.quantity, CartItem.price_at_add)
+        sa.select(CartItem.product_id, CartItem.variant_id, CartItem.quantity, CartItem.price_at_add)
         .where(CartItem.user_id == owner.user_id)
         .order_by(CartItem.id)
     ).all()
-    stored = {pid: (qty, price) for pid, qty, price in rows}
+    stored = _with_variants({(pid, vid): (qty, price) for pid, vid, qty, price in rows})
     _refresh_cache(owner.user_id, stored, loaded)
     return stored
 
 
 def _refresh_cache(
-    user_id: int, stored: dict[int, tuple[int, Decimal | None]], loaded: dict[int, Product] | None = None
+    user_id: int, stored: dict[Key, tuple[int, Decimal | None]], loaded: dict[int, Product] | None = None
 ) -> None:
     client = get_redis()
     if client is None:
@@ -136,12 +181,14 @@ def _refresh_cache(
     if not stored:
         client.delete(_cache_key(user_id))
         return
-    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(stored)))}
+    ids = {pid for pid, _vid in stored}
+    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
     if loaded is not None:
         loaded.update(products)
     value = [
         {
             "product_id": pid,
+            "variant_id": vid,
             "quantity": qty,
             "product_data": {
                 "name": products[pid].name_en if pid in products else None,
@@ -149,39 +196,49 @@ def _refresh_cache(
                 "image_url": products[pid].image_url if pid in products else None,
             },
         }
-        for pid, (qty, price) in stored.items()
+        for (pid, vid), (qty, price) in stored.items()
     ]
     client.set(_cache_key(user_id), json.dumps(value), ex=CACHE_TTL)
 
 
-def _write(owner: Owner, product_id: int, quantity: int | None, price: Decimal | None) -> None:
+def _write(owner: Owner, key: Key, quantity: int | None, price: Decimal | None) -> None:
     """Set one line (quantity None removes it)."""
+    product_id, variant_id = key
     if owner.user_id is None:
         state = _guest_state(owner)
+        # The default variant's line keeps the product id alone as its key (as before variants).
+        variant = db.session.get(ProductVariant, variant_id)
+        name = str(product_id) if variant is None or variant.is_default else f"{product_id}:{variant_id}"
         if quantity is None:
-            state["items"].pop(str(product_id), None)
+            state["items"].pop(name, None)
         else:
-            state["items"][str(product_id)] = {"q": quantity, "p": str(price) if price is not None else None}
+            state["items"][name] = {"q": quantity, "p": str(price) if price is not None else None}
         _save_guest(owner, state)
         return
     if quantity is None:
         db.session.execute(
-            sa.delete(CartItem).where(CartItem.user_id == owner.user_id, CartItem.product_id == product_id)
+            sa.delete(CartItem).where(
+                CartItem.user_id == owner.user_id,
+                CartItem.product_id == product_id,
+                sa.or_(CartItem.variant_id == variant_id, CartItem.variant_id.is_(None)),
+            )
         )
     else:
-        _upsert(owner.user_id, product_id, quantity, price)
+        _upsert(owner.user_id, key, quantity, price)
     db.session.commit()
     _invalidate(owner.user_id)
 
 
-def _upsert(user_id: int, product_id: int, quantity: int, price: Decimal | None) -> None:
+def _upsert(user_id: int, key: Key, quantity: int, price: Decimal | None) -> None:
     """Insert the line or set its quantity, in one statement (safe when two devices add at once)."""
+    product_id, variant_id = key
     dialect = db.session.get_bind().dialect.name
     # Either dialect's INSERT has on_conflict_do_update (a join of the two types has not).
     insert: Callable[..., Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     statement = insert(CartItem).values(
         user_id=user_id,
         product_id=product_id,
+        variant_id=variant_id,
         quantity=quantity,
         price_at_add=price,
         created_at=utcnow(),
@@ -189,7 +246,7 @@ def _upsert(user_id: int, product_id: int, quantity: int, price: Decimal | None)
     )
     db.session.execute(
         statement.on_conflict_do_update(
-            index_elements=[CartItem.user_id, CartItem.product_id],
+            index_elements=[CartItem.user_id, CartItem.variant_id],
             set_={"quantity": statement.excluded.quantity, "updated_at": statement.excluded.updated_at},
         )
     )
@@ -225,17 +282,20 @@ def _sellable(product_id: int) -> Product:
     return product
 
 
-def quantity_limit(product: Product) -> int:
-    """The most of `product` one cart line may hold: MAX_QUANTITY, or what is on the shelf when
-    that is less (stock tracked, no backorders); 0 when it is sold out. The buy box offers no more."""
-    if not product.track_inventory or product.allow_backorders:
+def quantity_limit(product: Product, variant: ProductVariant | None = None) -> int:
+    """The most of `product` (its `variant`, default the default one) one cart line may hold:
+    MAX_QUANTITY, or what is on the shelf when that is less (stock tracked, no backorders); 0
+    when it is sold out. The buy box offers no more."""
+    if variant is None:
+        variant = catalog_variants.default_variant(product)
+    if not variant.track_stock or variant.allow_backorder:
         return orders.MAX_QUANTITY
-    return max(0, min(orders.MAX_QUANTITY, product.stock or 0))
+    return max(0, min(orders.MAX_QUANTITY, variant.stock or 0))
 
 
-def _cap(product: Product, quantity: int) -> int:
+def _cap(product: Product, quantity: int, variant: ProductVariant | None = None) -> int:
     """The quantity the shelf allows (unless backorders are allowed or stock is not tracked)."""
-    limit = quantity_limit(product)
+    limit = quantity_limit(product, variant)
     if limit == 0:
         raise orders.OutOfStock(
             _l("%(name)s is out of stock.", name=LazyString(localized, product, "name")), field="product_id"
@@ -243,15 +303,44 @@ def _cap(product: Product, quantity: int) -> int:
     return min(quantity, limit)
 
 
-def add_item(owner: Owner, product_id: int, quantity: int = 1) -> int:
-    """Add to the cart; returns the line's quantity, capped by stock."""
+def add_item(
+    owner: Owner, product_id: int, quantity: int = 1, variant_id: int | None = None, *, any_in_stock: bool = False
+) -> int:
+    """Add to the cart; returns the line's quantity, capped by stock. `variant_id` is the size
+    or shade chosen (the product's default when None); one of another product is refused.
+    `any_in_stock`: no size was chosen (a card, a recommendation, a routine), so a sold-out
+    default gives way to the cheapest variant in stock."""
     orders.check_quantity(quantity)
     product = _sellable(product_id)
-    current, price = _stored(owner).get(product_id, (0, None))
+    if variant_id is None and any_in_stock:
+        variant = catalog_variants.cheapest_in_stock(product)
+    else:
+        variant = catalog_variants.variant_for(product, variant_id)
+    key = (product_id, variant.id)
+    current, price = _stored(owner).get(key, (0, None))
     wanted = min(current + quantity, orders.MAX_QUANTITY)
-    capped = _cap(product, wanted)
-    _write(owner, product_id, capped, price if price is not None else product.price)
+    capped = _cap(product, wanted, variant)
+    _write(owner, key, capped, price if price is not None else variant.price)
     return capped
+
+
+def _line_of(stored: dict[Key, tuple[int, Decimal | None]], product_id: int, variant_id: int | None) -> Key:
+    """The line of `product_id` meant: that variant's, else the product's only line, else its
+    default variant's."""
+    if variant_id is not None:
+        key = (product_id, variant_id)
+        if key in stored:
+            return key
+        raise NotFound(_l("This product is not in your cart."), field="product_id")
+    keys = [key for key in stored if key[0] == product_id]
+    if len(keys) == 1:
+        return keys[0]
+    if keys:
+        default = catalog_variants.default_variant(_sellable(product_id))
+        if (product_id, default.id) in stored:
+            return (product_id, default.id)
+        return keys[0]
+    raise NotFound(_l("This product is not in your cart."), field="product_id")
 
 
 @dataclass
@@ -273,9 +362,12 @@ def add_order_items(owner: Owner, order: Order) -> OrderAgain:
         if item.product_id is None:
             outcome.refused.append(item)
             continue
-        before = _stored(owner).get(item.product_id, (0, None))[0]
+        variant_id = item.variant_id or db.session.scalar(
+            sa.select(ProductVariant.id).where(ProductVariant.product_id == item.product_id, ProductVariant.is_default)
+        )
+        before = _stored(owner).get((item.product_id, variant_id or 0), (0, None))[0]
         try:
-            quantity = add_item(owner, item.product_id, item.quantity)
+            quantity = add_item(owner, item.product_id, item.quantity, variant_id)
         except ShopError:
             outcome.refused.append(item)
             continue
@@ -320,21 +412,25 @@ def add_products(owner: Owner, product_ids: Sequence[int]) -> SeveralAdded:
     return outcome
 
 
-def set_quantity(owner: Owner, product_id: int, quantity: int) -> int:
-    """Change a line's quantity (1..MAX_QUANTITY, capped by stock); returns the quantity set."""
+def set_quantity(owner: Owner, product_id: int, quantity: int, variant_id: int | None = None) -> int:
+    """Change a line's quantity (1..MAX_QUANTITY, capped by stock); returns the quantity set.
+    Without `variant_id`, the product's only line (or its default variant's)."""
     orders.check_quantity(quantity)
     stored = _stored(owner)
-    if product_id not in stored:
-        raise NotFound(_l("This product is not in your cart."), field="product_id")
+    key = _line_of(stored, product_id, variant_id)
     product = _sellable(product_id)
-    capped = _cap(product, quantity)
-    _write(owner, product_id, capped, stored[product_id][1])
+    variant = db.session.get(ProductVariant, key[1])
+    capped = _cap(product, quantity, variant)
+    _write(owner, key, capped, stored[key][1])
     return capped
 
 
-def remove_item(owner: Owner, product_id: int) -> None:
-    """Take a product out of the cart (no error if it was not there)."""
-    _write(owner, product_id, None, None)
+def remove_item(owner: Owner, product_id: int, variant_id: int | None = None) -> None:
+    """Take a product's line out of the cart (no error if it was not there): that variant's,
+    or without `variant_id` every line of the product."""
+    keys = [key for key in _stored(owner) if key[0] == product_id and variant_id in (None, key[1])]
+    for key in keys or [(product_id, variant_id or 0)]:
+        _write(owner, key, None, None)
 
 
 def clear(owner: Owner) -> None:
@@ -375,30 +471,44 @@ def view(owner: Owner, *, email: str | None = None, coupon_code: str | None = No
     """The cart at today's prices, with what changed since the shopper added things."""
     products: dict[int, Product] = {}
     stored = _stored(owner, products)
-    if not set(stored) <= set(products):
-        products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(stored)))}
+    ids = {pid for pid, _vid in stored}
+    if not ids <= set(products):
+        products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+    variants = catalog_variants.variants_by_product(ids)
+    by_id = {v.id: v for found in variants.values() for v in found}
     lines: list[Line] = []
     unavailable: list[Product] = []
-    for product_id, (quantity, price_at_add) in stored.items():
+    for (product_id, variant_id), (quantity, price_at_add) in stored.items():
         product = products.get(product_id)
-        if product is None or product.status != ProductStatus.ACTIVE:
-            if product is not None:
+        variant = by_id.get(variant_id)
+        if product is None or product.status != ProductStatus.ACTIVE or variant is None:
+            if product is not None and product not in unavailable:
                 unavailable.append(product)
             continue
-        line = Line(product, quantity, product.price, to_money(product.price * quantity), price_at_add)
+        line = Line(
+            product,
+            quantity,
+            variant.price,
+            to_money(variant.price * quantity),
+            price_at_add,
+            variant=variant,
+            has_choice=catalog_variants.has_choice(variants[product_id]),
+        )
         if line.price_changed:
             line.notices.append(
                 _l(
                     "The price changed from %(old)s to %(new)s.",
                     old=LazyString(money, price_at_add),
-                    new=LazyString(money, product.price),
+                    new=LazyString(money, variant.price),
                 )
             )
-        if product.track_inventory and not product.allow_backorders and product.stock < quantity:
-            line.notices.append(_l("Only %(count)s left in stock.", count=max(product.stock, 0)))
+        if variant.track_stock and not variant.allow_backorder and variant.stock < quantity:
+            line.notices.append(_l("Only %(count)s left in stock.", count=max(variant.stock, 0)))
         lines.append(line)
     code = coupon_code if coupon_code is not None else _coupon(owner)
-    items = [orders.BasketItem(line.product.id, line.quantity) for line in lines]
+    items = [
+        orders.BasketItem(line.product.id, line.quantity, line.variant.id if line.variant else None) for line in lines
+    ]
     quote, coupon_error = None, None
     if items:
         try:
@@ -418,7 +528,7 @@ def view(owner: Owner, *, email: str | None = None, coupon_code: str | None = No
 
 def basket(owner: Owner) -> list[orders.BasketItem]:
     """The cart as checkout takes it."""
-    return [orders.BasketItem(pid, qty) for pid, (qty, _price) in _stored(owner).items()]
+    return [orders.BasketItem(pid, qty, vid) for (pid, vid), (qty, _price) in _stored(owner).items()]
 
 
 def coupon_code(owner: Owner) -> str | None:
@@ -430,9 +540,9 @@ def merge_guest_cart(guest: MutableMapping, user_id: int) -> None:
     """On sign-in: the guest's lines join the user's cart (quantities add up, capped by stock)."""
     guest_owner, user_owner = Owner(guest=guest), Owner(user_id=user_id)
     state = _guest_state(guest_owner)
-    for product_id, (quantity, _price) in _stored(guest_owner).items():
+    for (product_id, variant_id), (quantity, _price) in _stored(guest_owner).items():
         try:
-            add_item(user_owner, product_id, quantity)
+            add_item(user_owner, product_id, quantity, variant_id)
         except ShopError:
             continue  # gone or sold out since: the cart page will not show it
     if state["coupon"] and not _coupon(user_owner):

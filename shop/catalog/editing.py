@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.audit.actors import Actor
 from shop.catalog import services as catalog
+from shop.catalog import variants as catalog_variants
 from shop.catalog.models import Category, Product, ProductStatus, SkinType
 from shop.catalog.vocab import SKIN_CONCERNS
 from shop.errors import Conflict, NotFound, ShopError
@@ -283,6 +284,9 @@ def apply_values(product: Product, values: dict[str, Any]) -> None:
 
 def _commit(product_ids: Sequence[int], *, categories: bool = False) -> None:
     try:
+        # A product in several sizes keeps the price, stock and SKU of its variants (a single
+        # variant followed the form's values already: shop.catalog.models.MIRRORED).
+        catalog_variants.sync(product_ids)
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -430,6 +434,23 @@ def _bulk_update(product_ids, actor, status, is_featured, price_percent) -> list
                     field="price_percent",
                 )
             product.price = price
+            _bulk_price_of_variants(product, price_percent)
         actor.record("product.bulk_update", "product", product.id, before=before, after=snapshot(product))
     _commit(ids)
     return products
+
+
+def _bulk_price_of_variants(product: Product, percent: Decimal) -> None:
+    """A bulk price change moves every size of a product in several sizes by the same percentage
+    (one size followed the product's new price already); refused like the product's own."""
+    found = catalog_variants.variants_of(product.id)
+    if len(found) < 2:
+        return
+    for variant in found:
+        price = to_money(variant.price * (Decimal(100) + percent) / Decimal(100))
+        if price < Decimal("0.01") or (variant.compare_at_price is not None and variant.compare_at_price < price):
+            raise ShopError(
+                _l("%(sku)s would no longer cost less than its compare-at price.", sku=variant.sku),
+                field="price_percent",
+            )
+        variant.price = price

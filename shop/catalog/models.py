@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -214,6 +214,9 @@ class Product(Model):
     rating_avg: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), default=Decimal("0.00"), server_default="0")
     rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
     units_sold: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Added by migration 0016, kept by shop.catalog.variants.sync: the highest price of the
+    # product's active variants when they differ ("from $18.00" on its card), else NULL.
+    price_max: Mapped[Decimal | None] = mapped_column(Money())
 
     categories: Mapped[list[Category]] = relationship(secondary=product_categories)
     images: Mapped[list[ProductImage]] = relationship(
@@ -292,3 +295,168 @@ class ProductImage(Model):
     created_at: Mapped[datetime] = created_at()
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class ProductVariant(Model):
+    """What is actually bought: one size or shade of a product, with its own SKU, price and stock
+    (migration 0016). Every product has at least one; exactly one is its default. A product's
+    `price`, `stock` and `sku` are kept in step from its variants by shop.catalog.variants.sync.
+
+    One option per product (`option_name` "size" or "shade", its value in English and Khmer):
+    a skincare product varies along one axis; a second axis would be a second product."""
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        sa.CheckConstraint("price >= 0.01", name="variant_positive_price"),
+        sa.CheckConstraint("compare_at_price IS NULL OR compare_at_price >= price", name="variant_valid_compare_price"),
+        sa.CheckConstraint("stock >= 0 OR allow_backorder", name="variant_non_negative_stock"),
+        sa.UniqueConstraint("product_id", "option_value_en", name="uq_product_variants_option_value"),
+        sa.Index("idx_product_variants_product_id", "product_id", "position"),
+        # One default per product.
+        sa.Index(
+            "uq_product_variants_default",
+            "product_id",
+            unique=True,
+            postgresql_where=sa.text("is_default"),
+            sqlite_where=sa.text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    option_name: Mapped[str | None] = mapped_column(sa.String(30))
+    option_value_en: Mapped[str | None] = mapped_column(sa.String(100))
+    option_value_kh: Mapped[str | None] = mapped_column(sa.String(100))
+    sku: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    barcode: Mapped[str | None] = mapped_column(sa.String(100))
+    price: Mapped[Decimal] = mapped_column(Money())
+    compare_at_price: Mapped[Decimal | None] = mapped_column(Money())
+    cost_price: Mapped[Decimal | None] = mapped_column(Money())
+    stock: Mapped[int] = mapped_column(default=0, server_default="0")
+    track_stock: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    allow_backorder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    weight: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    image_url: Mapped[str | None] = mapped_column(sa.String(500))
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    product: Mapped[Product] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.archived_at is None
+
+    @property
+    def is_in_stock(self) -> bool:
+        """Can be ordered now: stock on hand, backorders allowed, or stock not tracked."""
+        return not self.track_stock or self.allow_backorder or self.stock > 0
+
+    @property
+    def is_on_sale(self) -> bool:
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+    @property
+    def is_low_stock(self) -> bool:
+        """Tracked stock that is running out: a few left (LOW_STOCK_THRESHOLD or fewer), not none."""
+        return bool(self.track_stock) and 0 < (self.stock or 0) <= LOW_STOCK_THRESHOLD
+
+    @property
+    def is_on_backorder(self) -> bool:
+        return bool(self.track_stock and self.allow_backorder) and (self.stock or 0) <= 0
+
+    def __repr__(self) -> str:
+        return f"<ProductVariant {self.id} {self.sku}>"
+
+
+class BackInStockAlert(Model):
+    """A shopper waiting for a sold-out variant (migration 0016): one email when its stock comes
+    back, then `notified_at` is set and the alert is spent. `token` is the cancel link's secret."""
+
+    __tablename__ = "back_in_stock_alerts"
+    __table_args__ = (
+        sa.Index("idx_back_in_stock_alerts_variant_id", "variant_id"),
+        # One waiting alert per variant and email.
+        sa.Index(
+            "uq_back_in_stock_alerts_waiting",
+            "variant_id",
+            "email",
+            unique=True,
+            postgresql_where=sa.text("notified_at IS NULL AND cancelled_at IS NULL"),
+            sqlite_where=sa.text("notified_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(sa.String(255))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="en", server_default="en")
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = created_at()
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    variant: Mapped[ProductVariant] = relationship()
+
+
+# A product with one variant is edited as before: whatever sets its price, stock or SKU through
+# the ORM (the staff's product form, the CSV import, the factories) sets its only variant's too,
+# and a new product gets its default variant. Multi-variant products are kept in step the other
+# way round, from their variants, by shop.catalog.variants.sync.
+MIRRORED = {
+    "sku": "sku",
+    "barcode": "barcode",
+    "price": "price",
+    "compare_at_price": "compare_at_price",
+    "cost_price": "cost_price",
+    "stock": "stock",
+    "track_inventory": "track_stock",
+    "allow_backorders": "allow_backorder",
+    "weight": "weight",
+}
+
+
+# What a variant column holds when the product's attribute is still None at insert.
+MIRRORED_DEFAULTS = {"stock": 0, "track_stock": True, "allow_backorder": False}
+
+
+@sa.event.listens_for(Product, "after_insert")
+def _default_variant_for_new_product(_mapper: Any, connection: sa.Connection, product: Product) -> None:
+    values = {column: getattr(product, attribute) for attribute, column in MIRRORED.items()}
+    for column, default in MIRRORED_DEFAULTS.items():
+        if values[column] is None:
+            values[column] = default
+    connection.execute(
+        sa.insert(cast(sa.Table, ProductVariant.__table__)).values(
+            product_id=product.id, is_default=True, position=0, **values
+        )
+    )
+
+
+@sa.event.listens_for(Product, "after_update")
+def _mirror_to_only_variant(_mapper: Any, connection: sa.Connection, product: Product) -> None:
+    state = sa.inspect(product)
+    changed = {
+        column: getattr(product, attribute)
+        for attribute, column in MIRRORED.items()
+        if state.attrs[attribute].history.has_changes()
+    }
+    if not changed:
+        return
+    variants = cast(sa.Table, ProductVariant.__table__)
+    others = sa.alias(variants)
+    only_one = (
+        sa.select(sa.func.count())
+        .select_from(others)
+        .where(others.c.product_id == product.id, others.c.archived_at.is_(None))
+        .scalar_subquery()
+    )
+    connection.execute(
+        sa.update(variants)
+        .where(variants.c.product_id == product.id, variants.c.is_default, only_one == 1)
+        .values(**changed, updated_at=sa.func.now())
+    )

@@ -66,6 +66,7 @@ CARD_COLUMNS = (
     Product.brand,
     Product.short_description,
     Product.price,
+    Product.price_max,
     Product.compare_at_price,
     Product.stock,
     Product.track_inventory,

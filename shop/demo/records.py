@@ -75,6 +75,20 @@ class ProductRecord:
 
 
 @dataclass(frozen=True)
+class VariantRecord:
+    """One size or shade of a demo product (data/variants.json); the first is the default and
+    carries the product's own SKU, price and stock."""
+
+    option_name: str
+    option_value_en: str
+    option_value_kh: str
+    sku: str
+    price: Decimal
+    stock: int
+    compare_at_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class AddressRecord:
     type: Literal["shipping", "billing"]
     first_name: str
@@ -192,6 +206,24 @@ def products() -> tuple[ProductRecord, ...]:
         )
         for row in _load("products.json")
     )
+
+
+@cache
+def variants() -> dict[str, tuple[VariantRecord, ...]]:
+    """Product SKU -> its sizes or shades, the default first."""
+    return {
+        sku: tuple(
+            VariantRecord(
+                **{
+                    **row,
+                    "price": _money(row["price"]),
+                    "compare_at_price": _optional_money(row.get("compare_at_price")),
+                }
+            )
+            for row in rows
+        )
+        for sku, rows in _load("variants.json").items()
+    }
 
 
 def _person(row: dict[str, Any], role: UserRole) -> PersonRecord:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from shop.accounts.models import User, UserRole
 from shop.accounts.passwords import hash_password
+from shop.catalog import variants
 from shop.catalog.models import Category, Product, ProductStatus, SkinType, product_categories
 from shop.demo import records
 from shop.demo.records import ANY_KIND, ProductRecord, ReviewText
@@ -158,6 +159,7 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
         link_rows.append({"product_id": pid, "category_id": categories[leaf.slug].id})
         products.append((pid, price, leaf.slug))
     counts = {"products": _insert(Product.__table__, product_rows)}
+    variants.add_missing_defaults()  # each one default variant, as migration 0015 gave every product
     del product_rows
     _insert(product_categories, link_rows)
 

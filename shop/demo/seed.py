@@ -90,6 +90,7 @@ def seed_demo(*, with_images: bool = True, now: datetime | None = None) -> dict[
     added["pages"] = content_defaults.ensure_default_pages()
     categories = _seed_categories(added, with_images)
     products = _seed_products(categories, added, with_images, now)
+    _seed_variants(products)
     users = _seed_users(added, now)
     coupons = _seed_coupons(products, added, now.date())
     db.session.flush()
@@ -514,3 +515,44 @@ def _seed_reviews(users: dict[str, User], products: dict[str, Product], added: d
             )
             index += 1
             added["reviews"] += 1
+
+
+def _seed_variants(products: dict[str, Product]) -> None:
+    """Give the demo products that come in sizes or shades their variants (data/variants.json):
+    the default variant takes the first one's name, the others are added; then each product's
+    price, stock and SKU follow its variants. Products that already have them are left alone."""
+    from shop.catalog import variants as catalog_variants
+    from shop.catalog.models import ProductVariant
+
+    db.session.flush()
+    changed: list[int] = []
+    for sku, rows in records.variants().items():
+        product = products.get(sku)
+        if product is None:
+            continue
+        default = catalog_variants.default_variant(product)
+        if default.option_value_en is not None:
+            continue  # seeded before
+        first, *others = rows
+        default.option_name, default.option_value_en, default.option_value_kh = (
+            first.option_name,
+            first.option_value_en,
+            first.option_value_kh,
+        )
+        for position, row in enumerate(others, start=1):
+            db.session.add(
+                ProductVariant(
+                    product_id=product.id,
+                    option_name=row.option_name,
+                    option_value_en=row.option_value_en,
+                    option_value_kh=row.option_value_kh,
+                    sku=row.sku,
+                    price=row.price,
+                    compare_at_price=row.compare_at_price,
+                    cost_price=product.cost_price,
+                    stock=row.stock,
+                    position=position,
+                )
+            )
+        changed.append(product.id)
+    catalog_variants.sync(changed)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from shop.accounts.models import User
 from shop.audit.actors import Actor
 from shop.catalog import services as catalog
-from shop.catalog.models import Product
+from shop.catalog import variants as catalog_variants
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.infra.like import ESCAPE, contains
@@ -361,13 +361,7 @@ def _refund(order_id: int, amount: Decimal, actor: Actor, restock: bool, reason:
     entry = OrderRefund(order_id=order.id, amount=amount, reason=reason or None, restocked=restock, actor_id=actor.id)
     db.session.add(entry)
     if restock:
-        for item in order.items:
-            if item.product_id is not None:
-                db.session.execute(
-                    sa.update(Product)
-                    .where(Product.id == item.product_id, Product.track_inventory)
-                    .values(stock=Product.stock + item.quantity)
-                )
+        catalog_variants.give_back(order.items)
     full = already + amount == order.total
     order.payment_status = PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED
     recount = restock

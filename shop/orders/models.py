@@ -141,6 +141,8 @@ class OrderItem(Model):
         sa.CheckConstraint("quantity > 0", name="positive_quantity"),
         sa.Index("idx_order_items_order_id", "order_id"),
         sa.Index("idx_order_items_product_id", "product_id"),
+        # Added by migration 0016.
+        sa.Index("idx_order_items_variant_id", "variant_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +154,11 @@ class OrderItem(Model):
     unit_price: Mapped[Decimal] = mapped_column(Money())
     total_price: Mapped[Decimal] = mapped_column(Money())
     created_at: Mapped[datetime] = created_at()
+    # Added by migration 0016: the variant sold (an ordered variant is archived, never deleted),
+    # its name ("50 ml") and SKU as they were; product_sku holds the variant's SKU too.
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="RESTRICT"))
+    variant_name: Mapped[str | None] = mapped_column(sa.String(255))
+    variant_sku: Mapped[str | None] = mapped_column(sa.String(100))
 
     order: Mapped[Order] = relationship(back_populates="items")
     # The product as it is now (the row above keeps what was sold). Set at checkout, so what runs

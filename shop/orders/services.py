@@ -23,7 +23,8 @@ from shop.accounts.models import User
 from shop.accounts.phones import normalize_phone
 from shop.accounts.services import check_email
 from shop.cart.models import CartItem
-from shop.catalog.models import Product, ProductStatus
+from shop.catalog import variants as catalog_variants
+from shop.catalog.models import Product, ProductStatus, ProductVariant
 from shop.coupons import services as coupons
 from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
@@ -96,6 +97,7 @@ class IllegalTransition(ShopError):
 class BasketItem:
     product_id: int
     quantity: int
+    variant_id: int | None = None  # the size or shade; None: the product's default variant
 
 
 @dataclass
@@ -104,6 +106,7 @@ class QuoteLine:
     quantity: int
     unit_price: Decimal
     total: Decimal
+    variant: ProductVariant | None = None
 
 
 @dataclass
@@ -180,11 +183,13 @@ def quote(
     ids = [item.product_id for item in items]
     if products is None or not set(ids) <= set(products):
         products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+    variants = catalog_variants.variants_by_product(ids)
     lines: list[QuoteLine] = []
     problems: list[ShopError] = []
     for item in items:
         product = products.get(item.product_id)
-        if product is None or product.status != ProductStatus.ACTIVE:
+        variant = _chosen(product, variants.get(item.product_id, []), item.variant_id) if product else None
+        if product is None or product.status != ProductStatus.ACTIVE or variant is None:
             problems.append(
                 ProductUnavailable(
                     _l("%(name)s is no longer available.", name=_name(product) if product else "?"),
@@ -193,9 +198,11 @@ def quote(
                 )
             )
             continue
-        if product.track_inventory and not product.allow_backorders and product.stock < item.quantity:
-            problems.append(_out_of_stock(product))
-        lines.append(QuoteLine(product, item.quantity, product.price, line_total(product.price, item.quantity)))
+        if variant.track_stock and not variant.allow_backorder and variant.stock < item.quantity:
+            problems.append(_out_of_stock(product, variant))
+        lines.append(
+            QuoteLine(product, item.quantity, variant.price, line_total(variant.price, item.quantity), variant)
+        )
     if strict and problems:
         raise problems[0]
     result = Quote(lines=lines, subtotal=to_money(sum((line.total for line in lines), ZERO)), problems=problems)
@@ -218,18 +225,32 @@ def quote(
     return result
 
 
-def _name(product: Product) -> LazyString:
+def _chosen(product: Product, variants: list[ProductVariant], variant_id: int | None) -> ProductVariant | None:
+    """The basket item's variant among the product's active ones (None: not sold any more)."""
+    if variant_id is None:
+        default = next((v for v in variants if v.is_default), None)
+        return default if default is not None else catalog_variants.default_variant(product)
+    return next((v for v in variants if v.id == variant_id), None)
+
+
+def _name(product: Product, variant: ProductVariant | None = None) -> LazyString:
+    if variant is not None and variant.option_value_en:
+        return LazyString(lambda: f"{localized(product, 'name')} ({localized(variant, 'option_value')})")
     return LazyString(localized, product, "name")
 
 
-def _out_of_stock(product: Product) -> OutOfStock:
-    if product.stock <= 0:
-        return OutOfStock(_l("%(name)s is out of stock.", name=_name(product)), field="items", product_id=product.id)
+def _out_of_stock(product: Product, variant: ProductVariant | None = None) -> OutOfStock:
+    stock = variant.stock if variant is not None else product.stock
+    name = _name(product, variant)
+    extra = {"variant_id": variant.id} if variant is not None else {}
+    if stock <= 0:
+        return OutOfStock(_l("%(name)s is out of stock.", name=name), field="items", product_id=product.id, **extra)
     return OutOfStock(
-        _l("Only %(count)s of %(name)s left in stock.", count=product.stock, name=_name(product)),
+        _l("Only %(count)s of %(name)s left in stock.", count=stock, name=name),
         field="items",
         product_id=product.id,
-        available=product.stock,
+        available=stock,
+        **extra,
     )
 
 
@@ -267,11 +288,12 @@ def place_order(checkout: Checkout) -> Order:
         raise ShopError(_l("Choose a payment method."), field="payment_method")
     if checkout.shipping_method not in delivery.all_method_codes():
         raise ShopError(_l("Choose a delivery method."), field="shipping_method")
-    merged: dict[int, int] = {}
+    merged: dict[tuple[int, int], int] = {}
     for item in checkout.items:
         check_quantity(item.quantity)
-        merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
-    items = [BasketItem(pid, qty) for pid, qty in sorted(merged.items())]
+        key = (item.product_id, item.variant_id or 0)  # 0 sorts the default (None) first
+        merged[key] = merged.get(key, 0) + item.quantity
+    items = [BasketItem(pid, qty, vid or None) for (pid, vid), qty in sorted(merged.items())]
     for _attempt in range(3):
         try:
             return _place(checkout, items)
@@ -322,7 +344,7 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
         raise PriceChanged(current_total=str(priced.total))
     for line in priced.lines:  # in product id order, so concurrent checkouts cannot deadlock
-        _take_stock(line.product, line.quantity)
+        _take_stock(line.product, line.quantity, line.variant)
     order = _write_order(checkout, priced)
     if priced.coupon is not None:
         coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
@@ -355,7 +377,9 @@ def _cart_under_lock(user_id: int) -> list[BasketItem]:
     or CartAlreadyOrdered when a concurrent checkout has just emptied it."""
     cart = CartItem.__table__
     rows = db.session.execute(
-        sa.select(cart.c.product_id, cart.c.quantity).where(cart.c.user_id == user_id).order_by(cart.c.product_id)
+        sa.select(cart.c.product_id, cart.c.quantity, cart.c.variant_id)
+        .where(cart.c.user_id == user_id)
+        .order_by(cart.c.product_id, cart.c.variant_id)
     ).all()
     if not rows:
         latest = db.session.scalar(
@@ -367,7 +391,7 @@ def _cart_under_lock(user_id: int) -> list[BasketItem]:
         if latest is None:  # emptied by the shopper in another tab, not by an order
             raise ShopError(_l("Your cart is empty."), field="items")
         raise CartAlreadyOrdered(field="items", order_id=latest)
-    return [BasketItem(product_id, quantity) for product_id, quantity in rows]
+    return [BasketItem(product_id, quantity, variant_id) for product_id, quantity, variant_id in rows]
 
 
 def _commit_keeping(order: Order) -> None:
@@ -397,10 +421,16 @@ def _same_owner(order: Order, checkout: Checkout) -> Order:
     return order
 
 
-def _take_stock(product: Product, quantity: int) -> None:
-    if not product.track_inventory:
+def _take_stock(product: Product, quantity: int, variant: ProductVariant | None = None) -> None:
+    """Take `quantity` of the variant (default: the product's default) and of the product's
+    total, each with a conditional UPDATE: the product row first, so checkouts of any of its
+    variants queue on one lock in one order and cannot deadlock; either refusing is OutOfStock."""
+    if variant is None:
+        variant = catalog_variants.default_variant(product)
+    if not variant.track_stock:
         return
     products = cast(sa.Table, Product.__table__)  # a plain UPDATE: nothing in the session needs synchronising
+    variants = cast(sa.Table, ProductVariant.__table__)
     taken = rows_changed(
         sa.update(products)
         .where(
@@ -409,10 +439,19 @@ def _take_stock(product: Product, quantity: int) -> None:
             sa.or_(products.c.stock >= quantity, products.c.allow_backorders),
         )
         .values(stock=products.c.stock - quantity)
+    ) and rows_changed(
+        sa.update(variants)
+        .where(
+            variants.c.id == variant.id,
+            variants.c.archived_at.is_(None),
+            sa.or_(variants.c.stock >= quantity, variants.c.allow_backorder),
+        )
+        .values(stock=variants.c.stock - quantity)
     )
     if not taken:
         db.session.refresh(product)
-        raise _out_of_stock(product)
+        db.session.refresh(variant)
+        raise _out_of_stock(product, variant)
 
 
 def _write_order(checkout: Checkout, priced: Quote) -> Order:
@@ -440,7 +479,10 @@ def _write_order(checkout: Checkout, priced: Quote) -> Order:
             OrderItem(
                 product=line.product,
                 product_name=line.product.name_en,
-                product_sku=line.product.sku,
+                product_sku=line.variant.sku if line.variant else line.product.sku,
+                variant_id=line.variant.id if line.variant else None,
+                variant_name=line.variant.option_value_en if line.variant else None,
+                variant_sku=line.variant.sku if line.variant else None,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 total_price=line.total,
@@ -545,13 +587,7 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
 def release_holds(order: Order) -> None:
     """Give back what a placed order holds: its stock, its coupon use, its place in the
     shopper's totals. The caller has locked the order, cancelled it, and commits."""
-    for item in order.items:
-        if item.product_id is not None:
-            db.session.execute(
-                sa.update(Product)
-                .where(Product.id == item.product_id, Product.track_inventory)
-                .values(stock=Product.stock + item.quantity)
-            )
+    catalog_variants.give_back(order.items)
     coupons.release(order.id)
     if order.user_id is not None:
         db.session.execute(
@@ -567,9 +603,10 @@ def reclaim_holds(order: Order, coupon_uses: Sequence[dict]) -> None:
     a new order (OutOfStock when it is gone), the coupon uses (`coupon_id`, `discount_amount`;
     CouponNotApplicable when used up) and the shopper's totals. The caller has locked the
     order, runs this in a savepoint when it has a way out, and commits."""
-    for item in sorted(order.items, key=lambda line: line.product_id or 0):  # product id order: no deadlocks
+    for item in sorted(order.items, key=lambda line: (line.product_id or 0, line.variant_id or 0)):  # no deadlocks
         if item.product_id is not None and item.product is not None:
-            _take_stock(item.product, item.quantity)
+            variant = db.session.get(ProductVariant, item.variant_id) if item.variant_id else None
+            _take_stock(item.product, item.quantity, variant)
     for use in coupon_uses:
         coupon = db.session.get(coupons.Coupon, use["coupon_id"])
         if coupon is None:

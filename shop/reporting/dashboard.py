@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
-from shop.catalog.models import LOW_STOCK_THRESHOLD, Product, ProductStatus
+from shop.catalog.models import LOW_STOCK_THRESHOLD, Product, ProductStatus, ProductVariant
 from shop.extensions import db
 from shop.money import to_money
 from shop.orders.models import Order, OrderItem, OrderStatus
@@ -88,6 +89,26 @@ def low_stock(threshold: int = LOW_STOCK_THRESHOLD, limit: int = 10) -> list[Pro
         .where(Product.status == ProductStatus.ACTIVE, Product.track_inventory, Product.stock <= threshold)
         .order_by(Product.stock, Product.id)
         .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def low_stock_variants(threshold: int = LOW_STOCK_THRESHOLD, limit: int = 10) -> list[ProductVariant]:
+    """The sizes and shades running low (tracked, at or below `threshold`, sold out first) of
+    active products sold in several: the product's total can hide one size that is gone."""
+    query = (
+        sa.select(ProductVariant)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(
+            Product.status == ProductStatus.ACTIVE,
+            ProductVariant.archived_at.is_(None),
+            ProductVariant.option_value_en.is_not(None),
+            ProductVariant.track_stock,
+            ProductVariant.stock <= threshold,
+        )
+        .order_by(ProductVariant.stock, ProductVariant.id)
+        .limit(limit)
+        .options(selectinload(ProductVariant.product))
     )
     return list(db.session.scalars(query))
 

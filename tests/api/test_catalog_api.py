@@ -85,6 +85,7 @@ def test_products_use_the_envelope_and_the_seeds_pagination(client, db):
                 "rating_avg": "4.00",
                 "rating_count": 1,
                 "size": "150 ml",
+                "price_range": {"min": "12.50", "max": "12.50"},  # one variant (migration 0015)
             }
         ],
         "current_page": 1,

@@ -38,6 +38,7 @@ ADDED_TABLES = {
 SEARCH_TABLES = {"product_search", "product_search_queue", "search_words"}
 LISTING_TABLES = {"product_facets"}  # migration 0010
 DELIVERY_TABLES = {"delivery_zones", "delivery_zone_provinces", "delivery_methods"}  # migration 0013
+VARIANT_TABLES = {"product_variants", "back_in_stock_alerts"}  # migration 0016
 
 SEED_ENUMS = {
     "user_role": ["customer", "admin", "moderator"],
@@ -81,6 +82,10 @@ CHECKS = {
     # migration 0013
     ("delivery_methods", "non_negative_rate"),
     ("delivery_methods", "positive_free_over"),
+    # migration 0016
+    ("product_variants", "variant_positive_price"),
+    ("product_variants", "variant_valid_compare_price"),
+    ("product_variants", "variant_non_negative_stock"),
 }
 
 SEED_INDEXES = {
@@ -117,14 +122,15 @@ SEED_UNIQUES = {
     ("products", "sku"),
     ("orders", "order_number"),
     ("coupons", "code"),
-    ("shopping_cart", "user_id,product_id"),
+    # the seed's (user_id, product_id); one line per variant since migration 0016
+    ("shopping_cart", "user_id,variant_id"),
     ("wishlists", "user_id,product_id"),
 }
 
 
 def test_every_seed_table_exists_and_nothing_unexpected(db):
     tables = set(sa.inspect(db.engine).get_table_names())
-    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES | LISTING_TABLES | DELIVERY_TABLES
+    assert tables == SEED_TABLES | ADDED_TABLES | SEARCH_TABLES | LISTING_TABLES | DELIVERY_TABLES | VARIANT_TABLES
 
 
 def test_every_seed_enum_exists_with_its_values_in_order(db):
@@ -201,6 +207,10 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_orders_customer_email",
         "idx_orders_customer_phone",
         "idx_delivery_zone_provinces_zone_id",
+        # migration 0016: variants
+        "idx_product_variants_product_id",
+        "idx_order_items_variant_id",
+        "idx_back_in_stock_alerts_variant_id",
     }
 
 

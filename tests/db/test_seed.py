@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -198,3 +199,20 @@ def test_every_demo_product_image_has_its_thumbnail(db, app):
     for image in images:
         response = client.get(thumbnail_url(image.image_url))
         assert response.status_code == 200 and response.mimetype == "image/webp", image.image_url
+
+
+def test_demo_products_come_in_sizes_and_a_tinted_sunscreen_in_shades(db, seeded):
+    from shop.catalog import variants
+    from shop.catalog.models import Product
+
+    by_sku = {p.sku: p for p in db.session.scalars(sa.select(Product))}
+    shades = variants.variants_of(by_sku["SUN-006"].id)
+    assert [(v.option_name, v.option_value_en, v.is_default) for v in shades] == [
+        ("shade", "Light", True),
+        ("shade", "Medium", False),
+        ("shade", "Deep", False),
+    ]
+    sized = [sku for sku, p in by_sku.items() if len(variants.variants_of(p.id)) >= 2]
+    assert len(sized) >= 6
+    serum = by_sku["SER-001"]
+    assert (serum.price, serum.price_max, serum.stock) == (Decimal("11.00"), Decimal("42.00"), 36 + 60 + 12)

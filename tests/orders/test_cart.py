@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from shop.cart import services as cart
 from shop.cart.models import CartItem
 from shop.catalog.models import ProductStatus
+from shop.catalog.variants import default_variant
 from shop.coupons.services import CouponNotApplicable
 from shop.errors import ShopError
 from shop.orders.services import OutOfStock
@@ -46,6 +47,7 @@ def test_user_cart_is_stored_in_the_database_and_cached_in_redis(db, redis_clien
     assert cached == [
         {
             "product_id": product.id,
+            "variant_id": default_variant(product).id,  # the seed's format, plus the variant (0015)
             "quantity": 2,
             "product_data": {"name": product.name_en, "price": "9.90", "image_url": None},
         }
