@@ -38,13 +38,13 @@ CURRENCIES = list(payments.CURRENCIES)
 class KHQRUnavailable(ShopError):
     """KHQR is not set up on this shop (no KHQR_ACCOUNT_ID): the request cannot be met as sent."""
 
-    status = 422
+    status = 400
     code = "khqr_unavailable"
     default_message = _l("Paying by KHQR is not available at the moment. Choose cash on delivery.")
 
 
 def require_khqr() -> None:
-    """Refuse KHQR with 422 when the shop has no KHQR account."""
+    """Refuse KHQR with 400 (a rule of this shop, not a malformed request) when the shop has no KHQR account."""
     if not payments.khqr_enabled():
         raise KHQRUnavailable(field="payment_method")
 

@@ -336,7 +336,7 @@ class PlaceOrderIn(Schema):
         load_default="cod",
         validate=validate.OneOf(["cod", "khqr"]),
         metadata={
-            "description": 'cash on delivery, or "khqr": the answer\'s `payment` holds the QR to pay (422 when '
+            "description": 'cash on delivery, or "khqr": the answer\'s `payment` holds the QR to pay (400 when '
             "the shop has no KHQR account); then poll GET /orders/{id}/payment"
         },
     )

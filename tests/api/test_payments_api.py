@@ -80,10 +80,10 @@ def test_cash_orders_have_no_payment_attempt(client, db, shopper):
     assert response.status_code == 201 and response.get_json()["data"]["payment"] is None
 
 
-def test_khqr_is_refused_with_422_when_the_shop_has_no_khqr_account(client, db, shopper):
+def test_khqr_is_refused_with_400_when_the_shop_has_no_khqr_account(client, db, shopper):
     product = ProductFactory(stock=3)
     response = _order(client, shopper[1], product, payment_method="khqr")
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.get_json()["message"] == "Paying by KHQR is not available at the moment. Choose cash on delivery."
     assert response.get_json()["error"]["details"] == {"payment_method": [response.get_json()["message"]]}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
@@ -96,7 +96,7 @@ def test_khqr_is_refused_with_422_when_the_shop_has_no_khqr_account(client, db, 
         },
         headers=shopper[1],
     )
-    assert khmer.status_code == 422 and khmer.get_json()["message"] == (
+    assert khmer.status_code == 400 and khmer.get_json()["message"] == (
         "ការបង់ប្រាក់តាម KHQR មិនអាចប្រើបាននៅពេលនេះទេ។ សូមជ្រើសរើសការបង់ប្រាក់ពេលទទួលទំនិញ។"
     )
 
@@ -223,7 +223,7 @@ def test_a_new_qr_for_a_cash_order_or_without_khqr(client, db, shopper, app, fak
     order, _attempt = place_khqr_order(shopper[0], ProductFactory())
     app.config["KHQR_ACCOUNT_ID"] = None
     off = client.post(f"/api/v1/orders/{order.id}/payment", json={}, headers=shopper[1])
-    assert off.status_code == 422
+    assert off.status_code == 400
 
 
 def test_two_new_qr_requests_at_once_make_one(app, db, fake_bakong):
