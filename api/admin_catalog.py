@@ -15,7 +15,7 @@ from api import staff_schemas as out
 from api.admin_access import admin_token_required
 from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated_page
-from api.schemas import EmptyEnvelope
+from api.schemas import EmptyEnvelope, envelope, schema
 from api.validation import Id, Range
 from shop.catalog import alerts, editing, images, variant_editing
 from shop.catalog import category_editing as categories
@@ -339,6 +339,33 @@ class VariantOrderIn(Schema):
     ids = IDS
 
 
+_text = {"allow_none": True}
+StaffVariant = schema(
+    "StaffVariant",
+    id=fields.Integer(required=True),
+    product_id=fields.Integer(required=True),
+    option_name=fields.String(**_text, metadata={"enum": ["size", "shade", None]}),
+    option_value_en=fields.String(**_text),
+    option_value_kh=fields.String(**_text),
+    sku=fields.String(required=True),
+    barcode=fields.String(**_text),
+    image_url=fields.String(**_text),
+    price=fields.String(required=True, metadata={"description": "Decimal as a string, e.g. 18.00"}),
+    compare_at_price=fields.String(**_text),
+    cost_price=fields.String(**_text),
+    weight=fields.String(**_text, metadata={"description": "grams"}),
+    stock=fields.Integer(required=True),
+    track_stock=fields.Boolean(required=True),
+    allow_backorder=fields.Boolean(required=True),
+    is_default=fields.Boolean(required=True),
+    position=fields.Integer(required=True),
+    archived=fields.Boolean(required=True),
+    waiting_for_stock=fields.Integer(required=True, metadata={"description": "shoppers waiting for it"}),
+)
+StaffVariantEnvelope = envelope("StaffVariantEnvelope", StaffVariant)
+StaffVariantListEnvelope = envelope("StaffVariantListEnvelope", StaffVariant, many=True)
+
+
 def variant_data(variant) -> dict:
     data = variant_editing.snapshot(variant)
     data["waiting_for_stock"] = alerts.waiting_counts([variant.id]).get(variant.id, 0)
@@ -353,6 +380,7 @@ def _variant_of(product_id: int, variant_id: int):
 
 
 @products_bp.get("/<int:product_id>/variants")
+@products_bp.response(200, StaffVariantListEnvelope)
 @admin_token_required
 def list_variants(product_id: int):
     """A product's sizes or shades (archived ones too), each with how many shoppers wait for it."""
@@ -361,6 +389,7 @@ def list_variants(product_id: int):
 
 
 @products_bp.post("/<int:product_id>/variants")
+@products_bp.response(201, StaffVariantEnvelope)
 @admin_token_required
 @products_bp.arguments(VariantIn)
 def add_variant(data, product_id: int):
@@ -370,6 +399,7 @@ def add_variant(data, product_id: int):
 
 
 @products_bp.put("/<int:product_id>/variants/<int:variant_id>")
+@products_bp.response(200, StaffVariantEnvelope)
 @admin_token_required
 @products_bp.arguments(VariantUpdateIn(partial=True))
 def update_variant(data, product_id: int, variant_id: int):
@@ -380,6 +410,7 @@ def update_variant(data, product_id: int, variant_id: int):
 
 
 @products_bp.post("/<int:product_id>/variants/<int:variant_id>/archive")
+@products_bp.response(200, StaffVariantEnvelope)
 @admin_token_required
 def archive_variant(product_id: int, variant_id: int):
     """Stop selling a size or shade (the product's last one on sale is refused)."""
@@ -389,6 +420,7 @@ def archive_variant(product_id: int, variant_id: int):
 
 
 @products_bp.delete("/<int:product_id>/variants/<int:variant_id>")
+@products_bp.response(200, EmptyEnvelope)
 @admin_token_required
 def delete_variant(product_id: int, variant_id: int):
     """Delete a size or shade nobody ordered (an ordered one is refused: archive it)."""
@@ -398,6 +430,7 @@ def delete_variant(product_id: int, variant_id: int):
 
 
 @products_bp.put("/<int:product_id>/variants/order")
+@products_bp.response(200, StaffVariantListEnvelope)
 @admin_token_required
 @products_bp.arguments(VariantOrderIn)
 def reorder_variants(data, product_id: int):
