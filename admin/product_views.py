@@ -330,7 +330,10 @@ def product_variant_action(product_id: int, variant_id: int, action: str):
 @admin_required
 def product_variants_reorder(product_id: int):
     """The new order as comma-separated ids (the up buttons send it)."""
-    ids = [int(i) for i in (request.form.get("ids") or "").split(",") if i.strip().isdigit()]
+    # A piece that is no id (past 32 bits, "²") is left out: the service then refuses the order
+    # as incomplete, with its reason.
+    parsed = [parse_id(i) for i in (request.form.get("ids") or "").split(",") if i.strip()]
+    ids = [i for i in parsed if i is not None]
     return _variant_change(
         product_id,
         lambda: variant_editing.reorder_variants(product_id, ids, actor=actor()),

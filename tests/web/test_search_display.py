@@ -86,7 +86,7 @@ def test_the_suggestion_panel_has_thumbnails_prices_in_riel_and_see_all(client, 
         r'<a class="suggestion[^"]*" role="option" aria-selected="false" tabindex="-1" id="([^"]+)"', fragment
     )
     assert options == [f"suggestion-product-{serum.id}", "suggestion-all"]
-    assert 'src="/uploads/products/vitamin.webp"' in fragment
+    assert 'src="/uploads/products/vitamin-thumb.webp"' in fragment  # the 400 px thumbnail
     assert "$18.00" in fragment and "៛73,800" in fragment
     long_one = client.get("/search/suggestions?q=vitam" + "x" * 300, headers=HX).text
     assert long_one == "" or "x" * SHOWN_QUERY_LENGTH not in long_one
