@@ -339,21 +339,20 @@ class VariantOrderIn(Schema):
     ids = IDS
 
 
-_text = {"allow_none": True}
 StaffVariant = schema(
     "StaffVariant",
     id=fields.Integer(required=True),
     product_id=fields.Integer(required=True),
-    option_name=fields.String(**_text, metadata={"enum": ["size", "shade", None]}),
-    option_value_en=fields.String(**_text),
-    option_value_kh=fields.String(**_text),
+    option_name=fields.String(allow_none=True, metadata={"enum": ["size", "shade", None]}),
+    option_value_en=fields.String(allow_none=True),
+    option_value_kh=fields.String(allow_none=True),
     sku=fields.String(required=True),
-    barcode=fields.String(**_text),
-    image_url=fields.String(**_text),
+    barcode=fields.String(allow_none=True),
+    image_url=fields.String(allow_none=True),
     price=fields.String(required=True, metadata={"description": "Decimal as a string, e.g. 18.00"}),
-    compare_at_price=fields.String(**_text),
-    cost_price=fields.String(**_text),
-    weight=fields.String(**_text, metadata={"description": "grams"}),
+    compare_at_price=fields.String(allow_none=True),
+    cost_price=fields.String(allow_none=True),
+    weight=fields.String(allow_none=True, metadata={"description": "grams"}),
     stock=fields.Integer(required=True),
     track_stock=fields.Boolean(required=True),
     allow_backorder=fields.Boolean(required=True),
