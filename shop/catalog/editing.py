@@ -150,7 +150,11 @@ def snapshot(product: Product) -> dict[str, Any]:
 # ---------------------------------------------------------------- checking values
 
 
-def _money(name: str, value: Any, *, required: bool) -> Decimal | None:
+def parse_price(
+    name: str, value: Any, *, required: bool, range_message: Any = _l("Enter an amount above 0 and at most 100000.")
+) -> Decimal | None:
+    """A price as staff type it (text, number or Decimal): cents at most, above 0 and at most
+    MAX_PRICE, else a ShopError on `name`. Products and their variants share this rule."""
     if value is None or value == "":
         if required:
             raise ShopError(_l("Enter a price."), field=name)
@@ -162,7 +166,7 @@ def _money(name: str, value: Any, *, required: bool) -> Decimal | None:
     if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
         raise ShopError(_l("Enter an amount such as 12.50."), field=name)
     if amount <= 0 or amount > MAX_PRICE:
-        raise ShopError(_l("Enter an amount above 0 and at most 100000."), field=name)
+        raise ShopError(range_message, field=name)
     return to_money(amount)
 
 
@@ -196,9 +200,9 @@ def clean_values(values: Mapping[str, Any], current: Mapping[str, Any] | None = 
     out["slug"] = (out["slug"] or slugify(out["name_en"]) or slugify(out["sku"])).lower()
     if not SLUG.match(out["slug"]):
         raise ShopError(_l("Use lowercase letters, digits and hyphens."), field="slug")
-    out["price"] = _money("price", merged.get("price"), required=True)
-    out["compare_at_price"] = _money("compare_at_price", merged.get("compare_at_price"), required=False)
-    out["cost_price"] = _money("cost_price", merged.get("cost_price"), required=False)
+    out["price"] = parse_price("price", merged.get("price"), required=True)
+    out["compare_at_price"] = parse_price("compare_at_price", merged.get("compare_at_price"), required=False)
+    out["cost_price"] = parse_price("cost_price", merged.get("cost_price"), required=False)
     if out["compare_at_price"] is not None and out["compare_at_price"] <= out["price"]:
         raise ShopError(_l("The compare-at price must be higher than the price."), field="compare_at_price")
     stock = merged.get("stock") if merged.get("stock") not in (None, "") else 0

@@ -17,17 +17,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from shop.audit.actors import Actor
+from shop.catalog import editing, variants
 from shop.catalog import services as catalog
-from shop.catalog import variants
 from shop.catalog.models import Product, ProductVariant
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.infra.columns import utcnow
 from shop.infra.transactions import all_or_nothing
-from shop.money import to_money
 from shop.orders.models import OrderItem
 
-MAX_PRICE = Decimal("100000")
 MAX_STOCK = 1_000_000
 OPTION_NAMES = ("size", "shade")
 TEXT_LIMITS = {"option_value_en": 100, "option_value_kh": 100, "sku": 100, "barcode": 100, "image_url": 500}
@@ -56,19 +54,10 @@ def snapshot(variant: ProductVariant) -> dict[str, Any]:
 
 
 def _money(name: str, value: Any, *, required: bool) -> Decimal | None:
-    if value is None or value == "":
-        if required:
-            raise ShopError(_l("Enter a price."), field=name)
-        return None
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ShopError(_l("Enter an amount such as 12.50."), field=name) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise ShopError(_l("Enter an amount such as 12.50."), field=name)
-    if amount < Decimal("0.01") or amount > MAX_PRICE:
-        raise ShopError(_l("A price must be at least 0.01 and at most 100000."), field=name)
-    return to_money(amount)
+    # Cents count: a multiple of 0.01 above 0 is at least 0.01, as this message says.
+    return editing.parse_price(
+        name, value, required=required, range_message=_l("A price must be at least 0.01 and at most 100000.")
+    )
 
 
 def _stock(value: Any) -> int:
