@@ -35,8 +35,8 @@ def _photo(app, name: str, colour: str) -> str:
 
 @pytest.fixture
 def serum(app, db):
-    """A serum in 30 ml ($18, 10 in stock, the default), 50 ml ($26, 3 left) and 100 ml ($40,
-    sold out), each with its own photo, as the demo's serums come."""
+    """A serum in 30 ml ($18, 10 in stock, the default), 50 ml ($26, 3 left) and a 100 ml refill
+    ($40, sold out; a long name in Khmer), each with its own photo, as the demo's serums come."""
     product = ProductFactory(name_en="Glow Serum", price=Decimal("18.00"), stock=10, sku="GLOW-30")
     small = variants.default_variant(product)
     variant_editing.update_variant(
@@ -52,7 +52,7 @@ def serum(app, db):
     sizes = [small]
     for value, khmer, price, stock, colour in (
         ("50 ml", "50 មីលីលីត្រ", "26.00", 3, "#f3d9d2"),
-        ("100 ml", "100 មីលីលីត្រ", "40.00", 0, "#e9e0c9"),
+        ("100 ml refill", "100 មីលីលីត្រ សម្រាប់បំពេញ", "40.00", 0, "#e9e0c9"),
     ):
         sizes.append(
             variant_editing.add_variant(
