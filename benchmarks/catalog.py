@@ -87,13 +87,14 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
 
 
-def prepare(env: dict, scale: int) -> None:
+def prepare(env: dict, scale: int, root: Path = ROOT) -> None:
+    """Migrate and seed with the code of the checkout `root`."""
     flask = str(Path(sys.executable).parent / "flask")
-    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([flask, "db", "upgrade"], cwd=root, env=env, check=True, capture_output=True)
     started = time.perf_counter()
     result = subprocess.run(
         [flask, "seed", "--scale", str(scale), "--no-images"],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         check=True,
         capture_output=True,
@@ -135,15 +136,22 @@ def measure(client, urls: list[str]) -> list[float]:
     return times
 
 
-def server_times(env: dict, requests: int) -> tuple[dict[str, list[float]], list[str]]:
+def build_app(env: dict):
+    """The shop as gunicorn's workers build it (wsgi.py), with request log lines off in process
+    (gunicorn below logs as in production)."""
     os.environ.update(env)
     from shop import create_server_app
+
+    return create_server_app({"LOG_LEVEL": "WARNING"})
+
+
+def plan(app, requests: int) -> dict[str, list[str]]:
+    """The URLs measured, `requests` of each kind, drawn with a fixed seed: the same data gives
+    the same plan. "product pages" are the pages rendered (and cached) before "cached product
+    page" asks for them."""
     from shop.catalog import services as catalog
     from shop.catalog.vocab import SKIN_CONCERNS
 
-    # As gunicorn's workers build it (wsgi.py), with request log lines off in process (gunicorn
-    # below logs as in production).
-    app = create_server_app({"LOG_LEVEL": "WARNING"})
     rng = random.Random(7)
     with app.app_context():
         tree = catalog.category_tree()
@@ -152,6 +160,7 @@ def server_times(env: dict, requests: int) -> tuple[dict[str, list[float]], list
         pages = {None: catalog.list_products().pages}
         for category in tree.categories:
             pages[category.slug] = catalog.list_products(catalog.ProductFilters(category=category), tree=tree).pages
+        results = {q: catalog.list_products(catalog.ProductFilters(query=q), tree=tree).pages for q in QUERIES}
         slugs = sample_slugs(catalog, rng)
     listing = []
     for _ in range(requests):
@@ -175,27 +184,36 @@ def server_times(env: dict, requests: int) -> tuple[dict[str, list[float]], list
         if rng.random() < 0.3:
             args["on_sale"] = 1
         filtered.append("/shop?" + "&".join(f"{k}={v}" for k, v in args.items()))
-    search = [
-        f"/shop?q={rng.choice(QUERIES)}" + (f"&page={rng.randint(1, 3)}" if rng.random() < 0.3 else "")
-        for _ in range(requests)
-    ]
-    client = app.test_client()
-    for url in listing[:20] + filtered[:20] + search[:20]:  # warm the connection pool and caches
-        client.get(url)
-    results = {
-        "uncached listing": measure(client, listing),
-        "filtered listing": measure(client, filtered),
-        "search": measure(client, search),
-    }
+    search = []
+    for _ in range(requests):
+        query = rng.choice(QUERIES)
+        # 30% name a page, 1-3 (of those the query has)
+        page = f"&page={rng.randint(1, min(3, results[query]))}" if rng.random() < 0.3 else ""
+        search.append(f"/shop?q={query}{page}")
     product_urls = [f"/products/{slug}" for slug in slugs]
-    measure(client, product_urls)  # render and cache each page once
-    results["cached product page"] = measure(client, [rng.choice(product_urls) for _ in range(requests)])
-    services = {
-        "uncached listing": service_times(app, listing),
-        "filtered listing": service_times(app, filtered),
-        "search": service_times(app, search),
+    return {
+        "uncached listing": listing,
+        "filtered listing": filtered,
+        "search": search,
+        "product pages": product_urls,
+        "cached product page": [rng.choice(product_urls) for _ in range(requests)],
     }
-    return results, services, product_urls
+
+
+LISTINGS = ("uncached listing", "filtered listing", "search")
+
+
+def server_times(env: dict, requests: int) -> tuple[dict[str, list[float]], dict[str, list[float]], list[str]]:
+    app = build_app(env)
+    urls = plan(app, requests)
+    client = app.test_client()
+    for name in LISTINGS:  # warm the connection pool and caches
+        measure(client, urls[name][:20])
+    results = {name: measure(client, urls[name]) for name in LISTINGS}
+    measure(client, urls["product pages"])  # render and cache each page once
+    results["cached product page"] = measure(client, urls["cached product page"])
+    services = {name: service_times(app, urls[name]) for name in LISTINGS}
+    return results, services, urls["product pages"]
 
 
 def sample_slugs(catalog, rng: random.Random, count: int = 200) -> list[str]:
