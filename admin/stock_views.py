@@ -67,7 +67,7 @@ def products_stock():
         try:
             saved = variant_bulk.update_many(changes, actor=actor())
         except variant_bulk.ChangesRefused as refused:
-            status, message = 422, str(refused.message)
+            status, message = refused.status, str(refused.message)
             for problem in refused.problems:
                 problems.setdefault(problem.variant_id, {})[problem.field or "stock"] = problem.message
         except ShopError as error:

@@ -448,7 +448,7 @@ class VariantChangeIn(Schema):
     expected_stock = fields.Integer(
         metadata={
             "description": "The stock this change was made against (what the client showed): when a sale "
-            "changed it meanwhile, the change is refused (422) instead of counting over the sale"
+            "changed it meanwhile, the change is refused (400) instead of counting over the sale"
         }
     )
 
@@ -465,7 +465,7 @@ class VariantBulkUpdateIn(Schema):
 @products_bp.arguments(VariantBulkUpdateIn)
 def bulk_update_variants(data):
     """Set the stock and prices of many sizes and shades (of any products) at once: all or none.
-    A refusal is a 422 whose `error.details.items` names each refused item by its index, such as
+    A refusal is a 400 whose `error.details.items` names each refused item by its index, such as
     `{"items": {"2": {"stock": ["Stock cannot be negative."]}}}`. Stock back from none emails the
     shoppers waiting for it."""
     changes = [

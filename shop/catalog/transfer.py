@@ -295,7 +295,8 @@ def _plan(group: list[Line], known: _Known, categories: dict[str, int], errors: 
     values: dict[str, Any] = {k: v for k, v in first.values.items() if k in COLUMNS}
     current = editing.snapshot(product) if product is not None else None
     try:
-        values["category_ids"] = _category_ids(values.pop("category", ""), categories)
+        if "category" in values or product is None:  # a file without the column keeps them
+            values["category_ids"] = _category_ids(values.pop("category", ""), categories)
         if plan is not None:
             values.update(_from_variants(plan, current))
         cleaned = editing.clean_values(values, current)  # an empty cell empties the field

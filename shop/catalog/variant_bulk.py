@@ -56,7 +56,7 @@ class Problem:
 class ChangesRefused(ShopError):
     """Some changes were refused (`problems`, one or more per change); nothing was written."""
 
-    status = 422
+    status = 400  # a rule said no (as one variant's change would), not malformed input
     code = "changes_refused"
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -262,3 +262,21 @@ def test_stock_back_through_the_file_emails_the_waiting_shopper_once(admin_page,
     assert len(smtp_server.messages) == 1
     db.session.expire_all()
     assert db.session.get(Product, serum.id).stock == 9
+
+
+def test_a_file_with_a_few_columns_changes_those_and_leaves_the_rest(admin_page, db):
+    toners = CategoryFactory(slug="toners")
+    serum_in_sizes(toners)
+    before = state(db)
+    lean = "sku,name_en,slug,variant_sku,variant_stock\nSER-30,Glow Serum,glow-serum,SER-30,7\n,,glow-serum,SER-50,1\n"
+    assert send(admin_page, lean).status_code == 302
+    products, found = state(db)
+    assert found == {
+        **before[1],
+        "SER-30": {**before[1]["SER-30"], "stock": 7},
+        "SER-50": {**before[1]["SER-50"], "stock": 1},
+    }
+    assert products["glow-serum"][4] == 8
+    db.session.expire_all()
+    serum = db.session.scalar(sa.select(Product).where(Product.slug == "glow-serum"))
+    assert [c.slug for c in serum.categories] == ["toners"]
