@@ -6,8 +6,9 @@ and "Similar products" (a query over the product's category) and their cards. On
 (base.html, drawn per request), the hearts, the helpful buttons, the "your review" section, the
 element ids, the return path and the CSRF token are the shopper's own.
 
-So the shared parts (_product_meta.html and _product_body.html) are drawn with holes where the
-personal bits go, and kept in this process (like the cards, storefront.cards), keyed on:
+So the shared parts (_product_parts.html: the <head> lines, the main part, the "your review"
+section of a shopper without one) are drawn in one render with holes where the personal bits go,
+and kept in this process (like the cards, storefront.cards), keyed on:
 
 - the product's state (catalog.product_page_state, one indexed query per request: the product's
   and its variants' prices, stock and update times): an edit, a sale or a restock of the product
@@ -57,8 +58,7 @@ from storefront.cart_views import dom_id, in_wishlist
 from storefront.review_views import review_form_for
 
 PAGE = "storefront/catalog/product_detail.html"
-BODY = "storefront/catalog/_product_body.html"
-META = "storefront/catalog/_product_meta.html"
+PARTS = "storefront/catalog/_product_parts.html"
 MY_REVIEW = "storefront/reviews/_mine.html"
 REVIEWS_PER_PAGE = 10
 # Each kept page is 20-60 kB; a process keeps at most this much of them (the least recently
@@ -67,6 +67,7 @@ MAX_BYTES = 48 * 1024 * 1024
 # What each kind of personal choice can be, drawn in turn when a page is drawn for everyone.
 CHOICES: dict[str, tuple[Any, ...]] = {"saved": (False, True), "helpful": ("none", "voted", "own")}
 
+SEPARATOR = "@@pfh-part-5d0a91@@"
 _HOLE = re.compile(r"@@pfh:([a-z]+)(?::([\w-]+))?@@")
 CSRF_HOLE = "@@pfh:csrf@@"
 NEXT_HOLE = "@@pfh:next@@"
@@ -290,7 +291,9 @@ def _my_review(parts: SharedParts, user_id: int | None) -> Tokens:
     review = review_rules.review_for_product(user_id, parts.product.id)
     if review is None:
         return parts.my_review
-    return (render_template(MY_REVIEW, product=parts.product, my_review=review, review_form=None),)
+    # From the template alone: render_template would run every context processor again.
+    template = current_app.jinja_env.get_template(MY_REVIEW)
+    return (template.render(product=parts.product, my_review=review, review_form=None, current_user=current_user),)
 
 
 # ---------------------------------------------------------------- drawing
@@ -300,36 +303,34 @@ def _draw(product: Product, variant_id: int | None, extra: dict) -> SharedParts:
     recorder = _Recorder()
     numbers = itertools.count()  # each element id its own hole: a heart names its id twice
     context = product_context(product, variant_id)
-    holes = {
-        "csrf_token": lambda: CSRF_HOLE,
-        "return_path": NEXT_HOLE,
-        "dom_id": lambda prefix: f"@@pfh:domid:{prefix}-{next(numbers)}@@",
-        "in_wishlist": lambda _product_id: recorder.choosing.get("saved", False),
-        "helpful_votes": lambda _items: set(),
-        "page_recorder": recorder,
-        "my_review_section": Markup(MINE_HOLE),
-    }
-    body = _tokens(render_template(BODY, **context, **holes, **extra))
     name = localized(product, "name")
     meta_description = localized(product, "description") or product.meta_description or product.short_description
-    meta = Markup(render_template(META, meta_description=meta_description, **context))
-    signed_in = current_user.is_authenticated
-    my_review = _tokens(
-        render_template(
-            MY_REVIEW,
-            product=product,
-            my_review=None,
-            review_form=review_form_for(None) if signed_in else None,
-            csrf_token=holes["csrf_token"],
-        )
+    html = render_template(
+        PARTS,
+        **context,
+        **extra,
+        separator=SEPARATOR,
+        meta_description=meta_description,
+        my_review=None,
+        review_form=review_form_for(None) if current_user.is_authenticated else None,
+        csrf_token=lambda: CSRF_HOLE,
+        return_path=NEXT_HOLE,
+        dom_id=lambda prefix: f"@@pfh:domid:{prefix}-{next(numbers)}@@",
+        in_wishlist=lambda _product_id: recorder.choosing.get("saved", False),
+        helpful_votes=lambda _items: set(),
+        page_recorder=recorder,
+        my_review_section=Markup(MINE_HOLE),
     )
+    meta, body_html, my_review_html = html.split(SEPARATOR)
+    body, my_review = _tokens(body_html), _tokens(my_review_html)
     choices = tuple(
-        Choice(kind, key, {v: _tokens(html) for v, html in drawn.items()}) for kind, key, drawn in recorder.choices
+        Choice(kind, key, {value: _tokens(drawn_html) for value, drawn_html in drawn.items()})
+        for kind, key, drawn in recorder.choices
     )
     size = _weight(body) + _weight(my_review) + sum(_weight(t) for c in choices for t in c.drawn.values()) + len(meta)
     return SharedParts(
         title=f"{product.meta_title or name} | {current_app.config['SHOP_NAME']}",
-        meta=meta,
+        meta=Markup(meta),
         described=bool(meta_description),
         body=body,
         choices=choices,

@@ -343,9 +343,9 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     )
     if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
         raise PriceChanged(current_total=str(priced.total))
-    sold_out = False
-    for line in priced.lines:  # in product id order, so concurrent checkouts cannot deadlock
-        sold_out |= _take_stock(line.product, line.quantity, line.variant)
+    sold_out = [  # in product id order, so concurrent checkouts cannot deadlock
+        line.product.id for line in priced.lines if _take_stock(line.product, line.quantity, line.variant)
+    ]
     order = _write_order(checkout, priced)
     if priced.coupon is not None:
         coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
@@ -368,10 +368,10 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     else:  # a guest's language is on the order (customer_language)
         enqueue(jobs.send_order_confirmation, order.id)
     _commit_keeping(order)
-    if sold_out:  # "out of stock" on cached product pages and cards: a new page generation
-        catalog.invalidate_product_pages()
     if checkout.from_cart_of is not None:
         forget_cached_cart(checkout.from_cart_of)
+    if sold_out:  # the cached pages, cards and API answers showed them in stock
+        catalog.invalidate_catalog_cache(product_ids=sold_out)
     return order
 
 
@@ -428,7 +428,7 @@ def _take_stock(product: Product, quantity: int, variant: ProductVariant | None 
     """Take `quantity` of the variant (default: the product's default) and of the product's
     total, each with a conditional UPDATE: the product row first, so checkouts of any of its
     variants queue on one lock in one order and cannot deadlock; either refusing is OutOfStock.
-    Returns whether this sold the variant or the product out (shown on cached pages)."""
+    Returns whether this sold the variant or the product out (cached pages show it from then on)."""
     if variant is None:
         variant = catalog_variants.default_variant(product)
     if not variant.track_stock:
@@ -593,8 +593,8 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
     back_in_stock = release_holds(order)
     db.session.commit()
-    if back_in_stock:  # no longer "out of stock" on cached product pages and cards
-        catalog.invalidate_product_pages()
+    if back_in_stock:  # the cached pages, cards and API answers showed a size or the product sold out
+        catalog.invalidate_catalog_cache(product_ids=[i.product_id for i in order.items if i.product_id is not None])
     return order
 
 

@@ -286,6 +286,27 @@ def test_selling_the_last_one_shows_out_of_stock_at_once_to_everyone(app, db):
     assert '<p class="stock stock-out">Out of stock</p>' in visitor.get(url).text  # a new page generation
 
 
+def test_selling_the_last_of_one_size_shows_it_sold_out_at_once_to_everyone(app, db):
+    serum, _small, large = sizes(stock_30=10, stock_50=1)
+    client, buyer = shopper(app)
+    url = f"/products/{serum.slug}"
+    sold_out_choice = re.compile(rf'variant-choice--soldout">\s*<input type="radio" name="variant" value="{large.id}"')
+    assert not sold_out_choice.search(kept(client, url))
+    visitor = app.test_client()
+    assert not sold_out_choice.search(visitor.get(url).text)  # the anonymous whole-page cache
+    orders.place_order(
+        orders.Checkout(
+            items=[orders.BasketItem(serum.id, 1, large.id)],
+            email=buyer.email,
+            user_id=buyer.id,
+            shipping_address=PHNOM_PENH,
+        )
+    )
+    assert sold_out_choice.search(get(client, url)[0])
+    # The product is still in stock: the size's sale alone ends the generation.
+    assert sold_out_choice.search(visitor.get(url).text)
+
+
 def test_a_cancelled_order_brings_a_sold_out_product_back_at_once(app, db):
     serum = ProductFactory(name_en="Glow Serum", stock=1)
     client, buyer = shopper(app)
