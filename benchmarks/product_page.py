@@ -192,7 +192,8 @@ def main() -> None:
         if "before" in medians:
             speedup = after["rps"] / medians["before"]["rps"]
             ok &= speedup >= SPEEDUP_GOAL
-            print(f"  x{speedup:.1f} requests/s   goal >= x{SPEEDUP_GOAL:g}  {'ok' if speedup >= SPEEDUP_GOAL else 'MISSED'}")
+            verdict = "ok" if speedup >= SPEEDUP_GOAL else "MISSED"
+            print(f"  x{speedup:.1f} requests/s   goal >= x{SPEEDUP_GOAL:g}  {verdict}")
         print("All goals met." if ok else "Some goals were missed (see above).")
     finally:
         store.flushdb()
