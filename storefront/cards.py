@@ -71,7 +71,10 @@ def card(context: Context, product: Product, search_id: str | None = None) -> Ma
             _cards[key] = html
             while len(_cards) > MAX_CARDS:
                 _cards.popitem(last=False)
-    this_page = request.full_path[:-1] if request.full_path.endswith("?") else request.full_path
+    # A page drawn for several shoppers (storefront.product_page) names its return path itself.
+    this_page = context.get("return_path") or (
+        request.full_path[:-1] if request.full_path.endswith("?") else request.full_path
+    )
     dom_id = context.resolve("dom_id")
     html = (
         html.replace(TOKEN_HOLE, context.resolve("csrf_token")())

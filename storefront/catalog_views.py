@@ -36,21 +36,17 @@ from werkzeug.http import http_date
 from shop.cart import services as cart
 from shop.catalog import alerts
 from shop.catalog import services as catalog
-from shop.catalog import variants as catalog_variants
-from shop.catalog.models import Category, Product, SkinType
+from shop.catalog.models import Category, SkinType
 from shop.catalog.search import MAX_QUERY_LENGTH
 from shop.catalog.services import ProductFilters, SortKey
 from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.errors import ShopError
 from shop.i18n import current_locale, localized
 from shop.infra import csrf
-from shop.recommendations import serving as recommendations
-from shop.reviews import services as review_rules
-from storefront import bp
+from storefront import bp, product_page
 from storefront import tracking as track
 from storefront.cart_views import first_error, toast
 from storefront.query import page_arg
-from storefront.review_views import my_review_context
 from storefront.shared_pages import CSRF_HOLE, SHARED_ARGS, page_response
 from storefront.shopping_forms import ActionForm, StockAlertForm
 from storefront.templating import shorten
@@ -58,8 +54,7 @@ from web.forms import error_status
 from web.htmx import is_htmx_fragment_request, render
 
 LISTING = "storefront/catalog/listing.html"
-PRODUCT = "storefront/catalog/product_detail.html"
-REVIEWS_PER_PAGE = 10
+REVIEWS_PER_PAGE = product_page.REVIEWS_PER_PAGE
 MAX_PRICE = Decimal("100000")
 SORT_LABELS = {
     SortKey.RELEVANCE: _l("Best match"),
@@ -257,13 +252,14 @@ def search_suggestions():
 
 @bp.get("/products/<slug>")
 def product_detail(slug: str):
+    """A product page: its shared parts kept per product state, size or shade, language and
+    catalog generation, the shopper's own bits filled in (storefront.product_page). A visitor
+    who sees the same page as any other gets it whole from the page cache."""
     if _page_is_shared():
         return _cached_product_page(slug)
-    product = catalog.get_public_product(slug)
-    if product is None:
-        abort(404)
-    track.product_view(product.id, product.category)
-    return render_template(PRODUCT, **_product_context(product))
+    parts = product_page.shared_parts(slug, request.args.get("variant", type=int))
+    track.product_view(parts.product.id, parts.category)
+    return product_page.render_page(parts)
 
 
 def _page_is_shared() -> bool:
@@ -284,16 +280,14 @@ def _cached_product_page(slug: str) -> Response:
     locale = current_locale()
     entry, generation = catalog.cached_page(slug, locale)
     if entry is None:
-        product = catalog.get_public_product(slug)
-        if product is None:
-            abort(404)
-        html = render_template(PRODUCT, csrf_token=lambda: CSRF_HOLE, **_product_context(product))
+        parts = product_page.shared_parts(slug)
+        html = product_page.render_page(parts, token_hole=CSRF_HOLE)
         entry = {
             "etag": hashlib.sha1(html.encode(), usedforsecurity=False).hexdigest()[:20],
             "last_modified": http_date(datetime.now(UTC).replace(microsecond=0)),
             "html": html,
-            "product_id": product.id,
-            "category": product.category,
+            "product_id": parts.product.id,
+            "category": parts.category,
         }
         catalog.store_page(slug, locale, entry, generation)
     if "product_id" in entry:  # entries cached before analytics lacked it: they expire soon
@@ -301,112 +295,6 @@ def _cached_product_page(slug: str) -> Response:
     return page_response(
         entry, csrf.token(), request.if_none_match, request.if_modified_since, request.headers.get("Accept-Encoding")
     )
-
-
-def _product_context(product: Product, variant_id: int | None = None) -> dict:
-    tree = catalog.category_tree()
-    primary = tree.by_slug.get(product.category) or next((c for c in product.categories if c.id in tree.by_id), None)
-    summary = catalog.rating_summary(product.id)
-    reviews = catalog.approved_reviews(product.id, per_page=REVIEWS_PER_PAGE)
-    canonical = url_for("storefront.product_detail", slug=product.slug, lang=current_locale(), _external=True)
-    variants = catalog_variants.variants_of(product.id) or [catalog_variants.default_variant(product)]
-    chosen = _chosen_variant(variants, variant_id or request.args.get("variant", type=int))
-    return {
-        "product": product,
-        # The sizes or shades on sale, and the one shown (?variant=, else the default): the
-        # picker is a GET form, so it works without JavaScript; HTMX swaps the panel only.
-        "variants": variants,
-        "variant": chosen,
-        "has_choice": catalog_variants.has_choice(variants),
-        "price_range": catalog_variants.price_range(variants, product),
-        "trail": tree.trail(primary) if primary else [],
-        "rating": summary,
-        "reviews": reviews,
-        # Per product, the same for every visitor: safe in the cached page (a new model starts
-        # a new page generation, see shop.recommendations.jobs).
-        "similar": [r.product for r in recommendations.similar(product.id, "content_based")],
-        "bought_together": [r.product for r in recommendations.similar(product.id, "collaborative")],
-        "canonical": canonical,
-        "json_ld": _product_json_ld(product, summary, canonical, variants),
-        **_review_list_context(reviews, "newest"),
-        **my_review_context(product),
-    }
-
-
-def _review_list_context(reviews, sort: str) -> dict:
-    """What the review list shows besides the reviews: who bought what (one query a page) and
-    the sort the list is in, with the choices."""
-    return {
-        "verified_reviews": review_rules.verified_purchase_ids(reviews.items),
-        "review_sort": sort,
-        "review_sorts": catalog.REVIEW_SORT_LABELS,
-    }
-
-
-def _chosen_variant(variants: list, wanted: int | None) -> object:
-    """The variant `wanted` (?variant=) when it is one of these, else the default one."""
-    default = next((v for v in variants if v.is_default), variants[0])
-    return next((v for v in variants if v.id == wanted), default)
-
-
-def _availability(in_stock: bool, on_backorder: bool) -> str:
-    if not in_stock:
-        return "https://schema.org/OutOfStock"
-    if on_backorder:
-        return "https://schema.org/BackOrder"
-    return "https://schema.org/InStock"
-
-
-def _product_json_ld(product: Product, summary: catalog.RatingSummary, url: str, variants: list | None = None) -> dict:
-    """schema.org Product: what search engines show (price, availability, stars); a product in
-    several sizes or shades has one Offer per variant."""
-    images = [i.image_url for i in product.images] or ([product.image_url] if product.image_url else [])
-    if not product.is_in_stock:
-        availability = "https://schema.org/OutOfStock"
-    elif product.track_inventory and product.stock <= 0:
-        availability = "https://schema.org/BackOrder"
-    else:
-        availability = "https://schema.org/InStock"
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": localized(product, "name"),
-        "description": localized(product, "description") or product.short_description or "",
-        "sku": product.sku,
-        "url": url,
-        "image": [request.host_url.rstrip("/") + i if i.startswith("/") else i for i in images],
-        "offers": {
-            "@type": "Offer",
-            "url": url,
-            "price": str(product.price),
-            "priceCurrency": current_app.config["CURRENCY"],
-            "availability": availability,
-        },
-    }
-    if variants and catalog_variants.has_choice(variants):
-        data["offers"] = [
-            {
-                "@type": "Offer",
-                "url": f"{url}&variant={variant.id}",
-                "name": localized(variant, "option_value"),
-                "sku": variant.sku,
-                "price": str(variant.price),
-                "priceCurrency": current_app.config["CURRENCY"],
-                "availability": _availability(variant.is_in_stock, variant.is_on_backorder),
-            }
-            for variant in variants
-        ]
-    if product.brand:
-        data["brand"] = {"@type": "Brand", "name": product.brand}
-    if summary.count:
-        data["aggregateRating"] = {
-            "@type": "AggregateRating",
-            "ratingValue": str(summary.average),
-            "reviewCount": summary.count,
-            "bestRating": 5,
-            "worstRating": 1,
-        }
-    return data
 
 
 @bp.get("/products/<slug>/reviews")
@@ -426,7 +314,7 @@ def product_reviews(slug: str):
         product=product,
         reviews=reviews,
         rating=catalog.rating_summary(product.id),
-        **_review_list_context(reviews, sort),
+        **product_page.review_list_context(reviews, sort),
     )
 
 
@@ -536,8 +424,8 @@ def ask_stock_alert(slug: str):
         return redirect(url_for("storefront.product_detail", slug=product.slug, variant=form.variant), 303)
     if is_htmx_fragment_request():
         return toast(error, "error", status=status)
-    context = _product_context(product, form.variant)
-    return render_template(PRODUCT, alert_error=error, alert_email=email, **context), status
+    parts = product_page.shared_parts(product.slug, form.variant, alert_error=error, alert_email=email)
+    return product_page.render_page(parts), status
 
 
 @bp.route("/stock-alerts/<token>/cancel", methods=["GET", "POST"])

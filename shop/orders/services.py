@@ -23,6 +23,7 @@ from shop.accounts.models import User
 from shop.accounts.phones import normalize_phone
 from shop.accounts.services import check_email
 from shop.cart.models import CartItem
+from shop.catalog import services as catalog
 from shop.catalog import variants as catalog_variants
 from shop.catalog.models import Product, ProductStatus, ProductVariant
 from shop.coupons import services as coupons
@@ -32,7 +33,6 @@ from shop.extensions import db
 from shop.i18n import localized, normalize_locale
 from shop.infra.columns import utcnow
 from shop.infra.redis_client import get_redis
-from shop.infra.transactions import rows_changed
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
 from shop.orders import guests, jobs
@@ -343,8 +343,9 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     )
     if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
         raise PriceChanged(current_total=str(priced.total))
-    for line in priced.lines:  # in product id order, so concurrent checkouts cannot deadlock
-        _take_stock(line.product, line.quantity, line.variant)
+    sold_out = [  # in product id order, so concurrent checkouts cannot deadlock
+        line.product.id for line in priced.lines if _take_stock(line.product, line.quantity, line.variant)
+    ]
     order = _write_order(checkout, priced)
     if priced.coupon is not None:
         coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
@@ -369,6 +370,8 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     _commit_keeping(order)
     if checkout.from_cart_of is not None:
         forget_cached_cart(checkout.from_cart_of)
+    if sold_out:  # the cached pages, cards and API answers showed them in stock
+        catalog.invalidate_catalog_cache(product_ids=sold_out)
     return order
 
 
@@ -421,17 +424,18 @@ def _same_owner(order: Order, checkout: Checkout) -> Order:
     return order
 
 
-def _take_stock(product: Product, quantity: int, variant: ProductVariant | None = None) -> None:
+def _take_stock(product: Product, quantity: int, variant: ProductVariant | None = None) -> bool:
     """Take `quantity` of the variant (default: the product's default) and of the product's
     total, each with a conditional UPDATE: the product row first, so checkouts of any of its
-    variants queue on one lock in one order and cannot deadlock; either refusing is OutOfStock."""
+    variants queue on one lock in one order and cannot deadlock; either refusing is OutOfStock.
+    Returns whether this sold the variant or the product out (cached pages show it from then on)."""
     if variant is None:
         variant = catalog_variants.default_variant(product)
     if not variant.track_stock:
-        return
+        return False
     products = cast(sa.Table, Product.__table__)  # a plain UPDATE: nothing in the session needs synchronising
     variants = cast(sa.Table, ProductVariant.__table__)
-    taken = rows_changed(
+    product_left = db.session.execute(
         sa.update(products)
         .where(
             products.c.id == product.id,
@@ -439,19 +443,27 @@ def _take_stock(product: Product, quantity: int, variant: ProductVariant | None 
             sa.or_(products.c.stock >= quantity, products.c.allow_backorders),
         )
         .values(stock=products.c.stock - quantity)
-    ) and rows_changed(
-        sa.update(variants)
-        .where(
-            variants.c.id == variant.id,
-            variants.c.archived_at.is_(None),
-            sa.or_(variants.c.stock >= quantity, variants.c.allow_backorder),
-        )
-        .values(stock=variants.c.stock - quantity)
-    )
-    if not taken:
+        .returning(products.c.stock, products.c.track_inventory, products.c.allow_backorders)
+    ).first()
+    variant_left = None
+    if product_left is not None:
+        variant_left = db.session.execute(
+            sa.update(variants)
+            .where(
+                variants.c.id == variant.id,
+                variants.c.archived_at.is_(None),
+                sa.or_(variants.c.stock >= quantity, variants.c.allow_backorder),
+            )
+            .values(stock=variants.c.stock - quantity)
+            .returning(variants.c.stock, variants.c.allow_backorder)
+        ).first()
+    if product_left is None or variant_left is None:
         db.session.refresh(product)
         db.session.refresh(variant)
         raise _out_of_stock(product, variant)
+    return (variant_left.stock <= 0 and not variant_left.allow_backorder) or (
+        product_left.track_inventory and product_left.stock <= 0 and not product_left.allow_backorders
+    )
 
 
 def _write_order(checkout: Checkout, priced: Quote) -> Order:
@@ -579,15 +591,18 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
     else:
         check_can_cancel(order)
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
-    release_holds(order)
+    back_in_stock = release_holds(order)
     db.session.commit()
+    if back_in_stock:  # the cached pages, cards and API answers showed a size or the product sold out
+        catalog.invalidate_catalog_cache(product_ids=[i.product_id for i in order.items if i.product_id is not None])
     return order
 
 
-def release_holds(order: Order) -> None:
+def release_holds(order: Order) -> list[int]:
     """Give back what a placed order holds: its stock, its coupon use, its place in the
-    shopper's totals. The caller has locked the order, cancelled it, and commits."""
-    catalog_variants.give_back(order.items)
+    shopper's totals. The caller has locked the order, cancelled it, and commits. Returns the
+    variants that were sold out and now are not."""
+    back_in_stock = catalog_variants.give_back(order.items)
     coupons.release(order.id)
     if order.user_id is not None:
         db.session.execute(
@@ -595,6 +610,7 @@ def release_holds(order: Order) -> None:
             .where(User.id == order.user_id)
             .values(total_orders=User.total_orders - 1, total_spent=User.total_spent - order.total)
         )
+    return back_in_stock
 
 
 def reclaim_holds(order: Order, coupon_uses: Sequence[dict]) -> None:

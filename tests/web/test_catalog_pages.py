@@ -537,8 +537,9 @@ MAX_QUERIES = {
     "/shop?q=serum&skin_type=oily&in_stock=1": 7,
     "/categories/serums": 6,
     # The product page: one more for "verified purchase" (paid or delivered orders of the
-    # page's reviewers, one query whatever the number of reviews), one for its variants.
-    "/products/{slug}": 11,
+    # page's reviewers, one query whatever the number of reviews), one for its variants, one for
+    # its state (the key of its shared parts, storefront.product_page: drawn here, kept after).
+    "/products/{slug}": 12,
     "/api/v1/products?limit=100": 5,
     "/api/v1/products/search?q=serum": 6,
 }
