@@ -34,7 +34,7 @@ from flask_login import current_user
 from werkzeug.http import http_date
 
 from shop.cart import services as cart
-from shop.catalog import alerts
+from shop.catalog import alerts, listing_cache
 from shop.catalog import services as catalog
 from shop.catalog import variants as catalog_variants
 from shop.catalog.models import Category, Product, SkinType
@@ -151,13 +151,27 @@ def _flag(raw: str | None) -> bool:
     return (raw or "").lower() in ("1", "on", "true", "yes")
 
 
-def _listing(*, heading: str, category: Category | None = None, skin_type: SkinType | None = None, intro=None):
-    tree = catalog.category_tree()
+def _listing(
+    *,
+    heading: str,
+    category: Category | None = None,
+    skin_type: SkinType | None = None,
+    intro=None,
+    tree: catalog.CategoryTree | None = None,
+    generation: int | None = None,
+):
+    """A listing page: the shared part (which products, how many) from shop.catalog.listing_cache,
+    the products read as they are now, the shopper's own bits (hearts, badge) filled in."""
+    if tree is None:
+        generation = catalog.current_generation()
+        tree = listing_cache.category_tree(generation)
     parsed = _listing_args(tree, category=category, skin_type=skin_type)
-    text = catalog.parse_query(parsed.filters.query)
-    result = catalog.list_products(parsed.filters, sort=parsed.sort, page=parsed.page, tree=tree, text=text)
-    if result.is_past_the_end:
+    shared = listing_cache.shared_listing(
+        parsed.filters, sort=parsed.sort, page=parsed.page, tree=tree, generation=generation
+    )
+    if shared.found.is_past_the_end:
         abort(404)
+    result = shared.found.products()
     sorts = [s for s in SortKey if s != SortKey.RELEVANCE or parsed.filters.query]
     current_sort = parsed.sort or (SortKey.RELEVANCE if parsed.filters.query else SortKey.NEWEST)
     if current_sort == SortKey.RELEVANCE and not parsed.filters.query:
@@ -182,7 +196,7 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
         concerns=SKIN_CONCERNS,
         page=result,
         search_id=search_id,
-        corrected_query=text.corrected(parsed.filters.query) if text is not None else None,
+        corrected_query=shared.corrected,
         active_filters=_active_filters(parsed.filters, fixed_category=category, fixed_skin_type=skin_type),
         canonical=url_for(
             cast(str, request.endpoint), **{**(request.view_args or {}), **canonical_args}, _external=True
@@ -215,10 +229,13 @@ def search():
 
 @bp.get("/categories/<slug>")
 def category(slug: str):
-    found = catalog.get_category(slug)
+    generation = catalog.current_generation()
+    tree = listing_cache.category_tree(generation)
+    found = tree.by_slug.get(slug)
     if found is None:
         abort(404)
-    return _listing(heading=localized(found, "name"), category=found, intro=localized(found, "description"))
+    heading, intro = localized(found, "name"), localized(found, "description")
+    return _listing(heading=heading, category=found, intro=intro, tree=tree, generation=generation)
 
 
 @bp.get("/skin-types")

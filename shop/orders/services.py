@@ -12,7 +12,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-import redis
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -23,6 +22,7 @@ from shop.accounts.models import User
 from shop.accounts.phones import normalize_phone
 from shop.accounts.services import check_email
 from shop.cart.models import CartItem
+from shop.catalog import services as catalog
 from shop.catalog import variants as catalog_variants
 from shop.catalog.models import Product, ProductStatus, ProductVariant
 from shop.coupons import services as coupons
@@ -30,8 +30,8 @@ from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import localized, normalize_locale
+from shop.infra import redis_copies
 from shop.infra.columns import utcnow
-from shop.infra.redis_client import get_redis
 from shop.infra.transactions import rows_changed
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
@@ -343,8 +343,9 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     )
     if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
         raise PriceChanged(current_total=str(priced.total))
-    for line in priced.lines:  # in product id order, so concurrent checkouts cannot deadlock
-        _take_stock(line.product, line.quantity, line.variant)
+    sold_out = [  # in product id order, so concurrent checkouts cannot deadlock
+        line.product.id for line in priced.lines if _take_stock(line.product, line.quantity, line.variant)
+    ]
     order = _write_order(checkout, priced)
     if priced.coupon is not None:
         coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
@@ -369,6 +370,8 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     _commit_keeping(order)
     if checkout.from_cart_of is not None:
         forget_cached_cart(checkout.from_cart_of)
+    if sold_out:  # the cached listings and pages showed them in stock
+        catalog.invalidate_catalog_cache(product_ids=sold_out)
     return order
 
 
@@ -406,13 +409,10 @@ def _commit_keeping(order: Order) -> None:
 
 
 def forget_cached_cart(user_id: int) -> None:
-    """Drop the Redis copy of a user's cart (seed key cart:{user_id}); the table is the truth."""
-    client = get_redis()
-    if client is not None:
-        try:
-            client.delete(f"cart:{user_id}")
-        except redis.RedisError:  # after commit: the order stands; checkout reads the table, not this copy
-            log.warning("redis unreachable: cart:%s not dropped", user_id)
+    """Drop the Redis copy of a user's cart (seed key cart:{user_id}) after a commit that changed
+    the cart; the table is the truth (shop.infra.redis_copies: exact when a read races it).
+    Redis unreachable: the order stands; checkout reads the table, not this copy."""
+    redis_copies.forget(f"cart:{user_id}")
 
 
 def _same_owner(order: Order, checkout: Checkout) -> Order:
@@ -421,17 +421,18 @@ def _same_owner(order: Order, checkout: Checkout) -> Order:
     return order
 
 
-def _take_stock(product: Product, quantity: int, variant: ProductVariant | None = None) -> None:
+def _take_stock(product: Product, quantity: int, variant: ProductVariant | None = None) -> bool:
     """Take `quantity` of the variant (default: the product's default) and of the product's
     total, each with a conditional UPDATE: the product row first, so checkouts of any of its
-    variants queue on one lock in one order and cannot deadlock; either refusing is OutOfStock."""
+    variants queue on one lock in one order and cannot deadlock; either refusing is OutOfStock.
+    Returns whether this sold the product out (listings and pages show it from then on)."""
     if variant is None:
         variant = catalog_variants.default_variant(product)
     if not variant.track_stock:
-        return
+        return False
     products = cast(sa.Table, Product.__table__)  # a plain UPDATE: nothing in the session needs synchronising
     variants = cast(sa.Table, ProductVariant.__table__)
-    taken = rows_changed(
+    left = db.session.execute(
         sa.update(products)
         .where(
             products.c.id == product.id,
@@ -439,7 +440,9 @@ def _take_stock(product: Product, quantity: int, variant: ProductVariant | None 
             sa.or_(products.c.stock >= quantity, products.c.allow_backorders),
         )
         .values(stock=products.c.stock - quantity)
-    ) and rows_changed(
+        .returning(products.c.stock, products.c.track_inventory, products.c.allow_backorders)
+    ).first()
+    if left is None or not rows_changed(
         sa.update(variants)
         .where(
             variants.c.id == variant.id,
@@ -447,11 +450,11 @@ def _take_stock(product: Product, quantity: int, variant: ProductVariant | None 
             sa.or_(variants.c.stock >= quantity, variants.c.allow_backorder),
         )
         .values(stock=variants.c.stock - quantity)
-    )
-    if not taken:
+    ):
         db.session.refresh(product)
         db.session.refresh(variant)
         raise _out_of_stock(product, variant)
+    return left.track_inventory and not left.allow_backorders and left.stock <= 0 < left.stock + quantity
 
 
 def _write_order(checkout: Checkout, priced: Quote) -> Order:
@@ -579,8 +582,11 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
     else:
         check_can_cancel(order)
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
+    sold_out = [item.product_id for item in order.items if item.product is not None and not item.product.is_in_stock]
     release_holds(order)
     db.session.commit()
+    if sold_out:  # back in stock: the cached listings and pages showed them sold out
+        catalog.invalidate_catalog_cache(product_ids=[i for i in sold_out if i is not None])
     return order
 
 
