@@ -437,7 +437,18 @@ def wrk(base: str, paths: list[str], seconds: int, cookie: str | None) -> float:
             "local i = 0\n"
             "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
         )
-    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", script.name, "-H", f"Accept-Encoding: {ACCEPT_ENCODING}"]
+    command = [
+        "wrk",
+        "-t2",
+        "-c16",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        script.name,
+        "-H",
+        f"Accept-Encoding: {ACCEPT_ENCODING}",
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     try:

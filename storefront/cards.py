@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import cast
 
 from flask import Flask, current_app, request
@@ -63,12 +63,33 @@ def card(context: Context, product: Product, search_id: str | None = None) -> Ma
 
 @pass_context
 def cards(context: Context, products: Sequence[Product], search_id: str | None = None) -> list[Markup]:
-    """The cards of a page's products (a listing's), in order; those not drawn before are drawn
-    together, in one render (24 cold cards: one import of the macros instead of 24)."""
+    """The cards of a page's products, filled in for this page (see `fill`)."""
     in_wishlist = context.resolve("in_wishlist")
-    saved = [bool(in_wishlist(p.id)) if callable(in_wishlist) else False for p in products]
+    dom_id = context.resolve("dom_id")
+    return fill(
+        products,
+        search_id,
+        saved=in_wishlist if callable(in_wishlist) else None,
+        token=context.resolve("csrf_token")(),
+        dom_id=dom_id if callable(dom_id) else None,
+    )
+
+
+def fill(
+    products: Sequence[Product],
+    search_id: str | None,
+    *,
+    saved: Callable[[int], bool] | None,
+    token: str,
+    dom_id: Callable[[str], str] | None,
+) -> list[Markup]:
+    """The cards of a page's products (a listing's), in order, with this page's holes filled:
+    `saved(product_id)` for the hearts, the CSRF `token`, `dom_id` for the hearts' element ids.
+    Those not drawn before are drawn together, in one render (24 cold cards: one import of
+    the macros instead of 24)."""
+    is_saved = [bool(saved(p.id)) if saved is not None else False for p in products]
     from_search = search_id is not None
-    keys = [_key(product, is_saved, from_search) for product, is_saved in zip(products, saved, strict=True)]
+    keys = [_key(product, flag, from_search) for product, flag in zip(products, is_saved, strict=True)]
     with _lock:
         found = [_cards.get(key) for key in keys]
         for key, html in zip(keys, found, strict=True):
@@ -76,22 +97,20 @@ def cards(context: Context, products: Sequence[Product], search_id: str | None =
                 _cards.move_to_end(key)
     missing = [n for n, html in enumerate(found) if html is None]
     if missing:
-        drawn = _draw([products[n] for n in missing], {products[n].id for n in missing if saved[n]}, from_search)
+        drawn = _draw([products[n] for n in missing], {products[n].id for n in missing if is_saved[n]}, from_search)
         with _lock:
             for n, html in zip(missing, drawn, strict=True):
                 found[n] = _cards[keys[n]] = html
             while len(_cards) > MAX_CARDS:
                 _cards.popitem(last=False)
     this_page = str(escape(request.full_path[:-1] if request.full_path.endswith("?") else request.full_path))
-    token = context.resolve("csrf_token")()
-    dom_id = context.resolve("dom_id")
     shown_search = str(escape(search_id)) if search_id is not None else None
     filled = []
     for html in cast(list[str], found):  # every one found or drawn by now
         html = (
             html.replace(TOKEN_HOLE, token)
             .replace(NEXT_HOLE, this_page)
-            .replace(HEART_HOLE, dom_id("heart") if callable(dom_id) else "heart")
+            .replace(HEART_HOLE, dom_id("heart") if dom_id is not None else "heart")
         )
         if shown_search is not None:
             html = html.replace(SEARCH_HOLE, shown_search)

@@ -46,7 +46,7 @@ from shop.i18n import current_locale, localized
 from shop.infra import csrf
 from shop.recommendations import serving as recommendations
 from shop.reviews import services as review_rules
-from storefront import bp
+from storefront import bp, listing_pages
 from storefront import tracking as track
 from storefront.cart_views import first_error, toast
 from storefront.query import page_arg
@@ -160,8 +160,9 @@ def _listing(
     tree: catalog.CategoryTree | None = None,
     generation: int | None = None,
 ):
-    """A listing page: the shared part (which products, how many) from shop.catalog.listing_cache,
-    the products read as they are now, the shopper's own bits (hearts, badge) filled in."""
+    """A listing page: which products and how many from shop.catalog.listing_cache, the products
+    read as they are now, the content around the cards from storefront.listing_pages, the cards
+    and the header drawn for this shopper."""
     if tree is None:
         generation = catalog.current_generation()
         tree = listing_cache.category_tree(generation)
@@ -178,9 +179,7 @@ def _listing(
         current_sort = SortKey.NEWEST
     canonical_args = {"lang": current_locale(), **({"page": result.page} if result.page > 1 else {})}
     search_id = track.search(parsed.filters, result.total)
-    return render(
-        LISTING,
-        "results",
+    context = dict(
         heading=heading,
         intro=intro,
         category=category,
@@ -195,7 +194,6 @@ def _listing(
         skin_types=list(SkinType),
         concerns=SKIN_CONCERNS,
         page=result,
-        search_id=search_id,
         corrected_query=shared.corrected,
         active_filters=_active_filters(parsed.filters, fixed_category=category, fixed_skin_type=skin_type),
         canonical=url_for(
@@ -203,6 +201,13 @@ def _listing(
         ),
         noindex=bool(parsed.filters.is_filtered or request.args.get("sort")),
     )
+    content = listing_pages.content(context, products=result.items, search_id=search_id, generation=generation)
+    if is_htmx_fragment_request():
+        response = make_response(content)
+    else:
+        response = make_response(render_template(LISTING, listing_content=content, **context))
+    response.vary.add("HX-Request")
+    return response
 
 
 def _active_filters(
