@@ -814,6 +814,9 @@ def invalidate_product_pages() -> None:
 
 
 def _next_generation() -> None:
+    # From the random start: INCR on a missing key (an emptied Redis) would count 1, 2, 3...
+    # again, the numbers of an earlier run whose pages and listings processes may still keep.
+    _read_generation()
     cache.cache.inc(GENERATION_KEY)
     with _local_lock:
         _local["checked"] = float("-inf")  # this process sees the new generation at once

@@ -24,7 +24,7 @@ from shop.accounts.services import check_email
 from shop.cart.models import CartItem
 from shop.catalog import services as catalog
 from shop.catalog import variants as catalog_variants
-from shop.catalog.models import Product, ProductStatus, ProductVariant
+from shop.catalog.models import Product, ProductStatus, ProductVariant, in_stock_condition
 from shop.coupons import services as coupons
 from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
@@ -582,12 +582,20 @@ def cancel_order(order_id: int, *, user_id: int | None, actor_id: int | None = N
     else:
         check_can_cancel(order)
     transition(order, OrderStatus.CANCELLED, actor_id=actor_id or user_id)
-    sold_out = [item.product_id for item in order.items if item.product is not None and not item.product.is_in_stock]
+    sold_out = _sold_out([item.product_id for item in order.items if item.product_id is not None])
     release_holds(order)
     db.session.commit()
     if sold_out:  # back in stock: the cached listings and pages showed them sold out
-        catalog.invalidate_catalog_cache(product_ids=[i for i in sold_out if i is not None])
+        catalog.invalidate_catalog_cache(product_ids=sold_out)
     return order
+
+
+def _sold_out(product_ids: list[int]) -> list[int]:
+    """Which of these products are sold out now (read from the table, not the session's copies)."""
+    if not product_ids:
+        return []
+    query = sa.select(Product.id).where(Product.id.in_(product_ids), sa.not_(in_stock_condition(Product)))
+    return list(db.session.scalars(query))
 
 
 def release_holds(order: Order) -> None:
