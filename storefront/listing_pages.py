@@ -20,8 +20,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from flask import render_template, request
-from jinja2_fragments.flask import render_block
+from flask import current_app, request
+from jinja2_fragments import render_block
 from markupsafe import Markup
 
 from shop.catalog.models import Product
@@ -66,6 +66,10 @@ def content(context: dict, *, products: Sequence[Product], search_id: str | None
 
 
 def _draw(context: dict, fragment: bool, card_slots: list[Markup]) -> str:
+    """The content from its template alone: render_template would run every context processor
+    (the header's cart badge count among them), and nothing here is the shopper's."""
+    environment = current_app.jinja_env
+    values = {"request": request, "card_slots": card_slots, **context}
     if fragment:
-        return render_block(CONTENT, "results", card_slots=card_slots, **context)
-    return render_template(CONTENT, card_slots=card_slots, **context)
+        return render_block(environment, CONTENT, "results", **values)
+    return environment.get_template(CONTENT).render(**values)
