@@ -209,13 +209,16 @@ PARTS = [
     ("shop.catalog.services", "list_products", "listing: list_products (ids, count, products)"),
     ("shop.catalog.services", "listing_ids", "listing: ids, count (queries)"),
     ("shop.catalog.services", "products_by_ids", "listing: the page's products (query)"),
+    ("shop.catalog.services", "ListingIds.rows", "listing: the page's products (query)"),
     ("shop.cart.services", "count", "cart badge"),
     ("shop.wishlist.services", "product_ids", "hearts: saved ids"),
     ("storefront.cards", "_draw", "cards: drawn (first time)"),
     ("storefront.tracking", "record_page_view", "analytics: page view"),
     ("storefront.tracking", "search", "analytics: search"),
     ("shop.infra.request_log", "log_access", "access log line"),
-    ("storefront.catalog_views", "render", "rendering (cards, badge and hearts included)"),
+    ("storefront.catalog_views", "render", "rendering the page (cards, badge, hearts included)"),
+    ("storefront.listing_pages", "content", "the content: kept, cards filled (drawn if new)"),
+    ("storefront.catalog_views", "render_template", "rendering header and footer (badge included)"),
 ]
 
 
@@ -494,10 +497,10 @@ def run_http(root: Path, env: dict, plan: dict, seconds: int) -> dict:
 def report(runs: dict[str, list[dict]], title: str, keys: list[str], unit: str) -> None:
     names = list(runs)
     print(f"{title} (median of {len(next(iter(runs.values())))} rounds; {unit})")
-    print(f"  {'':36}" + "".join(f"{n:>14}" for n in names))
+    print(f"  {'':36}" + "".join(f"{n:>22}" for n in names))
     for key in keys:
         values = [statistics.median(r[key] for r in runs[n]) if all(key in r for r in runs[n]) else None for n in names]
-        cells = "".join(f"{v:14.1f}" if v is not None else f"{'':>14}" for v in values)
+        cells = "".join(f"{v:22.1f}" if v is not None else f"{'':>22}" for v in values)
         print(f"  {key:36}{cells}")
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import cast
+from decimal import Decimal
+from typing import Any, cast
 
 from flask import Flask, current_app, request
 from jinja2 import pass_context
@@ -52,6 +53,42 @@ CARDS_TEMPLATE = "storefront/catalog/_cards.html"
 SEPARATOR = "card-separator-5d0a91"
 
 _cards: OrderedDict[tuple, str] = OrderedDict()
+
+
+class CardProduct:
+    """A product as its card shows it: CARD_FIELDS, read as a row (ListingIds.rows), and the
+    stock rule of the model itself. A card drawn from one is the same as from the Product (a
+    test checks it)."""
+
+    __slots__ = CARD_FIELDS
+    id: int
+    slug: str
+    name_en: str
+    name_kh: str | None
+    brand: str | None
+    price: Decimal
+    price_max: Decimal | None
+    compare_at_price: Decimal | None
+    stock: int
+    track_inventory: bool
+    allow_backorders: bool
+    image_url: str | None
+
+    def __init__(self, row: Any) -> None:
+        for name in CARD_FIELDS:
+            setattr(self, name, getattr(row, name))
+
+    # Product.is_in_stock's own function (a hybrid property: on the class it is the SQL).
+    is_in_stock = property(Product.__dict__["is_in_stock"].fget)
+
+
+def card_products(rows: Sequence[Any]) -> list[CardProduct]:
+    return [CardProduct(row) for row in rows]
+
+
+Carded = Product | CardProduct  # what a card is drawn from
+
+
 _lock = threading.Lock()
 
 
@@ -62,7 +99,7 @@ def card(context: Context, product: Product, search_id: str | None = None) -> Ma
 
 
 @pass_context
-def cards(context: Context, products: Sequence[Product], search_id: str | None = None) -> list[Markup]:
+def cards(context: Context, products: Sequence[Carded], search_id: str | None = None) -> list[Markup]:
     """The cards of a page's products, filled in for this page (see `fill`)."""
     in_wishlist = context.resolve("in_wishlist")
     dom_id = context.resolve("dom_id")
@@ -76,7 +113,7 @@ def cards(context: Context, products: Sequence[Product], search_id: str | None =
 
 
 def fill(
-    products: Sequence[Product],
+    products: Sequence[Carded],
     search_id: str | None,
     *,
     saved: Callable[[int], bool] | None,
@@ -118,11 +155,11 @@ def fill(
     return filled
 
 
-def _key(product: Product, saved: bool, from_search: bool) -> tuple:
+def _key(product: Carded, saved: bool, from_search: bool) -> tuple:
     return (current_locale(), khr_per_usd(), saved, from_search, *(getattr(product, f) for f in CARD_FIELDS))
 
 
-def _draw(products: Sequence[Product], saved: set[int], from_search: bool) -> list[str]:
+def _draw(products: Sequence[Carded], saved: set[int], from_search: bool) -> list[str]:
     """The cards with their holes, in one render. From the template alone, not through
     render_template: that runs every context processor (the header's cart badge count above
     all), which cost more than the cards. The cards need only what is passed here and the

@@ -44,9 +44,10 @@ from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.errors import ShopError
 from shop.i18n import current_locale, localized
 from shop.infra import csrf
+from shop.paging import Page
 from shop.recommendations import serving as recommendations
 from shop.reviews import services as review_rules
-from storefront import bp, listing_pages
+from storefront import bp, cards, listing_pages
 from storefront import tracking as track
 from storefront.cart_views import first_error, toast
 from storefront.query import page_arg
@@ -172,7 +173,8 @@ def _listing(
     )
     if shared.found.is_past_the_end:
         abort(404)
-    result = shared.found.products()
+    found = shared.found.rows(cards.CARD_FIELDS)
+    result = Page(cards.card_products(found.items), found.page, found.per_page, found.total, found.estimated)
     sorts = [s for s in SortKey if s != SortKey.RELEVANCE or parsed.filters.query]
     current_sort = parsed.sort or (SortKey.RELEVANCE if parsed.filters.query else SortKey.NEWEST)
     if current_sort == SortKey.RELEVANCE and not parsed.filters.query:

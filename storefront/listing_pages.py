@@ -24,7 +24,6 @@ from flask import current_app, request
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
-from shop.catalog.models import Product
 from shop.i18n import current_locale, khr_per_usd
 from shop.infra import csrf
 from storefront import cards
@@ -39,7 +38,9 @@ _lock = threading.Lock()
 _pages: OrderedDict[tuple, list[str]] = OrderedDict()
 
 
-def content(context: dict, *, products: Sequence[Product], search_id: str | None, generation: int | None) -> Markup:
+def content(
+    context: dict, *, products: Sequence[cards.Carded], search_id: str | None, generation: int | None
+) -> Markup:
     """The listing's content (the `results` block alone for an HTMX fragment request), with this
     shopper's cards. `context` is what _listing_content.html reads, `products` the page's."""
     filled = cards.fill(products, search_id, saved=in_wishlist, token=csrf.token(), dom_id=dom_id)

@@ -228,6 +228,17 @@ class ListingIds:
         items = products_by_ids(self.ids, public_only=True)
         return Page(items, self.page, self.per_page, self.total, self.estimated)
 
+    def rows(self, fields: Sequence[str]) -> Page:
+        """The page with these fields of its products (rows, not ORM objects: a storefront card
+        needs a dozen columns, and loading 24 Products was a fifth of a warm listing's time),
+        as they are now, those no longer public left out."""
+        if not self.ids:
+            return Page([], self.page, self.per_page, self.total, self.estimated)
+        query = sa.select(*(getattr(Product, name) for name in fields)).where(Product.id.in_(self.ids), PUBLIC)
+        by_id = {row.id: row for row in db.session.execute(query)}
+        items = [by_id[i] for i in self.ids if i in by_id]
+        return Page(items, self.page, self.per_page, self.total, self.estimated)
+
 
 def listing_ids(
     filters: ProductFilters = ProductFilters(),

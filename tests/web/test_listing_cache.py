@@ -21,6 +21,7 @@ from shop.extensions import cache
 from shop.infra import redis_copies
 from shop.orders import services as orders
 from shop.wishlist import services as wishlist
+from storefront import cards
 from tests.factories import CategoryFactory, ProductFactory, UserFactory
 from tests.orders.test_place_order import PHNOM_PENH
 from tests.web.test_account_pages import sign_in
@@ -275,3 +276,19 @@ def test_without_redis_nothing_is_kept(make_app, database_url, db):
     ProductFactory(name_en="Mud Mask", categories=[category])
     db.session.commit()
     assert names(visitor.get("/categories/masks")) == ["Mud Mask", "Rice Mask"]
+
+
+def test_a_card_drawn_from_its_row_is_the_card_drawn_from_the_product(app, db):
+    """Listings draw cards from rows of CARD_FIELDS (storefront.cards.CardProduct), the other
+    pages from Products: the same card either way, sold out, on sale and from a price too."""
+    items = [
+        ProductFactory(name_en="Glow Serum", compare_at_price=D("20.00"), price=D("15.00"), brand="Mekong Dew"),
+        ProductFactory(name_en="Rain Mist", stock=0, brand=None, image_url="/uploads/products/a.webp"),
+        ProductFactory(name_en="Clay Mask", price_max=D("30.00"), allow_backorders=True, stock=0),
+    ]
+    found = catalog.ListingIds(tuple(p.id for p in items), 1, 24, 3).rows(cards.CARD_FIELDS)
+    rows = cards.card_products(found.items)
+    with app.test_request_context("/shop?lang=km"):
+        for saved in (set(), {items[0].id}):
+            assert cards._draw(rows, saved, from_search=True) == cards._draw(items, saved, from_search=True)
+    assert [r.is_in_stock for r in rows] == [True, False, True]
