@@ -126,7 +126,11 @@ def fill(
     the macros instead of 24)."""
     is_saved = [bool(saved(p.id)) if saved is not None else False for p in products]
     from_search = search_id is not None
-    keys = [_key(product, flag, from_search) for product, flag in zip(products, is_saved, strict=True)]
+    shown_in = (current_locale(), khr_per_usd())  # the same for every card of the page
+    keys = [
+        (*shown_in, flag, from_search, *(getattr(p, f) for f in CARD_FIELDS))
+        for p, flag in zip(products, is_saved, strict=True)
+    ]
     with _lock:
         found = [_cards.get(key) for key in keys]
         for key, html in zip(keys, found, strict=True):
@@ -153,10 +157,6 @@ def fill(
             html = html.replace(SEARCH_HOLE, shown_search)
         filled.append(Markup(html))
     return filled
-
-
-def _key(product: Carded, saved: bool, from_search: bool) -> tuple:
-    return (current_locale(), khr_per_usd(), saved, from_search, *(getattr(product, f) for f in CARD_FIELDS))
 
 
 def _draw(products: Sequence[Carded], saved: set[int], from_search: bool) -> list[str]:
