@@ -24,5 +24,6 @@ from admin import (  # noqa: E402,F401  (registers routes)
     outbox_views,
     product_views,
     review_views,
+    stock_views,
     views,
 )

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from shop.catalog.models import ProductStatus, SkinType
 from shop.catalog.vocab import SKIN_CONCERN_LABELS, SKIN_TYPE_LABELS
 from shop.infra.inputs import parse_id
-from shop.orders.fulfilment import FULFILMENT_LABELS, MANUAL_FULFILMENT, MANUAL_PAYMENT, PAYMENT_LABELS
+from shop.orders.fulfilment import FULFILMENT_LABELS, MANUAL_FULFILMENT, PAYMENT_LABELS
 from shop.orders.models import OrderStatus, PaymentStatus
 from shop.orders.services import STATUS_LABELS
 from shop.reporting.periods import Granularity
@@ -172,15 +172,6 @@ class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=_choices(STATUS_LABELS), validate_choice=False,
                          validators=[one_of([s.value for s in OrderStatus])])  # fmt: skip
     note = _text(_l("Note"), 1000)
-
-
-class PaymentForm(FlaskForm):
-    payment_status = SelectField(
-        _l("Payment status"),
-        choices=_choices(PAYMENT_LABELS, MANUAL_PAYMENT),
-        validate_choice=False,
-        validators=[one_of([s.value for s in PaymentStatus])],
-    )
 
 
 class FulfilmentForm(FlaskForm):

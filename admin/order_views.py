@@ -1,6 +1,7 @@
 """Admin pages for orders: the filtered list with a bulk status change, the order with its
-actions (status, payment, fulfilment, ship, refund) and a printable invoice.
-Rules: shop.orders.fulfilment and the status machine of shop.orders.services."""
+actions (status, fulfilment, ship, refund, cash received, check with the bank) and a printable
+invoice. The payment status is never set by hand: it follows the payments recorded.
+Rules: shop.orders.fulfilment, the status machine of shop.orders.services, shop.payments."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from admin.forms import (
     FulfilmentForm,
     NextStepForm,
     OrderFilterForm,
-    PaymentForm,
     RefundForm,
     ShipForm,
     StatusForm,
@@ -106,8 +106,6 @@ def _detail(order_id: int, status: int = 200, **forms):
         "refunded": refunded,
         "refundable": order.total - refunded,
         "status_form": status_form,
-        "payment_form": forms.get("payment_form")
-        or PaymentForm(formdata=None, payment_status=order.payment_status.value),
         "fulfilment_form": forms.get("fulfilment_form")
         or FulfilmentForm(formdata=None, fulfillment_status=order.fulfillment_status.value),
         "ship_form": forms.get("ship_form") or ShipForm(formdata=None),
@@ -176,17 +174,6 @@ def _status_word(value: str | None) -> str:
         return order_status_label(OrderStatus(value or ""))
     except ValueError:
         return ""
-
-
-@bp.post("/orders/<int:order_id>/payment")
-@admin_required
-def order_payment(order_id: int):
-    form = PaymentForm()
-    return _act(
-        order_id, form, "payment_form",
-        lambda: fulfilment.set_payment_status(order_id, PaymentStatus(form.payment_status.data), actor=actor()),
-        _("Payment status changed."),
-    )  # fmt: skip
 
 
 @bp.post("/orders/<int:order_id>/fulfilment")

@@ -27,32 +27,38 @@ menu.add("admin.products", _l("Products"), order=20)
 PER_PAGE = 25
 
 
-def _category_choices(blank=None) -> list[SelectChoice]:
+def category_choices(blank=None) -> list[SelectChoice]:
     choices = [SelectChoice("", blank)] if blank is not None else []
     for node in category_editing.tree():
         choices.append(SelectChoice(str(node.category.id), "— " * node.depth + node.category.name))
     return choices
 
 
+def product_filters() -> tuple[ProductFilterForm, dict | None]:
+    """The product table's filters (?q=&status=&category=&stock=&featured=), shared with the
+    stock and prices page: the form, and the list functions' arguments (None when refused)."""
+    filters = ProductFilterForm(request.args)
+    filters.category.choices = category_choices(_("Any"))
+    if not filters.validate():
+        return filters, None
+    category_id = parse_id(filters.category.data)
+    return filters, {
+        "query": filters.q.data or "",
+        "status": ProductStatus(filters.status.data) if filters.status.data else None,
+        "category": db.session.get(Category, category_id) if category_id else None,
+        "stock": filters.stock.data or None,
+        "featured": {"yes": True, "no": False}.get(filters.featured.data),
+    }
+
+
 @bp.get("/products")
 @admin_required
 def products():
-    filters = ProductFilterForm(request.args)
-    filters.category.choices = _category_choices(_("Any"))
+    filters, criteria = product_filters()
     status = 200
     page = Page([], 1, PER_PAGE, 0)
-    if filters.validate():
-        category_id = parse_id(filters.category.data)
-        category = db.session.get(Category, category_id) if category_id else None
-        page = editing.list_products(
-            query=filters.q.data or "",
-            status=ProductStatus(filters.status.data) if filters.status.data else None,
-            category=category,
-            stock=filters.stock.data or None,
-            featured={"yes": True, "no": False}.get(filters.featured.data),
-            page=page_number(),
-            per_page=PER_PAGE,
-        )
+    if criteria is not None:
+        page = editing.list_products(**criteria, page=page_number(), per_page=PER_PAGE)
     else:
         status = 422
     return render_private("admin/products/list.html", status, filters=filters, page=page, bulk=ProductBulkForm())
@@ -92,8 +98,8 @@ def products_bulk():
 
 
 def _product_form(form: ProductForm) -> ProductForm:
-    form.category_id.choices = _category_choices(_("Choose…"))
-    form.extra_category_ids.choices = _category_choices()
+    form.category_id.choices = category_choices(_("Choose…"))
+    form.extra_category_ids.choices = category_choices()
     return form
 
 

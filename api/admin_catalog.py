@@ -17,7 +17,7 @@ from api.admin_support import MoneyField, actor, money
 from api.pagination import PaginationQuery, paginated_page
 from api.schemas import EmptyEnvelope, envelope, schema
 from api.validation import Id, Range
-from shop.catalog import alerts, editing, images, variant_editing
+from shop.catalog import alerts, editing, images, variant_bulk, variant_editing
 from shop.catalog import category_editing as categories
 from shop.catalog import variants as catalog_variants
 from shop.catalog.models import Category, Product, ProductStatus, ProductVariant, SkinType
@@ -25,7 +25,7 @@ from shop.catalog.vocab import SKIN_CONCERNS
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.request_limits import accepts_upload
-from web.envelope import success_response
+from web.envelope import error_response, success_response
 
 products_bp = Blueprint("admin_products", __name__, url_prefix="/api/v1/admin/products", description="Staff: products")
 categories_bp = Blueprint(
@@ -436,3 +436,53 @@ def reorder_variants(data, product_id: int):
     """Put the sizes or shades in this order (every one of the product's, once)."""
     found = variant_editing.reorder_variants(product_id, data["ids"], actor=actor())
     return success_response([variant_data(v) for v in found], _("Order saved."))
+
+
+class VariantChangeIn(Schema):
+    id = Id(required=True, metadata={"description": "The variant's id"})
+    stock = fields.Integer(metadata={"description": "The new stock (from 0); left out: unchanged"})
+    price = MoneyField(metadata={"description": "The new price (at least 0.01); left out: unchanged"})
+    compare_at_price = MoneyField(
+        allow_none=True, metadata={"description": "Not below the price; null removes it; left out: unchanged"}
+    )
+    expected_stock = fields.Integer(
+        metadata={
+            "description": "The stock this change was made against (what the client showed): when a sale "
+            "changed it meanwhile, the change is refused (400) instead of counting over the sale"
+        }
+    )
+
+
+class VariantBulkUpdateIn(Schema):
+    items = fields.List(
+        fields.Nested(VariantChangeIn), required=True, validate=validate.Length(min=1, max=variant_bulk.MAX_VARIANTS)
+    )
+
+
+@products_bp.post("/variants/bulk-update")
+@products_bp.response(200, StaffVariantListEnvelope)
+@admin_token_required
+@products_bp.arguments(VariantBulkUpdateIn)
+def bulk_update_variants(data):
+    """Set the stock and prices of many sizes and shades (of any products) at once: all or none.
+    A refusal is a 400 whose `error.details.items` names each refused item by its index, such as
+    `{"items": {"2": {"stock": ["Stock cannot be negative."]}}}`. Stock back from none emails the
+    shoppers waiting for it."""
+    changes = [
+        variant_bulk.Change(
+            item["id"],
+            {name: item[name] for name in variant_bulk.FIELDS if name in item},
+            expected_stock=item.get("expected_stock"),
+        )
+        for item in data["items"]
+    ]
+    try:
+        saved = variant_bulk.update_many(changes, actor=actor())
+    except variant_bulk.ChangesRefused as refused:
+        details: dict[str, dict[str, list[str]]] = {}
+        for problem in refused.problems:
+            details.setdefault(str(problem.index), {}).setdefault(problem.field or "id", []).append(problem.message)
+        return error_response(str(refused.message), refused.status, details={"items": details})
+    waiting = alerts.waiting_counts(v.id for v in saved)
+    listed = [{**variant_editing.snapshot(v), "waiting_for_stock": waiting.get(v.id, 0)} for v in saved]
+    return success_response(listed, _("Sizes and shades saved."))

@@ -15,6 +15,7 @@ from api.shopping import order_json
 from api.validation import Id
 from shop.orders import fulfilment
 from shop.orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
+from shop.payments import services as payments
 from web.envelope import success_response
 from web.status import fulfilment_status_label, payment_status_label
 
@@ -131,9 +132,15 @@ def change_status(data, order_id: int):
 @admin_token_required
 @bp.arguments(OrderPaymentIn)
 def payment_status(data, order_id: int):
-    """Record the payment status (the refunded ones come from refunds)."""
-    fulfilment.set_payment_status(order_id, PaymentStatus(data["payment_status"]), actor=actor())
-    return success_response(order_data(fulfilment.get_order(order_id)), _("Payment status changed."))
+    """The payment status follows the payments recorded and is never set by hand
+    (shop.payments.services.request_payment_status): `paid` on a cash-on-delivery order records
+    the cash still due as received now by you (as `POST /:id/payments/cash` does, audited); the
+    status the order already has changes nothing; anything else is refused with the action that
+    sets it: 409 (a KHQR payment: `POST /:id/payments/:attempt_id/check`; cash: `POST
+    /:id/payments/cash` with the amount), or 400 for the refunded statuses (`POST /:id/refund`)."""
+    recorded = payments.request_payment_status(order_id, PaymentStatus(data["payment_status"]), actor=actor())
+    message = _("Cash received recorded.") if recorded else _("The order already has this payment status.")
+    return success_response(order_data(fulfilment.get_order(order_id)), message)
 
 
 @bp.put("/<int:order_id>/fulfillment-status")

@@ -1,6 +1,7 @@
 """KHQR payments over JSON for the mobile app: /api/v1/orders/<id>/payment.
 
-`GET` gives the order's payment status (its attempts and the current QR) and, while that QR
+`GET` gives the order's payment status (its attempts, the current QR and its "open in my bank
+app" link, `deeplink`, once a job has had Bakong make it) and, while that QR
 can still be paid, asks for a check with the bank (an RQ job: the answer never waits on
 Bakong). `POST` makes a new QR for an expired unpaid order (shop.payments.services
 .renew_khqr_payment). A signed-in shopper sends their token; a guest sends the order's token
@@ -71,8 +72,8 @@ class SourceInfoSchema(Schema):
 
 
 class DeeplinkPayloadSchema(Schema):
-    """The body of Bakong's `POST /v1/generate_deeplink_by_qr`: the app asks Bakong for the
-    "open in my bank app" link with it (the shop never sends order data to anyone)."""
+    """The body of Bakong's `POST /v1/generate_deeplink_by_qr`, for an app that wants its own
+    callback in the link: the shop's own link (with the shop's callback) is `deeplink`."""
 
     qr = fields.String()
     source_info = fields.Nested(SourceInfoSchema, data_key="sourceInfo")
@@ -90,6 +91,16 @@ class AttemptSchema(Schema):
     expires_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     paid_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     seconds_left = fields.Integer(allow_none=True, metadata={"description": "until the QR expires (0 once it has)"})
+    deeplink = fields.String(
+        allow_none=True,
+        metadata={
+            "format": "uri",
+            "description": "Bakong's short link (https://bakong.page.link/...) that opens the shopper's bank app "
+            "with this payment ready: open it on the phone that pays. Made by a job a moment after the QR; "
+            "null until then, and for good if Bakong could not make it (show the QR, or ask Bakong "
+            "yourself with deeplink_payload)",
+        },
+    )
     deeplink_payload = fields.Nested(DeeplinkPayloadSchema, allow_none=True)
 
 
@@ -164,6 +175,7 @@ def attempt_json(attempt: PaymentAttempt, *, now: datetime | None = None) -> dic
             "expires_at": _iso(attempt.expires_at),
             "paid_at": _iso(attempt.paid_at),
             "seconds_left": left,
+            "deeplink": attempt.deeplink_url if attempt.provider == "khqr" else None,
             "deeplink_payload": deeplink_payload(attempt) if attempt.provider == "khqr" else None,
         }
     )

@@ -9,6 +9,8 @@ on the background pool. Then:
 
 1. The sweep checks every open attempt (one HTTP call and one locked transaction each):
    checks/s with Bakong answering "not found yet" at once, then with a third of them paid.
+0. Placing the orders: how long checkout took, and when the background pool had made every
+   QR's "open in my bank app" link (the fake answers at once).
 2. A page request never waits on Bakong: with the fake answering in 2 s, the call the payment
    page's poll makes (`request_check`, then reading the attempt's status) is timed, and then
    the poll endpoint itself (GET .../payment/status through the app, as HTMX sends it).
@@ -96,6 +98,7 @@ def run(count: int, reference: str) -> None:
             "country": "KH",
             "phone": "012 345 678",
         }
+        placing = time.perf_counter()
         for index in range(count):
             orders.place_order(
                 orders.Checkout(
@@ -107,6 +110,15 @@ def run(count: int, reference: str) -> None:
                     currency="KHR" if index % 2 else "USD",
                 )
             )
+        placed_in = time.perf_counter() - placing
+        # Each new QR's "open in my bank app" link is asked for on the background pool: wait for
+        # them all, so that they do not share the machine with the sweep measured below.
+        made, deadline = 0, time.monotonic() + 120
+        while made < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+            made = db.session.scalar(db.select(db.func.count()).where(PaymentAttempt.deeplink_url.is_not(None)))
+            db.session.rollback()
+        links_in = time.perf_counter() - placing
         attempts = db.session.scalars(db.select(PaymentAttempt).order_by(PaymentAttempt.id)).all()
         due = attempts[0].created_at + timedelta(minutes=1)  # every attempt is due, none expired
 
@@ -114,6 +126,10 @@ def run(count: int, reference: str) -> None:
         report = jobs.sweep_payments(due)
         elapsed = time.perf_counter() - started
         print(f"machine: {reference}")
+        print(
+            f"checkout: {count} KHQR orders placed in {placed_in:.2f} s; {made} deeplinks made on the "
+            f"background pool {links_in:.2f} s after the first order"
+        )
         print(
             f"sweep, Bakong answers 'not found yet': {report.checked} checks in {elapsed:.2f} s "
             f"= {report.checked / elapsed:.0f} checks/s ({report.failed} failed)"

@@ -188,6 +188,12 @@ class Config:
     KHQR_ACQUIRING_BANK = env("KHQR_ACQUIRING_BANK")
     BAKONG_API_URL = env("BAKONG_API_URL", "https://api-bakong.nbc.gov.kh")
     BAKONG_TOKEN = env("BAKONG_TOKEN")
+    # The "open in my bank app" link (Bakong's generate_deeplink_by_qr): the shop's icon and the
+    # page the bank app sends the shopper back to (default: the site's icon and home page).
+    BAKONG_APP_ICON_URL = env("BAKONG_APP_ICON_URL")
+    BAKONG_DEEPLINK_CALLBACK = env("BAKONG_DEEPLINK_CALLBACK")
+    # Seconds before each new try when Bakong could not make the link (three more tries).
+    BAKONG_DEEPLINK_RETRY_INTERVALS = (5, 20, 60)
     # An unpaid KHQR order is cancelled this many minutes after its QR was made.
     PAYMENT_EXPIRES_MINUTES = int(env("PAYMENT_EXPIRES_MINUTES", "15"))
     # Money that arrives after expiry is looked for this long (with backoff) after it.

@@ -8,7 +8,9 @@ at most one per attempt every few seconds, run by an RQ job or the embedded pool
 request never waits on Bakong. While nothing changed it answers 204 (HTMX swaps nothing and
 keeps polling); once the payment is recorded, or the QR expired, it sends the new panel, which
 does not poll. Without JavaScript the page says when the QR expires and offers a link to look
-again.
+again. A page shown before its "Open in my bank app" link was made (a job asks Bakong for it
+after the order is placed) polls with `link=0`, and gets the panel with the link once it is
+there.
 
 The signed-in shopper's pages are under /orders/<id>/payment (another shopper's order is a
 404); a guest's under the signed link of their order, /orders/guest/<token>/payment.
@@ -100,14 +102,17 @@ def _page(order: Order, token: str | None, *, status: int = 200, **extra):
 
 def _status(order: Order, token: str | None):
     """The poll: 204 while the QR the page shows is still open and unpaid (after asking for a
-    check), else the panel to swap in (paid, expired, closed). A plain GET goes to the page."""
+    check) and the page lacks nothing, else the panel to swap in (paid, expired, closed, or the
+    open QR with its "Open in my bank app" link that the page did not have). A plain GET goes to
+    the page."""
     if not is_htmx_fragment_request():
         return redirect(_urls(order, token)["page"], 303)
     page = payments.payment_page(order)
     if page.wants_check and page.attempt is not None:
         payment_jobs.request_check(page.attempt.id)  # throttled; never calls Bakong here
     shown = request.args.get("attempt", type=int)
-    if page.state == "open" and page.attempt is not None and page.attempt.id == shown:
+    link_arrived = request.args.get("link") == "0" and page.attempt is not None and bool(page.attempt.deeplink_url)
+    if page.state == "open" and page.attempt is not None and page.attempt.id == shown and not link_arrived:
         response = make_response("", 204)
     else:
         response = make_response(render_block(PAGE, "payment_panel", **_context(order, token)))

@@ -104,7 +104,30 @@ def list_products(
 ) -> Page[Product]:
     """One page of the products in every status for the staff table, newest first. `query` is a piece of the
     English or Khmer name, the brand or the SKU; `stock` is "out", "low" or "in"."""
-    conditions: list[sa.ColumnExpressionArgument[bool]] = []
+    conditions: list[sa.ColumnExpressionArgument[bool]] = [
+        *product_conditions(query=query, status=status, category=category, featured=featured)
+    ]
+    if stock == "out":
+        conditions.append(sa.and_(Product.track_inventory, Product.stock <= 0))
+    elif stock == "low":
+        conditions.append(Product.is_low_stock)
+    elif stock == "in":
+        conditions.append(sa.or_(sa.not_(Product.track_inventory), Product.stock > 0))
+    ordered = sa.select(Product).where(*conditions).order_by(Product.created_at.desc(), Product.id.desc())
+    return paginate(ordered, page=page, per_page=per_page)
+
+
+def product_conditions(
+    *,
+    query: str = "",
+    status: ProductStatus | None = None,
+    category: Category | None = None,
+    featured: bool | None = None,
+    extra_sku: Any = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The staff's product filters as SQL conditions on `products` (the product table and the
+    stock and prices page share them). `extra_sku` is one more SKU column the search looks in."""
+    conditions: list[sa.ColumnElement[bool]] = []
     if status is not None:
         conditions.append(Product.status == status)
     if category is not None:
@@ -113,12 +136,6 @@ def list_products(
             catalog.product_categories.c.category_id.in_(ids)
         )
         conditions.append(Product.id.in_(linked))
-    if stock == "out":
-        conditions.append(sa.and_(Product.track_inventory, Product.stock <= 0))
-    elif stock == "low":
-        conditions.append(Product.is_low_stock)
-    elif stock == "in":
-        conditions.append(sa.or_(sa.not_(Product.track_inventory), Product.stock > 0))
     if featured is not None:
         conditions.append(Product.is_featured.is_(featured))
     text = query.strip().lower()
@@ -126,10 +143,11 @@ def list_products(
         # Not the storefront's search: its index holds only active products, and staff look
         # for drafts and archived ones too. A substring of the names, brand or SKU.
         pattern = contains(text)
-        columns = (Product.name_en, Product.name_kh, Product.sku, Product.brand)
+        columns = [Product.name_en, Product.name_kh, Product.sku, Product.brand]
+        if extra_sku is not None:
+            columns.append(extra_sku)
         conditions.append(sa.or_(*(sa.func.lower(c).like(pattern, escape=ESCAPE) for c in columns)))
-    ordered = sa.select(Product).where(*conditions).order_by(Product.created_at.desc(), Product.id.desc())
-    return paginate(ordered, page=page, per_page=per_page)
+    return conditions
 
 
 def snapshot(product: Product) -> dict[str, Any]:

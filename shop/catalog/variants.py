@@ -185,6 +185,9 @@ def give_back(items: Iterable[Any]) -> list[int]:
             if item.variant_id is not None
             else sa.and_(variants.c.product_id == item.product_id, variants.c.is_default)
         )
+        # The product row first, as checkout's takes lock it (orders.services._take_stock): an
+        # expiry giving stock back and a late payment taking it again must not deadlock.
+        db.session.execute(sa.select(products.c.id).where(products.c.id == item.product_id).with_for_update())
         row = db.session.execute(
             sa.update(variants)
             .where(which, variants.c.track_stock)

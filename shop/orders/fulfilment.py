@@ -35,8 +35,8 @@ from shop.reporting.periods import shop_timezone
 from shop.reviews import services as reviews
 
 ZERO = Decimal("0.00")
-# Set by hand; the refunded ones follow the refunds, and shipped/delivered follow the status.
-MANUAL_PAYMENT = (PaymentStatus.PENDING, PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID, PaymentStatus.FAILED)
+# Set by hand; shipped/delivered follow the status. The payment status is never set by hand: it
+# follows the payments recorded (shop.payments.services.refresh_payment_status).
 MANUAL_FULFILMENT = (FulfillmentStatus.UNFULFILLED, FulfillmentStatus.PARTIAL, FulfillmentStatus.FULFILLED)
 REFUNDABLE_PAYMENT = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 CLOSED = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.REFUNDED)
@@ -243,24 +243,6 @@ def _change_status(order_id: int, to_status: OrderStatus, actor: Actor, note: st
     if verified:
         catalog.invalidate_product_pages()  # the pages show the badge
     return order
-
-
-def set_payment_status(order_id: int, status: PaymentStatus, *, actor: Actor) -> Order:
-    """Record a payment status by hand (pending, paid, partially paid, failed). The refunded
-    statuses follow the refunds and are refused here."""
-    return all_or_nothing(lambda: _set_payment_status(order_id, PaymentStatus(status), actor))
-
-
-def _set_payment_status(order_id: int, status: PaymentStatus, actor: Actor) -> Order:
-    order = _locked(order_id)
-    if status not in MANUAL_PAYMENT:
-        raise ShopError(_l("Refunded statuses are set by recording a refund."), field="payment_status")
-    if refunded_amount(order.id) > ZERO:
-        raise ShopError(_l("This order has refunds: its payment status follows them."), field="payment_status")
-    before = _state(order)
-    order.payment_status = status
-    actor.record("order.payment_status", "order", order.id, before=before, after=_state(order))
-    return _finish(order, recount=False)
 
 
 def set_fulfilment_status(order_id: int, status: FulfillmentStatus, *, actor: Actor) -> Order:

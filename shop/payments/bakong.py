@@ -1,5 +1,5 @@
 """Bakong (NBC's KHQR network): the KHQR provider and the Open API client that asks whether a
-KHQR was paid.
+KHQR was paid and makes its "open in my bank app" short link.
 
 `POST {BAKONG_API_URL}/v1/check_transaction_by_md5` with `{"md5": ...}` and the shop's bearer
 token answers `responseCode` 0 with the transaction in `data`, or 1 with an `errorCode`
@@ -7,10 +7,21 @@ token answers `responseCode` 0 with the transaction in `data`, or 1 with an `err
 Cambodian addresses and may be slow or down: every call has short timeouts (connect 2 s, read
 5 s) and every way it can fail is a CheckResult, never an exception, so a check job can back
 off and ask again. It is never called inside a page request (shop/payments/jobs.py).
+
+`POST {BAKONG_API_URL}/v1/generate_deeplink_by_qr` with `{"qr": <the KHQR string>, "sourceInfo":
+{"appIconUrl", "appName", "appDeepLinkCallback"}}` answers `responseCode` 0 with
+`data.shortLink` (`https://bakong.page.link/...`: opens Bakong or the shopper's bank app with
+the payment filled in), or 1 with an `errorCode` (4: the link provider failed, 5: a field is
+missing or wrong, 6: token refused). The layout is the one of NBC's `bakong-khqr` SDK as its
+public ports implement it (github.com/fidele007/bakong-khqr-php, a complete port of the npm
+module: src/Api/DeepLink.php, src/Models/SourceInfo.php, and its README's sample answer;
+github.com/mrrhak/khqr_sdk for Dart). The SDK calls it without a token; we send ours, as to every
+Bakong call, which the API accepts.
 """
 
 from __future__ import annotations
 
+import enum
 import http.client
 import json
 import logging
@@ -30,9 +41,42 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("shop.payments")
 CHECK_PATH = "/v1/check_transaction_by_md5"
+DEEPLINK_PATH = "/v1/generate_deeplink_by_qr"
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 5.0
 NOT_FOUND, FAILED, TOKEN_EXPIRED = 1, 3, 6
+LINK_PROVIDER_ERROR = 4  # Bakong's link provider failed: worth asking again
+MAX_LINK_LENGTH = 500  # the column's size; Bakong's links are about 45 characters
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Who asks for the deeplink, shown by the bank app: the shop's name and icon, and where
+    the bank app sends the shopper back to. Nothing about the order."""
+
+    app_name: str
+    app_icon_url: str
+    app_deeplink_callback: str
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "appIconUrl": self.app_icon_url,
+            "appName": self.app_name,
+            "appDeepLinkCallback": self.app_deeplink_callback,
+        }
+
+
+class LinkOutcome(enum.StrEnum):
+    MADE = "made"
+    RETRY = "retry"  # Bakong could not answer (down, slow, 5xx, garbled, its link provider): ask again
+    REFUSED = "refused"  # asking again would get the same no (token refused, a field refused)
+
+
+@dataclass(frozen=True)
+class DeeplinkResult:
+    outcome: LinkOutcome
+    short_link: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +97,19 @@ class BakongClient:
         except (OSError, http.client.HTTPException) as error:
             return CheckResult(Outcome.UNAVAILABLE, reason=f"connection: {error.__class__.__name__}")
         return interpret(status, body)
+
+    def generate_deeplink(self, qr: str, source: SourceInfo) -> DeeplinkResult:
+        """Ask Bakong for the short link that opens a bank app with this KHQR. Only the QR (which
+        the bank sees anyway when it is paid) and the shop's name, icon and callback are sent."""
+        if not self.token:
+            return DeeplinkResult(LinkOutcome.REFUSED, reason="BAKONG_TOKEN is not set")
+        try:
+            status, body = self._post(DEEPLINK_PATH, {"qr": qr, "sourceInfo": source.as_json()})
+        except TimeoutError:
+            return DeeplinkResult(LinkOutcome.RETRY, reason="timeout")
+        except (OSError, http.client.HTTPException) as error:
+            return DeeplinkResult(LinkOutcome.RETRY, reason=f"connection: {error.__class__.__name__}")
+        return interpret_deeplink(status, body)
 
     def _post(self, path: str, payload: dict) -> tuple[int, bytes]:
         """POST JSON; the connection gets `connect_timeout`, each read `read_timeout`."""
@@ -106,6 +163,41 @@ def interpret(status: int, body: bytes) -> CheckResult:
     if code == 1 and error == TOKEN_EXPIRED:
         return CheckResult(Outcome.UNAUTHORIZED, reason=answer.get("responseMessage"), raw=raw)
     return CheckResult(Outcome.UNAVAILABLE, reason=f"unexpected answer (errorCode {error!r})", raw=raw)
+
+
+def interpret_deeplink(status: int, body: bytes) -> DeeplinkResult:
+    """Bakong's answer to generate_deeplink_by_qr. Only an https link is kept: it becomes the
+    href of a button on our page."""
+    if status != 200:
+        # 401 and the other 4xx would say no again; 403 is also Bakong's answer outside
+        # Cambodia, and 408, 429 and 5xx pass.
+        refused = 400 <= status < 500 and status not in (403, 408, 429)
+        return DeeplinkResult(LinkOutcome.REFUSED if refused else LinkOutcome.RETRY, reason=f"HTTP {status}")
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return DeeplinkResult(LinkOutcome.RETRY, reason="the answer is not JSON")
+    if not isinstance(answer, dict):
+        return DeeplinkResult(LinkOutcome.RETRY, reason="the answer is not a JSON object")
+    code, error, message = answer.get("responseCode"), answer.get("errorCode"), answer.get("responseMessage")
+    if code == 0:
+        data = answer.get("data")
+        link = data.get("shortLink") if isinstance(data, dict) else None
+        if not _usable_link(link):
+            return DeeplinkResult(LinkOutcome.RETRY, reason=f"no usable shortLink in the answer: {link!r:.80}")
+        return DeeplinkResult(LinkOutcome.MADE, short_link=link)
+    if code == 1 and error == LINK_PROVIDER_ERROR:
+        return DeeplinkResult(LinkOutcome.RETRY, reason=f"errorCode 4: {message}")
+    if code == 1:
+        return DeeplinkResult(LinkOutcome.REFUSED, reason=f"errorCode {error!r}: {message}")
+    return DeeplinkResult(LinkOutcome.RETRY, reason=f"unexpected answer (responseCode {code!r})")
+
+
+def _usable_link(link: Any) -> bool:
+    if not isinstance(link, str) or len(link) > MAX_LINK_LENGTH or any(c.isspace() for c in link):
+        return False
+    parts = urlsplit(link)
+    return parts.scheme == "https" and bool(parts.hostname)
 
 
 def _transaction(data: dict) -> Transaction | None:

@@ -10,6 +10,10 @@
   its next run with `enqueue_in` (the worker runs RQ's scheduler: `make worker`); without
   Redis the server process runs it on a daemon thread (`start_embedded_sweeper`), in one
   gunicorn worker only (a file lock picks it).
+- Each new KHQR attempt gets its "open in my bank app" link from Bakong (`make_deeplink`,
+  queued by the service that made the attempt, after its commit): an RQ job retried after
+  BAKONG_DEEPLINK_RETRY_INTERVALS when Bakong could not answer; without Redis the same on the
+  background pool, retried by a timer.
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ from typing import IO
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
+from rq import get_current_job
 
 from shop.audit.actors import Actor
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.infra.columns import utcnow
 from shop.infra.redis_client import get_redis
-from shop.jobs import enqueue, get_queue
-from shop.payments import services
+from shop.jobs import enqueue, get_queue, retried
+from shop.payments import deeplinks, services
+from shop.payments.bakong import LinkOutcome
 from shop.payments.models import PaymentAttempt
 
 log = logging.getLogger("shop.payments")
@@ -93,6 +99,55 @@ def check_now(attempt_id: int, *, actor: Actor) -> bool:
     )
     db.session.commit()
     return request_check(attempt_id)
+
+
+class DeeplinkNotYet(Exception):
+    """Bakong could not make the deeplink this time: RQ tries the job again."""
+
+
+@retried("BAKONG_DEEPLINK_RETRY_INTERVALS")
+def make_deeplink(attempt_id: int) -> str | None:
+    """RQ job: ask Bakong for the attempt's "open in my bank app" link and store it. When Bakong
+    could not answer (down, slow, 5xx) it raises, so that RQ asks again after the next of
+    BAKONG_DEEPLINK_RETRY_INTERVALS; after the last try, or when Bakong refuses (token, fields),
+    the attempt keeps no link (logged) and the page offers "Save the QR" alone. Run outside RQ
+    (no Redis, or Redis unreachable when it was queued) it goes to the background pool, so the
+    request that made the attempt never waits on Bakong."""
+    job = get_current_job()
+    if job is None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        intervals = tuple(app.config.get("BAKONG_DEEPLINK_RETRY_INTERVALS") or ())
+        _embedded_pool.submit(_deeplink_in_background, app, attempt_id, intervals)
+        return None
+    result = deeplinks.make_deeplink(attempt_id)
+    if result is None:
+        return None
+    if result.outcome == LinkOutcome.RETRY:
+        if job.retries_left:
+            raise DeeplinkNotYet(f"payment attempt {attempt_id}: {result.reason}")
+        log.error("gave up on the deeplink of payment attempt %s: %s", attempt_id, result.reason)
+    return result.outcome.value
+
+
+def _deeplink_in_background(app: Flask, attempt_id: int, intervals: tuple[float, ...]) -> None:
+    """The embedded pool's `make_deeplink`: one try, and a timer for the next while Bakong
+    could not answer and tries are left."""
+    try:
+        with app.app_context():
+            result = deeplinks.make_deeplink(attempt_id)
+    except Exception:  # a background job must not die silently
+        log.exception("deeplink of payment attempt %s failed", attempt_id)
+        return
+    if result is None or result.outcome != LinkOutcome.RETRY:
+        return
+    if not intervals:
+        log.error("gave up on the deeplink of payment attempt %s: %s", attempt_id, result.reason)
+        return
+    timer = threading.Timer(
+        intervals[0], _embedded_pool.submit, args=(_deeplink_in_background, app, attempt_id, intervals[1:])
+    )
+    timer.daemon = True
+    timer.start()
 
 
 def _in_context(app: Flask, attempt_id: int) -> None:

@@ -80,6 +80,9 @@ class PaymentAttempt(Model):
     check_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the sweep should ask again; NULL once nothing more can happen.
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bakong's "open in my bank app" short link (migration 0017), stored by a job after the
+    # attempt is committed; NULL until then, and for good when Bakong could not make one.
+    deeplink_url: Mapped[str | None] = mapped_column(sa.String(500))
 
     order: Mapped[Order] = relationship()
     events: Mapped[list[PaymentEvent]] = relationship(

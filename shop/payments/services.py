@@ -116,6 +116,9 @@ def _new_attempt(order: Order, currency: str, now: datetime) -> PaymentAttempt:
     db.session.add(attempt)
     db.session.add(PaymentEvent(attempt=attempt, kind=EventKind.CREATED.value, amount=amount, currency=currency))
     db.session.flush()
+    from shop.payments import jobs  # jobs imports this module
+
+    enqueue(jobs.make_deeplink, attempt.id)  # once this transaction commits; dropped by a rollback
     return attempt
 
 
@@ -692,6 +695,40 @@ def record_cash_received(
     except Exception:
         db.session.rollback()
         raise
+
+
+def request_payment_status(order_id: int, status: PaymentStatus, *, actor: Actor) -> PaymentEvent | None:
+    """Staff ask for a payment status by name (the seed's `PUT /admin/orders/<id>/payment-status`).
+    An order's payment status follows what was recorded (`refresh_payment_status`), so no value
+    is written by hand: "paid" on a cash-on-delivery order records the cash still due as received
+    now by the staff member (`record_cash_received`: an event and an audit entry), and returns
+    that event; the status the order already has changes nothing (None); anything else is refused
+    with the action that sets it: a refund, the cash received with its amount, or "Check now"
+    for a KHQR payment, which only the bank confirms."""
+    status = PaymentStatus(status)
+    if status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+        raise ShopError(_l("Refunded statuses are set by recording a refund."), field="payment_status")
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise NotFound()
+    current, method, due = order.payment_status, order.payment_method, order.total - _cash_received(order_id)
+    db.session.rollback()
+    if current in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+        raise Conflict(_l("This order has refunds: its payment status follows them."), field="payment_status")
+    if status == current:
+        return None
+    if method == "cod" and status == PaymentStatus.PAID:
+        # "Still due" is checked again under the order's lock: two staff at once record it once.
+        return record_cash_received(order_id, due, actor=actor)
+    if method == "khqr":
+        raise Conflict(
+            _l("A KHQR payment is confirmed by the bank, never by hand: ask the bank with “Check now”."),
+            field="payment_status",
+        )
+    raise Conflict(
+        _l("The payment status follows the cash recorded: record the cash received, with its amount."),
+        field="payment_status",
+    )
 
 
 # ---------------------------------------------------------------- the shopper's payment page

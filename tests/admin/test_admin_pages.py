@@ -144,3 +144,24 @@ def test_analytics_page_says_no_data_yet_then_counts_views(admin_page, db, app):
     sales = admin_page.get("/admin/analytics/sales.csv?granularity=month").get_data(as_text=True)
     assert sales.splitlines()[0] == "period,orders,revenue" and ",1,29.00" in sales
     assert admin_page.get("/admin/analytics?start=2026-01-10&end=2026-01-01").status_code == 400
+
+
+def test_invoice_prints_the_cambodian_address_in_the_staff_language(admin_page, db):
+    """The invoice goes in the parcel: sangkat, khan, province and landmark as the rider reads
+    them, the province and country in the page's language (it printed raw fields in English)."""
+    address = {
+        "first_name": "Sokha",
+        "address_line1": "#12, St 271",
+        "commune": "Tuol Tumpung 1",
+        "district": "Chamkar Mon",
+        "province": "KH-12",
+        "country": "KH",
+        "landmark": "Beside the pagoda",
+        "phone": "+85512345678",
+    }
+    order = OrderFactory(shipping_address=address)
+    khmer = admin_page.get(f"/admin/orders/{order.id}/invoice?lang=km").get_data(as_text=True)
+    assert "ភ្នំពេញ" in khmer and "កម្ពុជា" in khmer and "KH-12" not in khmer
+    assert "Tuol Tumpung 1, Chamkar Mon" in khmer and "Beside the pagoda" in khmer and "012 345 678" in khmer
+    english = admin_page.get(f"/admin/orders/{order.id}/invoice?lang=en").get_data(as_text=True)
+    assert "Phnom Penh" in english and "Cambodia" in english

@@ -1,14 +1,19 @@
-"""Orders over the staff API: the status machine, payment, refunds, shipping, bulk changes."""
+"""Orders over the staff API: the status machine, the payment status (never set by hand: it
+follows the payments recorded), refunds, shipping, bulk changes."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from shop.audit.models import AuditLog
 from shop.catalog.models import Product
-from shop.orders.models import OrderRefund, OrderStatus, PaymentStatus
+from shop.orders.models import Order, OrderRefund, OrderStatus, PaymentStatus
+from shop.payments.models import PaymentEvent
 from shop.reviews.models import Review, ReviewStatus
 from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, ReviewFactory, UserFactory
+from tests.payments.helpers import kinds, place_khqr_order
 
 
 def _order(db, **values):
@@ -115,13 +120,78 @@ def test_unpaid_order_and_bad_amounts_are_refused(client, db, admin_headers):
         assert response.get_json()["success"] is False
 
 
-def test_payment_and_fulfilment_statuses(client, db, admin_headers):
+def test_payment_status_paid_on_a_cash_order_records_the_cash_due(client, db, admin_headers, admin):
+    order, _ = _order(db, status=OrderStatus.CONFIRMED, payment_method="cod")
+    url = f"/api/v1/admin/orders/{order.id}/payment-status"
+    paid = client.put(url, json={"payment_status": "paid"}, headers=admin_headers)
+    assert paid.status_code == 200, paid.get_json()
+    assert (paid.get_json()["message"], paid.get_json()["data"]["payment_status"]) == (
+        "Cash received recorded.",
+        "paid",
+    )
+    [event] = db.session.scalars(sa.select(PaymentEvent).where(PaymentEvent.kind == "cash_received"))
+    assert (event.amount, event.actor_id, event.raw["received_by"]) == (order.total, admin.id, admin.email)
+    [entry] = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "order.cash_received"))
+    assert (entry.actor_id, entry.before["payment_status"], entry.after["payment_status"]) == (
+        admin.id,
+        "pending",
+        "paid",
+    )
+    again = client.put(url, json={"payment_status": "paid"}, headers=admin_headers)
+    assert (again.status_code, again.get_json()["message"]) == (200, "The order already has this payment status.")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent).where(
+        PaymentEvent.kind == "cash_received")) == 1  # fmt: skip
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 1
+
+
+def test_payment_status_is_never_set_by_hand(client, db, admin_headers):
+    order, _ = _order(db, status=OrderStatus.CONFIRMED, payment_method="cod")
+    url = f"/api/v1/admin/orders/{order.id}/payment-status"
+    for status in ("failed", "partially_paid"):
+        refused = client.put(url, json={"payment_status": status}, headers=admin_headers)
+        assert refused.status_code == 409
+        body = refused.get_json()
+        message = "The payment status follows the cash recorded: record the cash received, with its amount."
+        assert body["message"] == message and body["error"]["details"] == {"payment_status": [message]}
+    refunded = client.put(url, json={"payment_status": "refunded"}, headers=admin_headers)
+    assert refunded.status_code == 400
+    assert refunded.get_json()["message"] == "Refunded statuses are set by recording a refund."
+    khmer = client.put(url + "?lang=km", json={"payment_status": "failed"}, headers=admin_headers)
+    assert khmer.status_code == 409 and khmer.get_json()["message"].startswith("ស្ថានភាពការបង់ប្រាក់")
+    db.session.expire_all()
+    assert order.payment_status == PaymentStatus.PENDING
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 0  # nothing written
+
+
+def test_a_khqr_payment_is_confirmed_by_the_bank_not_by_the_endpoint(client, db, admin_headers, fake_bakong):
+    order, attempt = place_khqr_order(UserFactory(), ProductFactory())
+    refused = client.put(
+        f"/api/v1/admin/orders/{order.id}/payment-status", json={"payment_status": "paid"}, headers=admin_headers
+    )
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == (
+        "A KHQR payment is confirmed by the bank, never by hand: ask the bank with “Check now”."
+    )
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).payment_status == PaymentStatus.PENDING
+    assert kinds(attempt.id) == ["created"]
+
+
+def test_payment_status_follows_refunds(client, db, admin_headers):
+    order, _ = _order(db, status=OrderStatus.DELIVERED, payment_status=PaymentStatus.PAID)
+    assert client.post(
+        f"/api/v1/admin/orders/{order.id}/refund", json={"amount": "5.00"}, headers=admin_headers
+    ).status_code == 201  # fmt: skip
+    refused = client.put(
+        f"/api/v1/admin/orders/{order.id}/payment-status", json={"payment_status": "paid"}, headers=admin_headers
+    )
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == "This order has refunds: its payment status follows them."
+
+
+def test_fulfilment_statuses(client, db, admin_headers):
     order, _ = _order(db, status=OrderStatus.CONFIRMED)
     base = f"/api/v1/admin/orders/{order.id}"
-    paid = client.put(base + "/payment-status", json={"payment_status": "paid"}, headers=admin_headers)
-    assert paid.get_json()["data"]["payment_status"] == "paid"
-    refunded = client.put(base + "/payment-status", json={"payment_status": "refunded"}, headers=admin_headers)
-    assert refunded.status_code == 400
     packed = client.put(base + "/fulfillment-status", json={"fulfillment_status": "fulfilled"}, headers=admin_headers)
     assert packed.get_json()["data"]["fulfillment_status"] == "fulfilled"
     shipped = client.put(base + "/fulfillment-status", json={"fulfillment_status": "shipped"}, headers=admin_headers)

@@ -77,6 +77,24 @@ def test_record_cash_received_with_who_and_when_then_audit(admin_page, db, admin
     assert page.count('data-kind="cash_received"') == 2 and "received by Dara (courier)" in page
 
 
+def test_the_order_page_has_no_payment_status_to_set_by_hand(admin_page, db, fake_bakong):
+    """The payment status follows what was recorded: the ways to change it are recording cash,
+    "Check now" and refunds; there is no form that sets it."""
+    cod = _cod_order()
+    khqr_order, _attempt = place_khqr_order(UserFactory(), ProductFactory())
+    for order in (cod, khqr_order):
+        html = admin_page.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+        assert 'name="payment_status"' not in html and f'action="/admin/orders/{order.id}/payment"' not in html
+        assert 'data-testid="payment-status"' in html  # still shown
+    assert "Record cash received" in admin_page.get(f"/admin/orders/{cod.id}").get_data(as_text=True)
+    assert "Check now" in admin_page.get(f"/admin/orders/{khqr_order.id}").get_data(as_text=True)
+    gone = admin_page.post(
+        f"/admin/orders/{cod.id}/payment", data={"csrf_token": admin_page.csrf, "payment_status": "paid"}
+    )
+    assert gone.status_code in (404, 405)
+    assert fresh(Order, cod.id).payment_status == PaymentStatus.PENDING
+
+
 def test_record_cash_refuses_bad_amounts_more_than_due_and_the_future(admin_page, db):
     order = _cod_order()
     for bad in ("abc", "0", "-5", "1.234", "99999999999999999999999999999.99", "10000000000"):

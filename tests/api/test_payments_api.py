@@ -72,7 +72,30 @@ def test_a_khqr_order_returns_its_attempt(client, db, shopper, fake_bakong):
     assert payment["expires_at"].endswith("+00:00") and 0 < payment["seconds_left"] <= 15 * 60
     assert payment["deeplink_payload"]["qr"] == payment["qr_string"]
     assert payment["deeplink_payload"]["sourceInfo"]["appName"]
+    assert payment["deeplink"] is None  # a job asks Bakong for it once the order is committed
     assert body["data"]["payment_status"] == "pending"
+
+
+def test_the_status_gives_the_open_in_my_bank_app_link_once_bakong_made_it(client, db, shopper, fake_bakong, run_jobs):
+    _user, headers = shopper
+    placed = _order(client, headers, ProductFactory(), payment_method="khqr", currency="USD").get_json()["data"]
+    url = f"/api/v1/orders/{placed['id']}/payment"
+    assert client.get(url, headers=headers).get_json()["data"]["current"]["deeplink"] is None
+    run_jobs()  # the deeplink job (and the check the status asked for)
+    data = client.get(url, headers=headers).get_json()["data"]
+    link = fake_bakong.link_for(placed["payment"]["qr_string"])
+    assert link.startswith("https://bakong.page.link/")
+    assert data["current"]["deeplink"] == link and data["attempts"][0]["deeplink"] == link
+    assert data["current"]["deeplink_payload"]["qr"] == placed["payment"]["qr_string"]  # still there for the app
+
+
+def test_when_bakong_makes_no_link_the_api_says_null(client, db, shopper, fake_bakong, run_jobs):
+    user, headers = shopper
+    fake_bakong.link_answers = ["bad_request"]
+    order, _attempt = place_khqr_order(user, ProductFactory())
+    run_jobs()
+    data = client.get(f"/api/v1/orders/{order.id}/payment", headers=headers).get_json()["data"]
+    assert data["current"]["deeplink"] is None and data["current"]["qr_string"]
 
 
 def test_cash_orders_have_no_payment_attempt(client, db, shopper):
@@ -254,9 +277,12 @@ def test_the_openapi_document_describes_the_payment_endpoints(client):
     assert {"get", "post"} <= set(status)
     assert "X-Order-Token" in [p["name"] for p in status["get"]["parameters"]]
     schemas = document["components"]["schemas"]
-    assert {"qr_string", "md5", "amount", "currency", "expires_at", "deeplink_payload"} <= set(
+    assert {"qr_string", "md5", "amount", "currency", "expires_at", "deeplink", "deeplink_payload"} <= set(
         schemas["Attempt"]["properties"]
     )
+    deeplink = schemas["Attempt"]["properties"]["deeplink"]
+    assert deeplink["type"] == ["string", "null"] or deeplink.get("nullable") is True
+    assert "bank app" in deeplink["description"]
     order_in = schemas["PlaceOrderIn"]["properties"]
     assert order_in["payment_method"]["enum"] == ["cod", "khqr"] and order_in["currency"]["enum"] == ["USD", "KHR"]
     assert "/api/v1/admin/orders/{order_id}/payments/cash" in document["paths"]

@@ -30,7 +30,8 @@ def test_a_khqr_order_has_its_qr_and_waits_for_the_money(db, fake_bakong, run_jo
     assert (order.payment_currency, order.payment_amount) == ("USD", D("45.48"))
     assert kinds(attempt.id) == ["created"]
     assert stock(product.id) == 3  # taken at once: the QR holds the stock for 15 minutes
-    assert run_jobs() == 0  # no confirmation email before the money
+    assert run_jobs() == 1  # the deeplink job alone: no confirmation email before the money
+    assert smtp_server.messages == []
 
 
 def test_riel_is_charged_in_whole_hundreds_of_riel(db, fake_bakong):
@@ -52,7 +53,7 @@ def test_paid_with_the_right_amount_currency_and_account_is_paid(db, fake_bakong
     order = fresh(Order, order.id)
     assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.PAID)
     assert stock(product.id) == 4
-    assert run_jobs() == 1  # now the confirmation email
+    assert run_jobs() == 2  # now the confirmation email (and the QR's deeplink job)
     assert smtp_server.messages[0]["Subject"] == f"Your order {order.order_number}"
 
 
@@ -71,7 +72,8 @@ def test_paid_twice_is_paid_once(db, fake_bakong, run_jobs, smtp_server):
     assert payments.check_attempt(attempt.id) is None  # settled: Bakong is not asked again
     assert kinds(attempt.id) == ["created", "paid"]
     assert fake_bakong.asked(attempt.md5) == 2
-    assert run_jobs() == 1
+    assert run_jobs() == 2  # one confirmation email, and the QR's deeplink job
+    assert len(smtp_server.messages) == 1
 
 
 @pytest.mark.parametrize(
@@ -99,7 +101,7 @@ def test_money_that_does_not_match_is_shown_to_staff_never_paid(db, fake_bakong,
     order = fresh(Order, order.id)
     assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.PENDING)
     assert stock(product.id) == 4
-    assert run_jobs() == 0
+    assert run_jobs() == 1  # the QR's deeplink job: no email
 
 
 @pytest.mark.parametrize(

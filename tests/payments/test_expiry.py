@@ -74,7 +74,7 @@ def test_money_after_expiry_restores_the_order_when_the_stock_is_there(db, fake_
     assert stock(product.id) == 1  # taken again
     assert db.session.scalar(_used("SAVE10")) == 1
     assert not payments.needs_refund(order)
-    assert run_jobs() == 1  # the confirmation email, now that it is paid
+    assert run_jobs() == 2  # the confirmation email, now that it is paid (and the QR's deeplink job)
 
 
 def test_money_after_expiry_without_stock_is_flagged_for_refund(db, fake_bakong):

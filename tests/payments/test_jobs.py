@@ -16,7 +16,7 @@ def test_polls_ask_for_one_check_job_per_attempt_every_few_seconds(db, fake_bako
     asked = [jobs.request_check(attempt.id) for _ in range(5)]
     assert asked == [True, False, False, False, False]
     assert fake_bakong.asked(attempt.md5) == 0  # the poll itself never asks Bakong
-    assert run_jobs() == 1  # the check (the burst also sends the confirmation email it queued)
+    assert run_jobs() == 2  # the QR's deeplink and the check (the burst also sends the email the check queued)
     assert fake_bakong.asked(attempt.md5) == 1
     assert fresh(Order, order.id).payment_status == PaymentStatus.PAID
     assert smtp_server.messages[0]["Subject"] == f"Your order {order.order_number}"

@@ -56,3 +56,23 @@ def test_every_string_is_translated_into_khmer():
 def test_translations_keep_their_placeholders():
     errors = [(message.id, [str(e) for e in errs]) for message, errs in _khmer().check() if errs]
     assert errors == []
+
+
+def test_no_message_is_defined_twice():
+    """Hand-appended entries and union merges can repeat a msgid; Babel keeps the last one
+    silently and GNU msgfmt refuses the file, so a repeat is caught here."""
+    ids: list[str] = []
+    current: list[str] | None = None
+    for line in PO_FILE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgid "):
+            current = [line.removeprefix("msgid ").strip('"')]
+            ids.append("")
+        elif current is not None and line.startswith('"'):
+            current.append(line.strip('"'))
+        else:
+            if current is not None:
+                ids[-1] = "".join(current)
+            current = None
+    repeated = sorted({i for i in ids if i and ids.count(i) > 1})
+    assert not repeated, repeated
+    assert len(ids) > 100

@@ -48,14 +48,16 @@ def shopper(client, db, fake_bakong):
     return user, home, product
 
 
-def poll(client, url: str, attempt_id: int):
-    return client.get(f"{url}/status?attempt={attempt_id}", headers=HX)
+def poll(client, url: str, attempt_id: int, *, link: bool = True):
+    """The panel's poll; `link=False` as a page that has no "Open in my bank app" link yet."""
+    return client.get(f"{url}/status?attempt={attempt_id}{'' if link else '&link=0'}", headers=HX)
 
 
 def queued() -> int:
+    """Check jobs waiting (each new QR also queues its deeplink job, counted apart)."""
     queue = get_queue()
     assert queue is not None
-    return queue.count
+    return sum(1 for job in queue.jobs if job.func_name == "shop.payments.jobs.check_payment")
 
 
 def the_order(db) -> Order:
@@ -97,7 +99,7 @@ def test_checkout_offers_khqr_in_riel_and_places_the_order_on_its_payment_page(c
     local = attempt.expires_at.astimezone(PHNOM_PENH).strftime("%H:%M")
     assert by_id(page.text, "payment-expires") == f"Expires at {local}"
     panel = re.search(r'<section id="payment-panel"[^>]*>', page.text).group(0)
-    assert f'hx-get="/orders/{order.id}/payment/status?attempt={attempt.id}"' in panel
+    assert f'hx-get="/orders/{order.id}/payment/status?attempt={attempt.id}&amp;link=0"' in panel  # no link yet
     assert 'hx-trigger="every 3s"' in panel
     assert '<script src="/static/' in page.text and "js/payment" in page.text
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page.text) is None  # no inline script (CSP)
@@ -221,6 +223,57 @@ def test_the_qr_can_be_saved_as_a_picture_while_it_is_open(client, db, shopper):
     assert picture.status_code == 200 and picture.mimetype == "image/png"
     assert picture.data.startswith(b"\x89PNG\r\n\x1a\n")
     assert picture.headers["Content-Disposition"] == f'attachment; filename="khqr-{order.order_number}.png"'
+
+
+# ---------------------------------------------------------------- "Open in my bank app"
+
+
+def test_the_page_offers_open_in_my_bank_app_once_bakong_made_the_link(client, db, shopper, fake_bakong, run_jobs):
+    user, _home, product = shopper
+    order, attempt = place_khqr_order(user, product)
+    url = f"/orders/{order.id}/payment"
+    before = client.get(url).text
+    assert 'id="payment-open-app"' not in before and 'id="payment-save-qr"' in before
+    assert poll(client, url, attempt.id, link=False).status_code == 204  # no link yet: nothing to swap
+
+    run_jobs()  # the deeplink job
+    link = fake_bakong.link_for(attempt.qr_string)
+    arrived = poll(client, url, attempt.id, link=False)
+    assert arrived.status_code == 200 and arrived.text.lstrip().startswith('<section id="payment-panel"')
+    assert f'<a class="btn btn-primary" id="payment-open-app" href="{link}" rel="noopener noreferrer">' in arrived.text
+    assert 'id="payment-save-qr"' in arrived.text and str(qr_svg(attempt.qr_string)) in arrived.text
+    assert f'hx-get="{url}/status?attempt={attempt.id}" hx-trigger="every 3s"' in arrived.text  # no more link=0
+    assert poll(client, url, attempt.id).status_code == 204  # the page has the link: nothing to swap
+
+    page = client.get(url).text
+    assert by_id(page, "payment-open-app") == "Open in my bank app"
+    assert page.index('id="payment-open-app"') < page.index('id="payment-qr"')  # first on a phone (CSS: last when wide)
+    assert "If the button above does not open your bank app, save the QR instead." in page
+    khmer = client.get(f"{url}?lang=km").text
+    assert by_id(khmer, "payment-open-app") == "បើកក្នុងកម្មវិធីធនាគាររបស់ខ្ញុំ"
+
+
+def test_without_a_link_the_page_still_offers_the_saved_qr(client, db, shopper, fake_bakong, run_jobs):
+    user, _home, product = shopper
+    fake_bakong.link_answers = ["token_expired"]  # Bakong refuses: no link, for good
+    order, attempt = place_khqr_order(user, product)
+    run_jobs()
+    url = f"/orders/{order.id}/payment"
+    page = client.get(url)
+    assert page.status_code == 200 and 'id="payment-open-app"' not in page.text
+    assert 'id="payment-save-qr"' in page.text and by_id(page.text, "payment-amount") == f"${order.total}"
+    assert poll(client, url, attempt.id, link=False).status_code == 204  # polls on for the payment
+    assert client.get(f"{url}/qr.png").status_code == 200
+
+
+def test_a_paid_page_shows_no_link(client, db, shopper, fake_bakong, run_jobs):
+    user, _home, product = shopper
+    order, attempt = place_khqr_order(user, product)
+    run_jobs()
+    fake_bakong.pay(attempt.md5, amount=attempt.amount)
+    payments.check_attempt(attempt.id)
+    page = client.get(f"/orders/{order.id}/payment").text
+    assert "Paid, thank you!" in page and 'id="payment-open-app"' not in page
 
 
 # ---------------------------------------------------------------- a new QR
@@ -351,7 +404,7 @@ def test_a_guest_pays_on_the_page_of_the_signed_link(client, db, fake_bakong, ru
     page = client.get(location)
     assert page.status_code == 200 and page.headers["X-Robots-Tag"] == "noindex"
     assert by_id(page.text, "payment-amount") == f"${order.total}"
-    assert f'hx-get="{location}/status?attempt={attempt.id}"' in page.text
+    assert f'hx-get="{location}/status?attempt={attempt.id}&amp;link=0"' in page.text
 
     fake_bakong.pay(attempt.md5, amount=attempt.amount)
     assert poll(client, location, attempt.id).status_code == 204
