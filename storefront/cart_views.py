@@ -92,12 +92,11 @@ def shopper_required(next_url: Callable[..., str]):
 
 
 def in_wishlist(product_id: int) -> bool:
-    """Whether the signed-in shopper saved this product (one query per page, when asked)."""
-    if not current_user.is_authenticated:
-        return False
-    if "wishlist_ids" not in g:
-        g.wishlist_ids = wishlist.product_ids(current_user.id)
-    return product_id in g.wishlist_ids
+    """Whether the signed-in shopper saved this product (read once per page, when asked)."""
+    ids = g.get("wishlist_ids")
+    if ids is None:  # asked for every card: who the shopper is is looked up once
+        ids = g.wishlist_ids = wishlist.product_ids(current_user.id) if current_user.is_authenticated else frozenset()
+    return product_id in ids
 
 
 FRAGMENT_DOM_IDS = 100_000

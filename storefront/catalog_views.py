@@ -34,7 +34,7 @@ from flask_login import current_user
 from werkzeug.http import http_date
 
 from shop.cart import services as cart
-from shop.catalog import alerts
+from shop.catalog import alerts, listing_cache
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, SkinType
 from shop.catalog.search import MAX_QUERY_LENGTH
@@ -43,7 +43,8 @@ from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.errors import ShopError
 from shop.i18n import current_locale, localized
 from shop.infra import csrf
-from storefront import bp, product_page
+from shop.paging import Page
+from storefront import bp, cards, listing_pages, product_page
 from storefront import tracking as track
 from storefront.cart_views import first_error, toast
 from storefront.query import page_arg
@@ -146,22 +147,36 @@ def _flag(raw: str | None) -> bool:
     return (raw or "").lower() in ("1", "on", "true", "yes")
 
 
-def _listing(*, heading: str, category: Category | None = None, skin_type: SkinType | None = None, intro=None):
-    tree = catalog.category_tree()
+def _listing(
+    *,
+    heading: str,
+    category: Category | None = None,
+    skin_type: SkinType | None = None,
+    intro=None,
+    tree: catalog.CategoryTree | None = None,
+    generation: int | None = None,
+):
+    """A listing page: which products and how many from shop.catalog.listing_cache, the products
+    read as they are now, the content around the cards from storefront.listing_pages, the cards
+    and the header drawn for this shopper."""
+    if tree is None:
+        generation = catalog.current_generation()
+        tree = listing_cache.category_tree(generation)
     parsed = _listing_args(tree, category=category, skin_type=skin_type)
-    text = catalog.parse_query(parsed.filters.query)
-    result = catalog.list_products(parsed.filters, sort=parsed.sort, page=parsed.page, tree=tree, text=text)
-    if result.is_past_the_end:
+    shared = listing_cache.shared_listing(
+        parsed.filters, sort=parsed.sort, page=parsed.page, tree=tree, generation=generation
+    )
+    if shared.found.is_past_the_end:
         abort(404)
+    found = shared.found.rows(cards.CARD_FIELDS)
+    result = Page(cards.card_products(found.items), found.page, found.per_page, found.total, found.estimated)
     sorts = [s for s in SortKey if s != SortKey.RELEVANCE or parsed.filters.query]
     current_sort = parsed.sort or (SortKey.RELEVANCE if parsed.filters.query else SortKey.NEWEST)
     if current_sort == SortKey.RELEVANCE and not parsed.filters.query:
         current_sort = SortKey.NEWEST
     canonical_args = {"lang": current_locale(), **({"page": result.page} if result.page > 1 else {})}
     search_id = track.search(parsed.filters, result.total)
-    return render(
-        LISTING,
-        "results",
+    context = dict(
         heading=heading,
         intro=intro,
         category=category,
@@ -176,14 +191,20 @@ def _listing(*, heading: str, category: Category | None = None, skin_type: SkinT
         skin_types=list(SkinType),
         concerns=SKIN_CONCERNS,
         page=result,
-        search_id=search_id,
-        corrected_query=text.corrected(parsed.filters.query) if text is not None else None,
+        corrected_query=shared.corrected,
         active_filters=_active_filters(parsed.filters, fixed_category=category, fixed_skin_type=skin_type),
         canonical=url_for(
             cast(str, request.endpoint), **{**(request.view_args or {}), **canonical_args}, _external=True
         ),
         noindex=bool(parsed.filters.is_filtered or request.args.get("sort")),
     )
+    content = listing_pages.content(context, products=result.items, search_id=search_id, generation=generation)
+    if is_htmx_fragment_request():
+        response = make_response(content)
+    else:
+        response = make_response(render_template(LISTING, listing_content=content, **context))
+    response.vary.add("HX-Request")
+    return response
 
 
 def _active_filters(
@@ -210,10 +231,13 @@ def search():
 
 @bp.get("/categories/<slug>")
 def category(slug: str):
-    found = catalog.get_category(slug)
+    generation = catalog.current_generation()
+    tree = listing_cache.category_tree(generation)
+    found = tree.by_slug.get(slug)
     if found is None:
         abort(404)
-    return _listing(heading=localized(found, "name"), category=found, intro=localized(found, "description"))
+    heading, intro = localized(found, "name"), localized(found, "description")
+    return _listing(heading=heading, category=found, intro=intro, tree=tree, generation=generation)
 
 
 @bp.get("/skin-types")

@@ -38,6 +38,7 @@ from shop.orders.models import Order
 from shop.orders.services import forget_cached_cart
 from shop.paging import Page, paginate
 from shop.reviews.models import Review
+from shop.wishlist import services as wishlist
 from shop.wishlist.models import WishlistItem
 
 ANONYMISED_DOMAIN = "deleted.invalid"
@@ -206,6 +207,7 @@ def delete_customer(user_id: int, *, actor: Actor) -> str:
         db.session.delete(user)
     db.session.commit()
     forget_cached_cart(user_id)
+    wishlist.forget_copy(user_id)
     return outcome
 
 

@@ -28,8 +28,8 @@ from shop.coupons.services import CouponNotApplicable
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import localized, money
+from shop.infra import redis_copies
 from shop.infra.columns import utcnow
-from shop.infra.redis_client import get_redis
 from shop.money import to_money
 from shop.orders import services as orders
 from shop.orders.models import Order
@@ -152,39 +152,40 @@ def _stored(owner: Owner, loaded: dict[int, Product] | None = None) -> dict[Key,
                 for key, item in _guest_state(owner)["items"].items()
             }
         )
-    client = get_redis()
-    if client is not None:
-        cached = client.get(_cache_key(owner.user_id))
-        if cached is not None:
-            rows = json.loads(cached)
-            if all(row.get("variant_id") for row in rows):  # else a copy from before variants
-                return {
-                    (row["product_id"], row["variant_id"]): (row["quantity"], _decimal(row["product_data"]["price"]))
-                    for row in rows
-                }
+    key = _cache_key(owner.user_id)
+    copy = redis_copies.read(key)
+    if copy is not None and copy.value is not None:
+        rows = json.loads(copy.value)
+        if all(row.get("variant_id") for row in rows):  # else a copy from before variants
+            return {
+                (row["product_id"], row["variant_id"]): (row["quantity"], _decimal(row["product_data"]["price"]))
+                for row in rows
+            }
     rows = db.session.execute(
         sa.select(CartItem.product_id, CartItem.variant_id, CartItem.quantity, CartItem.price_at_add)
         .where(CartItem.user_id == owner.user_id)
         .order_by(CartItem.id)
     ).all()
     stored = _with_variants({(pid, vid): (qty, price) for pid, vid, qty, price in rows})
-    _refresh_cache(owner.user_id, stored, loaded)
+    if copy is not None:
+        _store_copy(owner.user_id, stored, copy, loaded)
     return stored
 
 
-def _refresh_cache(
-    user_id: int, stored: dict[Key, tuple[int, Decimal | None]], loaded: dict[int, Product] | None = None
+def _store_copy(
+    user_id: int,
+    stored: dict[Key, tuple[int, Decimal | None]],
+    seen: redis_copies.Copy,
+    loaded: dict[int, Product] | None = None,
 ) -> None:
-    client = get_redis()
-    if client is None:
-        return
-    if not stored:
-        client.delete(_cache_key(user_id))
-        return
-    ids = {pid for pid, _vid in stored}
-    products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
-    if loaded is not None:
-        loaded.update(products)
+    """Keep the seed's copy of the cart, read after `seen` (an empty cart too: its badge on every
+    page then costs no query). Not stored when the cart changed meanwhile (shop.infra.redis_copies)."""
+    products: dict[int, Product] = {}
+    if stored:
+        ids = {pid for pid, _vid in stored}
+        products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+        if loaded is not None:
+            loaded.update(products)
     value = [
         {
             "product_id": pid,
@@ -198,7 +199,7 @@ def _refresh_cache(
         }
         for (pid, vid), (qty, price) in stored.items()
     ]
-    client.set(_cache_key(user_id), json.dumps(value), ex=CACHE_TTL)
+    redis_copies.store(_cache_key(user_id), json.dumps(value), seen=seen, ttl=CACHE_TTL)
 
 
 def _write(owner: Owner, key: Key, quantity: int | None, price: Decimal | None) -> None:

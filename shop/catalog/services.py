@@ -203,7 +203,55 @@ def list_products(
     with_total: bool = True,
     text: search.TextSearch | None = None,
 ) -> Page:
-    """Public products matching `filters`, one page of them, in `sort` order.
+    """Public products matching `filters`, one page of them, in `sort` order (see
+    `listing_ids`, which finds them)."""
+    found = listing_ids(filters, sort=sort, page=page, per_page=per_page, tree=tree, with_total=with_total, text=text)
+    return found.products()
+
+
+@dataclass(frozen=True)
+class ListingIds:
+    """One page of a listing as ids, in order, with the listing's total: what every shopper
+    asking the same listing sees alike (the storefront keeps it, shop.catalog.listing_cache)."""
+
+    ids: tuple[int, ...]
+    page: int
+    per_page: int
+    total: int
+    estimated: bool = False
+
+    @property
+    def is_past_the_end(self) -> bool:
+        return Page([], self.page, self.per_page, self.total).is_past_the_end
+
+    def products(self) -> Page:
+        """The page with its products loaded (for cards), as they are now."""
+        items = products_by_ids(self.ids, public_only=True)
+        return Page(items, self.page, self.per_page, self.total, self.estimated)
+
+    def rows(self, fields: Sequence[str]) -> Page:
+        """The page with these fields of its products (rows, not ORM objects: a storefront card
+        needs a dozen columns, and loading 24 Products was a fifth of a warm listing's time),
+        as they are now, those no longer public left out."""
+        if not self.ids:
+            return Page([], self.page, self.per_page, self.total, self.estimated)
+        query = sa.select(*(getattr(Product, name) for name in fields)).where(Product.id.in_(self.ids), PUBLIC)
+        by_id = {row.id: row for row in db.session.execute(query)}
+        items = [by_id[i] for i in self.ids if i in by_id]
+        return Page(items, self.page, self.per_page, self.total, self.estimated)
+
+
+def listing_ids(
+    filters: ProductFilters = ProductFilters(),
+    *,
+    sort: SortKey | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    tree: CategoryTree | None = None,
+    with_total: bool = True,
+    text: search.TextSearch | None = None,
+) -> ListingIds:
+    """The ids of the public products matching `filters`, one page of them, in `sort` order.
 
     `text` is `filters.query` already parsed (`parse_query`), when the caller wants to read its
     spelling corrections afterwards (`TextSearch.corrected`) without a second typo lookup.
@@ -251,22 +299,21 @@ def list_products(
             # sort them in one pass instead of two.
             rank_limit = RANK_LIMIT if by_relevance else None
             page_ids, total = _counted_page(ids, order, offset=offset, limit=per_page, rank_limit=rank_limit)
-            return Page(products_by_ids(page_ids), page, per_page, total)
+            return ListingIds(tuple(page_ids), page, per_page, total)
     total = _count(ids) if with_total else -1
     if with_total and offset >= total:
-        return Page([], page, per_page, total)
+        return ListingIds((), page, per_page, total)
     if by_relevance and _more_than(ids, RANK_LIMIT, total):
         order = newest  # relevance cannot tell most of the catalogue apart; ranking it all is slow
     elif conditions and not by_relevance and 0 <= total < SORT_AFTER_FILTER_BELOW:
         order = _not_by_index(order)
-    page_ids = list(db.session.scalars(ids.order_by(*order).offset(offset).limit(per_page)))
-    items = products_by_ids(page_ids)
-    return Page(items, page, per_page, total if with_total else len(items))
+    found = tuple(db.session.scalars(ids.order_by(*order).offset(offset).limit(per_page)))
+    return ListingIds(found, page, per_page, total if with_total else len(found))
 
 
 def _estimated_page(
     ids: sa.Select, order: Sequence[sa.ColumnElement], estimate: int, *, page: int, per_page: int
-) -> Page:
+) -> ListingIds:
     """A page of a listing too large to count, its total the planner's estimate corrected by what
     the page finds.
 
@@ -285,7 +332,7 @@ def _estimated_page(
         total, estimated = offset + len(page_ids), False
     else:
         total, estimated = min(estimate, offset), True
-    return Page(products_by_ids(page_ids), page, per_page, total, estimated)
+    return ListingIds(tuple(page_ids), page, per_page, total, estimated)
 
 
 def _counted_page(
@@ -414,11 +461,12 @@ def has_any_concern(codes: Sequence[str], columns: Any = Product) -> sa.ColumnEl
     return sa.exists(sa.select(1).select_from(each).where(each.c.value.in_(list(codes))))
 
 
-def products_by_ids(ids: Sequence[int]) -> list[Product]:
-    """Products for cards, in the order of `ids`."""
+def products_by_ids(ids: Sequence[int], *, public_only: bool = False) -> list[Product]:
+    """Products for cards, in the order of `ids` (with `public_only`, those still public)."""
     if not ids:
         return []
-    rows = db.session.scalars(sa.select(Product).options(load_only(*CARD_COLUMNS)).where(Product.id.in_(ids)))
+    query = sa.select(Product).options(load_only(*CARD_COLUMNS)).where(Product.id.in_(ids))
+    rows = db.session.scalars(query.where(PUBLIC) if public_only else query)
     by_id = {p.id: p for p in rows}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -741,13 +789,25 @@ def _generation() -> int:
     interval = config.get("CATALOG_GENERATION_CHECK", 0.0 if config.get("TESTING") else GENERATION_CHECK)
     now = time.monotonic()
     if now - _local["checked"] >= interval:
-        generation = cache.get(GENERATION_KEY)
-        if generation is None:
-            cache.add(GENERATION_KEY, random.randrange(1, 2**40), timeout=0)
-            generation = cache.get(GENERATION_KEY)
+        generation = _read_generation()
         with _local_lock:
             _local["generation"], _local["checked"] = generation, now
     return _local["generation"]
+
+
+def _read_generation() -> Any:  # an int; None when Redis cannot be read
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, random.randrange(1, 2**40), timeout=0)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def current_generation() -> int | None:
+    """The catalog generation as Redis holds it now (None without a shared cache, or when Redis
+    cannot be read): for caches that must show an edit at once in every process, where the
+    product pages' copy of it may be a second old."""
+    return _read_generation() if catalog_cache_enabled() else None
 
 
 def cached_page(slug: str, locale: str) -> tuple[dict | None, int]:
@@ -828,6 +888,9 @@ def invalidate_product_pages() -> None:
 
 
 def _next_generation() -> None:
+    # From the random start: INCR on a missing key (an emptied Redis) would count 1, 2, 3...
+    # again, the numbers of an earlier run whose pages and listings processes may still keep.
+    _read_generation()
     cache.cache.inc(GENERATION_KEY)
     with _local_lock:
         _local["checked"] = float("-inf")  # this process sees the new generation at once

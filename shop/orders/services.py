@@ -12,7 +12,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-import redis
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -31,8 +30,8 @@ from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
 from shop.i18n import localized, normalize_locale
+from shop.infra import redis_copies
 from shop.infra.columns import utcnow
-from shop.infra.redis_client import get_redis
 from shop.jobs import enqueue
 from shop.money import line_total, percent_of, to_money
 from shop.orders import guests, jobs
@@ -409,13 +408,10 @@ def _commit_keeping(order: Order) -> None:
 
 
 def forget_cached_cart(user_id: int) -> None:
-    """Drop the Redis copy of a user's cart (seed key cart:{user_id}); the table is the truth."""
-    client = get_redis()
-    if client is not None:
-        try:
-            client.delete(f"cart:{user_id}")
-        except redis.RedisError:  # after commit: the order stands; checkout reads the table, not this copy
-            log.warning("redis unreachable: cart:%s not dropped", user_id)
+    """Drop the Redis copy of a user's cart (seed key cart:{user_id}) after a commit that changed
+    the cart; the table is the truth (shop.infra.redis_copies: exact when a read races it).
+    Redis unreachable: the order stands; checkout reads the table, not this copy."""
+    redis_copies.forget(f"cart:{user_id}")
 
 
 def _same_owner(order: Order, checkout: Checkout) -> Order:

@@ -129,7 +129,7 @@ def test_a_card_shows_only_its_card_fields(app, db):
     go stale when only that column changed."""
     item = ProductFactory(short_description="Calms", skin_type="oily", rating_avg=D("4.5"), rating_count=8)
     with app.test_request_context("/shop"):
-        first = cards._draw(item, saved=False, from_search=True)
+        first = cards._draw([item], set(), from_search=True)
         for column in Product.__table__.columns.keys():  # noqa: SIM118 (a ColumnCollection)
             if column in cards.CARD_FIELDS:
                 continue
@@ -140,9 +140,9 @@ def test_a_card_shows_only_its_card_fields(app, db):
                 setattr(item, column, not value)
             elif isinstance(value, int | Decimal):
                 setattr(item, column, value + 1)
-        assert cards._draw(item, saved=False, from_search=True) == first
+        assert cards._draw([item], set(), from_search=True) == first
         item.price = item.price + 1
-        assert cards._draw(item, saved=False, from_search=True) != first
+        assert cards._draw([item], set(), from_search=True) != first
     db.session.rollback()
 
 
