@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def served(env: dict, requests: int) -> bool:
                 rng.choice(
                     [
                         f"/shop?page={rng.randint(1, 50)}",
-                        f"/shop?q={rng.choice(QUERIES)}",
+                        f"/shop?q={urllib.parse.quote(rng.choice(QUERIES))}",
                         f"/shop?skin_type=oily&in_stock=1&sort=price_asc&page={rng.randint(1, 5)}",
                         f"/products/{rng.choice(slugs)}",
                     ]

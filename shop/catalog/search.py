@@ -228,7 +228,10 @@ class Document:
 
     def tsvector_literal(self) -> str:
         """The document as tsvector input, the same value as array_to_tsvector of its lexemes
-        (for writing documents with COPY)."""
+        (for writing documents with COPY). Lexemes are letters and digits, which tsvector input
+        reads as they are; any other character would be quoted."""
+        if _TSVECTOR_SPECIAL.search(self.document) is None:
+            return self.document
         return " ".join(map(_quote, self.document.split(" "))) if self.document else ""
 
 
@@ -284,6 +287,8 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+# What tsvector input reads as syntax, outside quotes (spaces separate the lexemes).
+_TSVECTOR_SPECIAL = re.compile(r"[^\S ]|['\\:]")  # whitespace other than the separating spaces
 _VOCABULARY_WORD = re.compile("^[a-z][a-z0-9]{2,}$")
 
 
