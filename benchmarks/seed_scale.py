@@ -1,7 +1,7 @@
 """How long `flask seed --scale N` takes on PostgreSQL (default N = 100000), and with `--measure`
 what the shop does with that many products.
 
-.venv/bin/python benchmarks/seed_scale.py [N] [--measure] [--requests 200] [--keep]
+.venv/bin/python benchmarks/seed_scale.py [N] [--measure] [--requests 200] [--keep] [--reuse]
 
 Prints the seed's own lines (scale data, catalog recount), its wall time and the seeding
 process's peak RSS, and the machine reference (benchmarks/catalog.py) with the load average
@@ -71,7 +71,7 @@ def seed(env: dict, scale: int) -> None:
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child: the seed
     for line in result.stdout.splitlines():
-        if line.startswith(("Demo data", "Scale data", "Catalog", "Done")):
+        if line.startswith(("Demo data", "Scale data", "Catalog", "Done", "  ")):
             print("  " + line)
     goal = SEED_GOALS.get(scale)
     verdict = f", goal < {goal:.0f} s: {'met' if elapsed < goal else 'missed'}" if goal else ""
@@ -127,7 +127,10 @@ def served(env: dict, requests: int) -> bool:
         )
         rng = random.Random(11)
         with psycopg.connect(env["DATABASE_URL"]) as conn:
-            slugs = [r[0] for r in conn.execute("SELECT slug FROM products ORDER BY random() LIMIT 200")]
+            slugs = [
+                r[0]
+                for r in conn.execute("SELECT slug FROM products WHERE status = 'active' ORDER BY random() LIMIT 200")
+            ]
         urls = []
         for _ in range(requests):
             urls.append(
@@ -163,10 +166,12 @@ def main() -> None:
     parser.add_argument("--measure", action="store_true", help="then listings, sitemap and worker RSS")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help=f"leave {NAME} in place")
+    parser.add_argument("--reuse", action="store_true", help=f"measure the {NAME} a --keep run left (no seed)")
     options = parser.parse_args()
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {NAME}")
+    if not options.reuse:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {NAME}")
     env = {
         **os.environ,
         "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{NAME}",
@@ -177,7 +182,8 @@ def main() -> None:
     }
     store = None
     try:
-        seed(env, options.scale)
+        if not options.reuse:
+            seed(env, options.scale)
         if options.measure:
             store = redis.Redis.from_url(REDIS)
             if store.dbsize():

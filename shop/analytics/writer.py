@@ -159,15 +159,18 @@ def _write_events(mongo: Database, records: list[Pending], *, appending: bool) -
     return len(records)
 
 
-def trim_embedded(mongo: Database, *, raw_ttl_days: int, max_documents: int, now: datetime | None = None) -> int:
-    """Expire raw events older than `raw_ttl_days` (what the TTL index does on a server) and keep
-    at most `max_documents` of each raw collection, the newest: the embedded store lives in the
-    server's memory and in one file. Returns how many documents were removed."""
+def trim_embedded(
+    mongo: Database, *, raw_ttl_days: int, max_documents: int, now: datetime | None = None, expire: bool = True
+) -> int:
+    """With `expire`, expire raw events older than `raw_ttl_days` (what the TTL index does on a
+    server); keep at most `max_documents` of each raw collection, the newest: the embedded store
+    lives in the server's memory and in one file. Returns how many documents were removed."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=raw_ttl_days)
     removed = 0
     for name, field in ((USER_ANALYTICS, "created_at"), (SEARCH_ANALYTICS, "timestamp")):
         collection = mongo[name]
-        removed += collection.delete_many({field: {"$lt": cutoff}}).deleted_count
+        if expire:
+            removed += collection.delete_many({field: {"$lt": cutoff}}).deleted_count
         excess = collection.estimated_document_count() - max_documents
         if excess > 0:
             oldest = [d["_id"] for d in collection.find({}, {"_id": 1}).sort(field, ASCENDING).limit(excess)]

@@ -25,8 +25,9 @@ from __future__ import annotations
 import queue
 import random
 import threading
+import time
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -155,13 +156,14 @@ class _Plan:
         return Decimal(self.prices[index]).scaleb(-2)
 
 
-def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
+def seed_scale(n_products: int, *, seed: int = 42, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Add `n_products` generated products, n/20 users, n/10 orders and n/5 reviews, each
     product with its default variant, its facet row and its search document.
 
     Skipped (returns zeros) when scale products already exist: run `make db-reset` first to
-    change the size.
+    change the size. `progress` is told how long each stage took.
     """
+    clock = _Stages(progress)
     existing = db.session.scalar(
         sa.select(sa.func.count()).select_from(Product).where(Product.sku.like(f"{SCALE_SKU_PREFIX}%"))
     )
@@ -184,6 +186,7 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
     price_rng = plan.rng("prices")
     plan.prices = array("l", (price_rng.randrange(350, 6500) for _ in range(n_products)))
     _count_sales_and_ratings(plan)
+    clock.lap("counters counted")
 
     writer = _Writer()
     rebuild = writer.begin()
@@ -194,10 +197,24 @@ def seed_scale(n_products: int, *, seed: int = 42) -> dict[str, int]:
         counts["orders"] += writer.rows(Order.__table__, ORDER_COLUMNS, orders)
         counts["order_items"] += writer.rows(OrderItem.__table__, ITEM_COLUMNS, items)
     counts["reviews"] = writer.rows(Review.__table__, REVIEW_COLUMNS, (row for row, _ in _reviews(plan)))
-    writer.finish(rebuild)
+    clock.lap("rows written")
+    writer.finish(rebuild, clock)
     db.session.commit()
     writer.vacuum()
+    clock.lap("vacuumed")
     return counts
+
+
+class _Stages:
+    def __init__(self, report: Callable[[str], None] | None) -> None:
+        self.report = report
+        self.started = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.report is not None:
+            self.report(f"  {stage} in {now - self.started:.1f} s")
+        self.started = now
 
 
 # ---------------------------------------------------------------- counters first
@@ -514,17 +531,19 @@ class _Writer:
                 count += 1
         return count
 
-    def finish(self, definitions: list[str]) -> None:
+    def finish(self, definitions: list[str], clock: _Stages) -> None:
         if not self.postgresql:
             _reset_sequences()
             return
         for definition in definitions:
             db.session.execute(sa.text(definition))
+        clock.lap(f"{len(definitions)} indexes built")
         for table in TRIGGERS_OFF:
             db.session.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         _reset_sequences()
         for table in LOADED_TABLES:
             db.session.execute(sa.text(f"ANALYZE {table}"))
+        clock.lap("analyzed")
 
     def vacuum(self) -> None:
         """After the commit: mark the loaded pages all-visible (VACUUM cannot run in a transaction)."""
