@@ -112,6 +112,13 @@ def rss_mb(pid: int) -> float:
 def served(env: dict, requests: int) -> bool:
     from catalog import QUERIES
 
+    # The embedded server trains the recommendations at its first start when no model exists, in
+    # a worker: at a million products that training alone holds 5 GB (it reads every product's
+    # text). Here the store says a model exists (as the nightly training leaves it), so the
+    # workers' memory is what serving takes.
+    Path(env["ANALYTICS_FILE"]).write_text(
+        '{"version": 1, "collections": {"product_similarities": [{"product_id": 0, "similar": []}]}}'
+    )
     server, base = gunicorn("wsgi:app", env, ROOT)
     try:
         index_ms, index_size = fetch(base + "/sitemap.xml")

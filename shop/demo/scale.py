@@ -200,8 +200,9 @@ def seed_scale(n_products: int, *, seed: int = 42, progress: Callable[[str], Non
     clock.lap("rows written")
     writer.finish(rebuild, clock)
     db.session.commit()
-    writer.vacuum()
-    clock.lap("vacuumed")
+    if writer.postgresql:
+        writer.vacuum()
+        clock.lap("vacuumed")
     return counts
 
 
@@ -547,8 +548,6 @@ class _Writer:
 
     def vacuum(self) -> None:
         """After the commit: mark the loaded pages all-visible (VACUUM cannot run in a transaction)."""
-        if not self.postgresql:
-            return
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for table in LOADED_TABLES:
                 connection.execute(sa.text(f"VACUUM {table}"))
