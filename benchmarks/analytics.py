@@ -21,6 +21,7 @@ Builds its own PostgreSQL database (skincare_bench_analytics, dropped at the end
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -122,7 +123,21 @@ def time_to_idle(master: int, limit: float = 20.0, *, quiet: bool = False) -> fl
     return float("inf")
 
 
-def shop_run(env: dict, root: Path, url: str, seconds: int, *, returning: bool, enabled: bool) -> tuple[float, float]:
+def buffers(base: str) -> str:
+    """What the workers' event buffers wrote and dropped (each /ml/health answer is one worker's)."""
+    seen = {}
+    for _ in range(12):
+        with urllib.request.urlopen(base + "/ml/health", timeout=10) as response:
+            state = json.load(response)["event_buffer"]
+        seen[(state["ingested"], state["dropped"])] = state
+    ingested = sum(s["ingested"] for s in seen.values())
+    dropped = sum(s["dropped"] for s in seen.values())
+    return f"{ingested:,} events written, {dropped:,} dropped ({len(seen)} workers answered)"
+
+
+def shop_run(
+    env: dict, root: Path, url: str, seconds: int, *, returning: bool, enabled: bool
+) -> tuple[float, float, str]:
     store = Path(tempfile.mkdtemp()) / "analytics.json"  # the embedded default's file, empty at start
     settings = {**env, "ANALYTICS_ENABLED": "true" if enabled else "false", "ANALYTICS_FILE": str(store)}
     server, base = gunicorn("wsgi:app", settings, root)
@@ -135,7 +150,7 @@ def shop_run(env: dict, root: Path, url: str, seconds: int, *, returning: bool, 
         wrk(base + url, 2, cookie_or_none)  # warm the workers
         rate = wrk(base + url, seconds, cookie_or_none)
         idle = time_to_idle(server.pid) if enabled else 0.0
-        return rate, idle
+        return rate, idle, buffers(base) if enabled else ""
     finally:
         stop(server)
         shutil.rmtree(store.parent, ignore_errors=True)
@@ -146,30 +161,31 @@ def serving(env: dict, url: str, seconds: int, rounds: int, compare: Path | None
     ok = True
     for returning in (True, False):
         visitor = "returning visitor (one session)" if returning else "first visits (a session each)"
-        runs: dict[str, list[tuple[float, float]]] = {"on": [], "off": [], "compare": []}
+        runs: dict[str, list[tuple[float, float, str]]] = {"on": [], "off": [], "compare": []}
         plan: list[tuple[str, Path, bool]] = [("on", ROOT, True), ("off", ROOT, False)]
         if compare is not None:
             plan.append(("compare", compare, True))
         for _ in range(rounds):
             for name, root, enabled in plan:
                 runs[name].append(shop_run(env, root, url, seconds, returning=returning, enabled=enabled))
-        on = statistics.median(r for r, _ in runs["on"])
-        off = statistics.median(r for r, _ in runs["off"])
-        idle = max(i for _, i in runs["on"])
+        on = statistics.median(r for r, _, _ in runs["on"])
+        off = statistics.median(r for r, _, _ in runs["off"])
+        idle = max(i for _, i, _ in runs["on"])
         cost = 1 - on / off
+        dropped = runs["on"][-1][2]
         ok &= cost <= COST_GOAL and idle <= IDLE_GOAL
         print(f"  {visitor}:")
         print(f"    analytics off {off:7.0f} req/s")
         print(
             f"    analytics on  {on:7.0f} req/s   cost {cost:5.1%} (goal <= {COST_GOAL:.0%})"
-            f"   idle {idle:4.1f} s after the load (goal <= {IDLE_GOAL:g})"
+            f"   idle after {idle:.1f} s (goal <= {IDLE_GOAL:g}); {dropped}"
         )
         if runs["compare"]:
-            before = statistics.median(r for r, _ in runs["compare"])
-            before_idle = max(i for _, i in runs["compare"])
+            before = statistics.median(r for r, _, _ in runs["compare"])
+            before_idle = max(i for _, i, _ in runs["compare"])
             print(
                 f"    {compare} (on) {before:7.0f} req/s   cost {1 - before / off:5.1%}"
-                f"   idle {before_idle:4.1f} s after the load"
+                f"   idle after {before_idle:.1f} s"
             )
     return ok
 

@@ -32,7 +32,7 @@ def register_commands(app: Flask) -> None:
         click.echo("Demo data: " + ", ".join(f"{n} {kind}" for kind, n in added.items()) + " added.")
         if scale:
             begun = time.perf_counter()
-            counts = seed_scale(scale)
+            counts = seed_scale(scale, progress=click.echo)
             if counts["products"]:
                 click.echo(
                     "Scale data: "

@@ -347,10 +347,9 @@ def product_reviews(slug: str):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """A sitemap index: the shop's pages, then the products, 10,000 a file."""
+    """A sitemap index: the shop's pages, then the products, up to 10,000 a file."""
     files = [url_for("storefront.sitemap_pages", _external=True)] + [
-        url_for("storefront.sitemap_products", part=part, _external=True)
-        for part in range(1, catalog.sitemap_product_files() + 1)
+        url_for("storefront.sitemap_products", part=part, _external=True) for part in catalog.sitemap_product_parts()
     ]
     return _xml(render_template("storefront/seo/sitemap_index.xml", files=files))
 
@@ -361,17 +360,21 @@ def sitemap_pages():
     urls = [("storefront.home", {}), ("storefront.search", {}), ("storefront.skin_types", {})]
     urls += [("storefront.category", {"slug": c.slug}) for c in tree.categories]
     urls += [("storefront.skin_type", {"skin_type": t.value}) for t in SkinType]
-    return _xml(render_template("storefront/seo/sitemap.xml", entries=[(e, v, None) for e, v in urls]))
+    entries = [(url_for(endpoint, _external=True, **values), None) for endpoint, values in urls]
+    return _xml(render_template("storefront/seo/sitemap.xml", entries=entries))
 
 
 @bp.get("/sitemaps/products-<int:part>.xml")
 def sitemap_products(part: int):
-    if part < 1 or part > catalog.sitemap_product_files():
+    """One file of product URLs, sent as it is drawn (10,000 products are about 4 MB of XML)."""
+    rows = catalog.sitemap_products(part) if part >= 1 else []
+    if not rows:
         abort(404)
-    entries = [
-        ("storefront.product_detail", {"slug": row.slug}, row.updated_at) for row in catalog.sitemap_products(part)
-    ]
-    return _xml(render_template("storefront/seo/sitemap.xml", entries=entries))
+    entries = [(url_for("storefront.product_detail", slug=row.slug, _external=True), row.updated_at) for row in rows]
+    # The addresses are built here, in the request: drawing the file needs no context, so it can be
+    # drawn while it is sent.
+    template = current_app.jinja_env.get_template("storefront/seo/sitemap.xml")
+    return Response(template.generate(entries=entries), mimetype="application/xml")
 
 
 def _xml(body: str) -> Response:

@@ -1,11 +1,15 @@
 """A bounded in-process buffer of analytics records, written to MongoDB by a background thread.
 
-A request only appends to a queue (never blocks: when the queue is full the record is dropped and
-counted). The thread wakes every `ANALYTICS_FLUSH_SECONDS`, or sooner when a batch is full, and
-writes what is waiting. When MongoDB fails the batch is dropped and counted, and the thread backs
-off; pages and orders never notice. On the embedded store (`appending`) the thread also expires
-and caps what is kept (`writer.trim_embedded`) every `trim_seconds`. Each process (gunicorn
-worker, RQ worker) has its own buffer, started on its first record, so it also works after a fork.
+A request only appends to a deque (about a microsecond; it never blocks: when `capacity` records
+are waiting the record is dropped and counted). The thread wakes every `ANALYTICS_FLUSH_SECONDS`,
+or sooner when a batch is full, and writes what is waiting, a batch at a time. When MongoDB fails
+the batch is dropped and counted, and the thread backs off; pages and orders never notice. The
+capacity bounds the work left when a load stops: a worker that cannot keep up drops records
+rather than write for minutes afterwards. On the embedded store (`appending`) the thread also caps
+what is kept every `trim_seconds` when something was written, and expires old events every
+`expire_seconds` (`writer.trim_embedded`: each is a scan of the whole store in mongomock). Each
+process (gunicorn worker, RQ worker) has its own buffer, started on its first record, so it also
+works after a fork.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ import atexit
 import contextlib
 import logging
 import os
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from pymongo.database import Database
@@ -40,6 +44,7 @@ class EventBuffer:
         appending: bool = False,
         max_documents: int = 100_000,
         trim_seconds: float = 60.0,
+        expire_seconds: float = 3600.0,
         enabled: bool = True,
     ) -> None:
         self.mongo = mongo
@@ -47,12 +52,16 @@ class EventBuffer:
         self.appending = appending
         self.max_documents = max_documents
         self.trim_seconds = trim_seconds
+        self.expire_seconds = expire_seconds
         self._next_trim = 0.0
+        self._next_expiry = 0.0
+        self._ingested_at_trim = 0
         self.trimmed = 0
+        self.capacity = capacity
         self.batch_size = batch_size
         self.interval = interval
         self.raw_ttl_days = raw_ttl_days
-        self._queue: queue.Queue[Pending] = queue.Queue(maxsize=capacity)
+        self._records: deque[Pending] = deque()
         self._write_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._wake = threading.Event()
@@ -72,21 +81,21 @@ class EventBuffer:
     @property
     def depth(self) -> int:
         """Records waiting to be written."""
-        return self._queue.qsize()
+        return len(self._records)
 
     def put(self, record: Pending) -> None:
         """Queue `record` without waiting; a full buffer drops it (counted). With analytics
-        turned off (ANALYTICS_ENABLED=false) nothing is kept."""
+        turned off (ANALYTICS_ENABLED=false) nothing is kept. No lock: a deque's append is atomic,
+        and threads racing past the capacity check overfill it by a record or two at most."""
         if not self.enabled:
             return
         self._start()
-        try:
-            self._queue.put_nowait(record)
-        except queue.Full:
+        waiting = len(self._records)
+        if waiting >= self.capacity:
             self._drop(1, "buffer_full")
             return
-        metrics.BUFFER_DEPTH.set(self.depth)
-        if self.depth >= self.batch_size:
+        self._records.append(record)
+        if waiting + 1 >= self.batch_size and not self._wake.is_set():
             self._wake.set()
 
     def flush(self) -> int:
@@ -100,12 +109,13 @@ class EventBuffer:
 
     def _take(self, limit: int) -> list[Pending]:
         batch: list[Pending] = []
-        while len(batch) < limit:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        metrics.BUFFER_DEPTH.set(self.depth)
+        take = self._records.popleft
+        try:
+            while len(batch) < limit:
+                batch.append(take())
+        except IndexError:
+            pass
+        metrics.BUFFER_DEPTH.set(self.depth)  # here, not on each put: a gauge takes a lock
         return batch
 
     def _write(self, batch: list[Pending]) -> int:
@@ -130,13 +140,16 @@ class EventBuffer:
         self.ingested += count
         return count
 
-    def trim(self) -> int:
-        """Expire and cap the embedded store now (nothing to do with a MongoDB server, whose TTL
-        indexes expire raw events); returns how many documents were removed."""
+    def trim(self, *, expire: bool = True) -> int:
+        """Cap the embedded store now, and with `expire` expire its old events (nothing to do with
+        a MongoDB server, whose TTL indexes expire raw events); returns how many documents were
+        removed."""
         if not self.appending:
             return 0
         with self._write_lock:
-            removed = trim_embedded(self.mongo, raw_ttl_days=self.raw_ttl_days, max_documents=self.max_documents)
+            removed = trim_embedded(
+                self.mongo, raw_ttl_days=self.raw_ttl_days, max_documents=self.max_documents, expire=expire
+            )
         self.trimmed += removed
         if removed:
             log.info("analytics store trimmed", extra={"fields": {"documents": removed}})
@@ -164,11 +177,25 @@ class EventBuffer:
                 continue  # backing off: records wait (or are dropped when the buffer fills)
             try:
                 self.flush()
-                if self.appending and time.monotonic() >= self._next_trim:
-                    self._next_trim = time.monotonic() + self.trim_seconds
-                    self.trim()
+                if self.appending:
+                    self._trim_when_due()
             except Exception:  # never let the thread die
                 log.exception("analytics flush failed")
+
+    def _trim_when_due(self) -> None:
+        """The cap when something was written since the last look, the expiry once in
+        `expire_seconds` (events expire by the day): an idle worker scans nothing."""
+        now = time.monotonic()
+        if now < self._next_trim:
+            return
+        self._next_trim = now + self.trim_seconds
+        expire = now >= self._next_expiry
+        if expire:
+            self._next_expiry = now + self.expire_seconds
+        elif self.ingested == self._ingested_at_trim:
+            return
+        self._ingested_at_trim = self.ingested
+        self.trim(expire=expire)
 
 
 def init_buffer(app, mongo: Database) -> EventBuffer:

@@ -11,6 +11,7 @@ import user_agents
 MAX_USER_AGENT = 512
 
 
+@lru_cache(maxsize=4096)  # visitors come back: the ipaddress module takes 100+ us per address
 def truncate_ip(address: str | None) -> str | None:
     """The address with the host part dropped: IPv4 to /24 (last octet zeroed), IPv6 to /48.
 

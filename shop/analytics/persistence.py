@@ -1,7 +1,9 @@
 """The embedded analytics store on disk: with no `MONGO_URI` the analytics database is an
 in-process mongomock one, which the server saves to `ANALYTICS_FILE` (instance/analytics.json)
-every `ANALYTICS_SAVE_SECONDS` and on the way out, and loads at start, so a restart loses no
-events.
+every `ANALYTICS_SAVE_SECONDS` when something may have changed (events written or trimmed, or any
+code asked for the database: `store.Uses`) and on the way out, and loads at start, so a restart
+loses no events. Saving rewrites the whole file (mongomock copies every document it is asked for:
+about a second of CPU per 5,000 documents), so an idle server must not save.
 
 One process owns the file at a time (an exclusive lock on `<file>.lock`): the server's single
 worker (gunicorn.conf.py), or a `flask` command while no server runs. Another process that starts
@@ -45,6 +47,7 @@ class FileStore:
         self._save_lock = threading.Lock()
         self._stop = threading.Event()
         self.saved_events: int | None = None
+        self._saved_version: tuple[int, int, int] | None = None
 
     @property
     def owned(self) -> bool:
@@ -67,6 +70,7 @@ class FileStore:
         handle.flush()
         self._lock_file = handle
         self.load()
+        self._saved_version = self._version()  # the file holds what was loaded
 
     def release(self) -> None:
         if self._lock_file is not None:
@@ -87,14 +91,22 @@ class FileStore:
         log.info("analytics store loaded", extra={"fields": {"file": str(self.path), "documents": count}})
         return count
 
-    def save(self) -> int:
+    def _version(self) -> tuple[int, int, int]:
+        buffer = self.app.extensions["analytics_buffer"]
+        return buffer.ingested, buffer.trimmed, self.app.extensions["mongo_uses"].count
+
+    def save(self, *, only_changed: bool = False) -> int | None:
         """Write what is waiting in the event buffer, then every collection, to the file (whole,
-        then renamed: a crash mid-write leaves the previous file). Returns how many documents."""
+        then renamed: a crash mid-write leaves the previous file). Returns how many documents;
+        None when `only_changed` and nothing may have changed since the last save."""
         if not self.owned:
             return 0
         with self._save_lock:
             buffer = self.app.extensions["analytics_buffer"]
             buffer.flush()
+            version = self._version()  # before the copy: a write during it makes the next save happen
+            if only_changed and version == self._saved_version:
+                return None
             collections = self._snapshot(buffer)
             text = json_util.dumps({"version": 1, "collections": collections}, json_options=_JSON_OUT)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".part")
@@ -108,6 +120,7 @@ class FileStore:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
                 raise
+            self._saved_version = version
         return sum(len(documents) for documents in collections.values())
 
     def _snapshot(self, buffer: Any) -> dict[str, list[dict]]:
@@ -122,21 +135,22 @@ class FileStore:
                 time.sleep(0.05)
         raise AssertionError("unreachable")
 
-    def save_quietly(self) -> None:
+    def save_quietly(self, *, only_changed: bool = False) -> None:
         try:
-            count = self.save()
+            count = self.save(only_changed=only_changed)
         except Exception:
             log.exception("analytics store not saved")
             return
-        if self.owned:
+        if self.owned and count is not None:
             log.info("analytics store saved", extra={"fields": {"file": str(self.path), "documents": count}})
 
     def start_saving(self, interval: float) -> None:
-        """Save every `interval` seconds in a daemon thread, and once more at exit."""
+        """Save every `interval` seconds when something may have changed, in a daemon thread, and
+        once more at exit."""
 
         def run() -> None:
             while not self._stop.wait(interval):
-                self.save_quietly()
+                self.save_quietly(only_changed=True)
 
         threading.Thread(target=run, name="analytics-save", daemon=True).start()
         atexit.register(self.close)

@@ -38,12 +38,28 @@ def init_mongo(app: Flask) -> None:
         client = mongomock.MongoClient(tz_aware=True)
     database = client[app.config["MONGO_DATABASE"]]
     app.extensions["mongo"] = database
+    app.extensions["mongo_uses"] = Uses()
     app.extensions["mongo_reads"] = {"paused_until": 0.0}  # see read_or
     app.extensions["analytics_buffer"] = init_buffer(app, database)
 
 
+class Uses:
+    """How many times code asked for the database (get_mongo; the event buffer writes through
+    its own handle and counts its own writes). The embedded store is saved only when this or the
+    buffer's counts moved: an idle server does not rewrite its file every minute."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
 def get_mongo() -> Database:
     """The analytics database of the current app."""
+    current_app.extensions["mongo_uses"].add()
     return current_app.extensions["mongo"]
 
 

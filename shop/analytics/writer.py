@@ -22,7 +22,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from bson.decimal128 import Decimal128
-from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
@@ -116,23 +116,22 @@ def _write_events(mongo: Database, records: list[Pending], *, appending: bool) -
         visitor = record.visitor
         groups[(visitor.user_id, visitor.session_id, record.at.date())].append(record)
     now = datetime.now(UTC)
-    operations: list[InsertOne | UpdateOne] = []
+    operations: list[UpdateOne] = []
+    documents: list[dict[str, Any]] = []
     for (user_id, session_id, day), group in groups.items():
         first = group[0]
         device = device_info(first.visitor.user_agent, first.visitor.ip_address)
         events = [r.payload for r in group]
         if appending:
-            operations.append(
-                InsertOne(
-                    {
-                        "user_id": user_id,
-                        "session_id": session_id,
-                        "events": events,
-                        "device_info": device,
-                        "created_at": first.at,
-                        "updated_at": now,
-                    }
-                )
+            documents.append(
+                {
+                    "user_id": user_id,
+                    "session_id": session_id,
+                    "events": events,
+                    "device_info": device,
+                    "created_at": first.at,
+                    "updated_at": now,
+                }
             )
             continue
         start = datetime.combine(day, time.min, tzinfo=UTC)
@@ -153,20 +152,25 @@ def _write_events(mongo: Database, records: list[Pending], *, appending: bool) -
                 upsert=True,
             )
         )
+    if documents:  # one insert for the batch; our own documents need no validator
+        mongo[USER_ANALYTICS].insert_many(documents, ordered=False, bypass_document_validation=True)
     if operations:
         mongo[USER_ANALYTICS].bulk_write(operations, ordered=False)
     return len(records)
 
 
-def trim_embedded(mongo: Database, *, raw_ttl_days: int, max_documents: int, now: datetime | None = None) -> int:
-    """Expire raw events older than `raw_ttl_days` (what the TTL index does on a server) and keep
-    at most `max_documents` of each raw collection, the newest: the embedded store lives in the
-    server's memory and in one file. Returns how many documents were removed."""
+def trim_embedded(
+    mongo: Database, *, raw_ttl_days: int, max_documents: int, now: datetime | None = None, expire: bool = True
+) -> int:
+    """With `expire`, expire raw events older than `raw_ttl_days` (what the TTL index does on a
+    server); keep at most `max_documents` of each raw collection, the newest: the embedded store
+    lives in the server's memory and in one file. Returns how many documents were removed."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=raw_ttl_days)
     removed = 0
     for name, field in ((USER_ANALYTICS, "created_at"), (SEARCH_ANALYTICS, "timestamp")):
         collection = mongo[name]
-        removed += collection.delete_many({field: {"$lt": cutoff}}).deleted_count
+        if expire:
+            removed += collection.delete_many({field: {"$lt": cutoff}}).deleted_count
         excess = collection.estimated_document_count() - max_documents
         if excess > 0:
             oldest = [d["_id"] for d in collection.find({}, {"_id": 1}).sort(field, ASCENDING).limit(excess)]

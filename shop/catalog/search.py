@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -226,6 +226,14 @@ class Document:
     document: str  # the lexemes, separated by spaces
     words: frozenset[str]  # the English vocabulary it adds
 
+    def tsvector_literal(self) -> str:
+        """The document as tsvector input, the same value as array_to_tsvector of its lexemes
+        (for writing documents with COPY). Lexemes are letters and digits, which tsvector input
+        reads as they are; any other character would be quoted."""
+        if _TSVECTOR_SPECIAL.search(self.document) is None:
+            return self.document
+        return " ".join(map(_quote, self.document.split(" "))) if self.document else ""
+
 
 def build_document(product: Mapping[Any, Any]) -> Document:
     """A product's search document from its text columns (a mapping of SEARCHED_COLUMNS)."""
@@ -233,24 +241,39 @@ def build_document(product: Mapping[Any, Any]) -> Document:
     labels = " ".join(
         normalize(v) for v in (product.get("brand"), product.get("category"), *(product.get("skin_concerns") or ()))
     )
-    english = " ".join(
-        (
-            name_en,
-            labels,
-            normalize(" ".join(str(i) for i in product.get("ingredients") or ())),
-            normalize(product.get("short_description")),
-            normalize(product.get("description_en")),
-        )
-    )
     name_grams, name_words = _khmer_parts(normalize(product.get("name_kh")))
-    prose_grams, prose_words = _khmer_parts(normalize(product.get("description_kh")))
-    names = [*words(name_en), *sorted(name_grams), *name_words]
-    rank = _weighted(names, "A") | _weighted(words(labels), "B", start=len(names) + 1)
-    english_words = set(words(english)) | set(name_words) | set(prose_words)
-    lexemes = english_words | name_grams | prose_grams
+    english_names, label_words = words(name_en), words(labels)
+    names = [*english_names, *sorted(name_grams), *name_words]
+    rank = _weighted(names, "A") | _weighted(label_words, "B", start=len(names) + 1)
+    prose, prose_vocabulary = _prose(
+        product.get("short_description"),
+        product.get("description_en"),
+        product.get("description_kh"),
+        tuple(sorted(str(i) for i in product.get("ingredients") or ())),
+    )
+    own_english = {*english_names, *label_words, *name_words}
+    lexemes = prose.union(own_english, name_grams)
     rank_literal = " ".join(f"{_quote(lexeme)}:{','.join(p)}" for lexeme, p in sorted(rank.items()))
     # Lexemes are runs of letters and digits: no spaces, so a space-separated list is exact.
-    return Document(rank_literal, " ".join(lexemes), frozenset(_vocabulary(english_words)))
+    return Document(rank_literal, " ".join(lexemes), prose_vocabulary.union(_vocabulary(own_english)))
+
+
+# Descriptions and ingredient lists repeat across products (a range's shades and sizes, the
+# scale seed's million products made from 83 templates): their lexemes are parsed once per text.
+# Words are runs of letters, so the words of texts joined by spaces are the words of each text.
+@lru_cache(maxsize=256)
+def _prose(
+    short_description: str | None, description_en: str | None, description_kh: str | None, ingredients: tuple[str, ...]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The lexemes of a product's descriptions and ingredients, and the English vocabulary among them."""
+    grams, khmer_text_words = _khmer_parts(normalize(description_kh))
+    english = {
+        *words(normalize(" ".join(ingredients))),
+        *words(normalize(short_description)),
+        *words(normalize(description_en)),
+        *khmer_text_words,
+    }
+    return frozenset(english.union(grams)), frozenset(_vocabulary(english))
 
 
 def _weighted(lexemes: list[str], weight: str, start: int = 1) -> dict[str, list[str]]:
@@ -264,6 +287,8 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+# What tsvector input reads as syntax, outside quotes (spaces separate the lexemes).
+_TSVECTOR_SPECIAL = re.compile(r"[^\S ]|['\\:]")  # whitespace other than the separating spaces
 _VOCABULARY_WORD = re.compile("^[a-z][a-z0-9]{2,}$")
 
 

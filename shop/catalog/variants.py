@@ -206,8 +206,9 @@ def give_back(items: Iterable[Any]) -> list[int]:
 
 def add_missing_defaults() -> int:
     """Give every product without a variant its default one from its own columns, in one
-    INSERT ... SELECT: bulk loads write products around the ORM (shop.demo.scale). Returns how
-    many were added. The caller commits."""
+    INSERT ... SELECT, for bulk loads that write products around the ORM (the scale seed
+    writes its products' variants itself, with COPY). Returns how many were added. The caller
+    commits."""
     db.session.flush()
     products = cast(sa.Table, Product.__table__)
     v = cast(sa.Table, ProductVariant.__table__)

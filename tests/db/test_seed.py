@@ -123,6 +123,89 @@ def test_scale_seed_adds_proportional_data_and_keeps_sequences_usable(db, seeded
     assert seed_scale(2000)["products"] == 0
 
 
+FACET_ROW = (
+    "SELECT p.id, p.created_at, p.price, p.compare_at_price, p.stock, p.track_inventory, p.allow_backorders, "
+    "p.skin_type, p.skin_concerns, COALESCE((SELECT array_agg(pc.category_id ORDER BY pc.category_id) "
+    "FROM product_categories pc WHERE pc.product_id = p.id), '{}'), p.rating_avg, p.rating_count, p.units_sold "
+    "FROM products p WHERE p.status = 'active' AND p.sku LIKE 'SCL-%' ORDER BY p.id"
+)
+FACETS = (
+    "SELECT f.id, f.created_at, f.price, f.compare_at_price, f.stock, f.track_inventory, f.allow_backorders, "
+    "f.skin_type, f.skin_concerns, f.category_ids, f.rating_avg, f.rating_count, f.units_sold "
+    "FROM product_facets f JOIN products p ON p.id = f.id WHERE p.sku LIKE 'SCL-%' ORDER BY f.id"
+)
+INDEXES_AND_TRIGGERS = (
+    "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+    "UNION ALL SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger WHERE NOT tgisinternal"
+)
+
+
+def test_scale_seed_writes_what_the_triggers_and_the_recount_would(db, seeded):
+    """The load writes the facet rows, search documents, default variants and counters itself
+    (triggers off, indexes rebuilt after): each must be what the shop's own code makes of the rows."""
+    from shop.catalog import search
+    from shop.catalog.models import MIRRORED, ProductVariant
+    from shop.catalog.services import ProductFilters, list_products, refresh_product_stats
+
+    refresh_product_stats()  # the demo's products, as `flask seed` counts them
+    db.session.commit()
+    schema = set(db.session.execute(sa.text(INDEXES_AND_TRIGGERS)).tuples())
+    seed_scale(1500)
+    assert set(db.session.execute(sa.text(INDEXES_AND_TRIGGERS)).tuples()) == schema  # rebuilt, enabled again
+
+    # Counters: a recount changes nothing, and there is something to count.
+    assert refresh_product_stats() == 0
+    db.session.rollback()
+    scale = Product.sku.like("SCL-%")
+    assert _count(db, Product, scale, Product.units_sold > 0) > 100
+    assert _count(db, Product, scale, Product.rating_count > 0) > 100
+
+    # Facets: what migration 0010's trigger copies, for the public products only.
+    assert db.session.execute(sa.text(FACETS)).all() == db.session.execute(sa.text(FACET_ROW)).all()
+    assert _count(db, Product, scale, Product.status != ProductStatus.ACTIVE) > 0
+
+    # Search documents: the same as reindex_products builds; nothing left queued.
+    queued = sa.text(
+        "SELECT count(*) FROM product_search_queue q JOIN products p ON p.id = q.product_id AND p.sku LIKE 'SCL-%'"
+    )
+    assert db.session.scalar(queued) == 0
+    documents = sa.text(
+        "SELECT s.product_id, s.active, s.rank_vector::text, s.document::text FROM product_search s "
+        "JOIN products p ON p.id = s.product_id WHERE p.sku LIKE 'SCL-%' ORDER BY 1"
+    )
+    seeded_documents = db.session.execute(documents).all()
+    assert len(seeded_documents) == 1500
+    ids = [row[0] for row in seeded_documents]
+    db.session.rollback()
+    assert search.reindex_products(ids) == 1500
+    assert db.session.execute(documents).all() == seeded_documents
+    first = db.session.scalars(sa.select(Product).where(scale, Product.status == ProductStatus.ACTIVE).limit(1)).one()
+    found = list_products(ProductFilters(query=first.name_en), per_page=5).items
+    assert first.id in [p.id for p in found]
+    assert db.session.scalar(sa.text("SELECT count(*) FROM search_words WHERE word = 'niacinamide'")) == 1
+
+    # One default variant per product, in step with it; order lines sell that variant.
+    mirrored = [getattr(Product, attribute) for attribute in MIRRORED]
+    mirrors = [getattr(ProductVariant, column) for column in MIRRORED.values()]
+    rows = db.session.execute(
+        sa.select(*mirrored, *mirrors).join(ProductVariant, ProductVariant.product_id == Product.id).where(scale)
+    ).all()
+    assert len(rows) == 1500 and all(row[: len(MIRRORED)] == row[len(MIRRORED) :] for row in rows)
+    assert _count(db, ProductVariant, ProductVariant.sku.like("SCL-%"), ProductVariant.is_default) == 1500
+    items = db.session.execute(
+        sa.select(OrderItem.product_sku, OrderItem.variant_sku, Product.sku, ProductVariant.product_id, Product.id)
+        .join(Product, Product.id == OrderItem.product_id)
+        .join(ProductVariant, ProductVariant.id == OrderItem.variant_id)
+        .where(scale)
+    ).all()
+    assert items and all(a == b == c and d == e for a, b, c, d, e in items)
+    from tests.factories import ProductFactory
+
+    added = ProductFactory()  # the sequence moved past the seeded variants
+    variant = db.session.scalar(sa.select(ProductVariant.id).where(ProductVariant.product_id == added.id))
+    assert variant > db.session.scalar(sa.select(sa.func.max(OrderItem.variant_id)))
+
+
 def test_demo_json_loads_into_typed_records_with_decimal_money():
     from decimal import Decimal
 

@@ -506,6 +506,31 @@ def test_sitemap_index_pages_and_products(client, db):
     assert client.get("/sitemaps/products-2.xml").status_code == 404
 
 
+def test_sitemap_files_are_ranges_of_ids_read_by_the_primary_key(client, db):
+    """File n lists the public products with ids in ((n - 1) * 10,000, n * 10,000]: the last file
+    of a million products is read as fast as the first. Files without a public product are left
+    out of the index (and are 404)."""
+    first = product("First", slug="first", id=7)
+    product("Hidden", slug="hidden", id=10_001, status=ProductStatus.ARCHIVED)
+    deep = product("Deep", slug="deep", id=20_000)
+    deeper = product("Deeper", slug="deeper", id=40_001)
+    index = client.get("/sitemap.xml").text
+    assert re.findall(r"<loc>[^<]+/sitemaps/(products-\d+)\.xml</loc>", index) == [
+        "products-1",
+        "products-2",
+        "products-5",
+    ]
+    locs = {
+        part: re.findall(r"<loc>http://localhost/products/([^<]+)</loc>", client.get(f"/sitemaps/{part}.xml").text)
+        for part in ("products-1", "products-2", "products-5")
+    }
+    assert locs == {"products-1": [first.slug], "products-2": [deep.slug], "products-5": [deeper.slug]}
+    response = client.get("/sitemaps/products-2.xml")
+    assert response.mimetype == "application/xml" and response.is_streamed
+    for missing in ("products-3", "products-4", "products-6", "products-0"):
+        assert client.get(f"/sitemaps/{missing}.xml").status_code == 404
+
+
 def test_robots_txt(client, db):
     response = client.get("/robots.txt")
     assert response.mimetype == "text/plain"
