@@ -1,6 +1,6 @@
 """The staff area on a phone (Chromium at 390 x 844): the sections are one row that scrolls
 sideways, so the page's own content starts on the first screen instead of below a column of
-eleven links, and the page's content starts on the first screen (the dashboard's own tables still widen the page: a known gap)."""
+eleven links. (The dashboard's own tables still widen the page: a known gap.)"""
 
 from __future__ import annotations
 
