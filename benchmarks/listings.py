@@ -556,7 +556,7 @@ def main() -> None:
         store.flushdb()
         plan_file.write_text(json.dumps(plan))
         print(f"Machine reference: {machine_reference(env['DATABASE_URL'])}")
-        print(f"Shopper {plan['email']}; largest category {plan['category']} ({plan['category_total']} products)")
+        print(f"Shopper {plan['email']}; largest category {plan['category']} (about {plan['category_total']} products)")
         inside: dict[str, list[dict]] = {n: [] for n in checkouts}
         served: dict[str, list[dict]] = {n: [] for n in checkouts}
         if options.analytics_off:
