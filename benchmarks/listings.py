@@ -43,7 +43,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -75,46 +74,10 @@ QUERIES = [
 ]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def machine_reference(dsn: str) -> str:
-    """The same fixed work on any machine (as benchmarks/catalog.py): a pure Python loop and a
-    PostgreSQL query that reads no table, the fastest of 9 each."""
-    python, postgres = [], []
-    with psycopg.connect(dsn) as conn:
-        for _ in range(9):
-            started = time.perf_counter()
-            sum(i * i for i in range(1_000_000))
-            python.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            conn.execute("SELECT sum(i) FROM generate_series(1, 2000000) AS i").fetchone()
-            postgres.append((time.perf_counter() - started) * 1000)
-    return f"python loop {min(python):.0f} ms, PostgreSQL generate_series {min(postgres):.0f} ms"
-
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from catalog import free_port, machine_reference, percentile, prepare  # noqa: E402  (one copy of each)
 
 # ---------------------------------------------------------------- preparing
-
-
-def prepare(env: dict, scale: int) -> None:
-    flask = str(Path(sys.executable).parent / "flask")
-    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [flask, "seed", "--scale", str(scale), "--no-images"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    print(f"  flask seed --scale {scale}: {time.perf_counter() - started:.1f} s")
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
 
 
 def shopper_and_plan(env: dict) -> dict:
