@@ -18,8 +18,8 @@ from shop.catalog.models import Category, ProductStatus, ProductVariant
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.infra.inputs import parse_id
+from shop.infra.request_limits import FORM_OVERHEAD, accepts_upload
 from shop.paging import Page
-from shop.request_limits import FORM_OVERHEAD, accepts_upload
 from web.auth import render_private
 from web.forms import error_status, show_service_error, submit
 

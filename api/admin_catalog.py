@@ -24,7 +24,7 @@ from shop.catalog.models import Category, Product, ProductStatus, ProductVariant
 from shop.catalog.vocab import SKIN_CONCERNS
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
-from shop.request_limits import accepts_upload
+from shop.infra.request_limits import accepts_upload
 from web.envelope import error_response, success_response
 
 products_bp = Blueprint("admin_products", __name__, url_prefix="/api/v1/admin/products", description="Staff: products")

@@ -92,20 +92,20 @@ def register_extensions(app: Flask) -> None:
     from shop.extensions import babel, cache, compress, csrf, db, jwt, limiter, login_manager, migrate
     from shop.i18n import init_locale_cookie, select_locale
     from shop.infra.redis_client import init_redis
-    from shop.request_limits import init_request_limits
-    from shop.static_files import init_static_files
+    from shop.infra.request_limits import init_request_limits
+    from shop.infra.static_files import init_static_files
 
     init_request_limits(app)  # first: the CSRF check below reads forms under these limits
     from shop.infra.inputs import init_inputs
 
     init_inputs(app)  # the id converter before any route; the text check before the CSRF check
-    from shop.security_headers import init_security_headers
+    from shop.infra.security_headers import init_security_headers
 
     init_security_headers(app)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
     if app.config["CACHE_TYPE"] in ("RedisCache", "redis"):  # an unreachable Redis is a miss
-        app.config["CACHE_TYPE"] = "shop.cache_store.MissingRedisCache"
+        app.config["CACHE_TYPE"] = "shop.infra.cache_store.MissingRedisCache"
     app.config.setdefault("CACHE_REDIS_URL", redis_url)
     app.config.setdefault("CACHE_KEY_PREFIX", "")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 900)
@@ -121,7 +121,7 @@ def register_extensions(app: Flask) -> None:
 
     # Compressed: pages, CSS, JS, JSON (not images and fonts: compressed already). zstd is the
     # cheapest for the CPU at a ratio close to brotli's; the static files and the cached product
-    # page are compressed once, not per request (shop/static_files.py, shop/compression.py).
+    # page are compressed once, not per request (shop/infra/static_files.py, shop/infra/compression.py).
     app.config.setdefault("COMPRESS_MIMETYPES", list(COMPRESSED_TYPES))
     app.config.setdefault("COMPRESS_ALGORITHM", ["zstd", "br", "gzip"])
 

@@ -153,7 +153,7 @@ class Config:
     MAIL_RETRY_INTERVALS = (60, 180, 360)
 
     MAX_FILE_SIZE = parse_size(env("MAX_FILE_SIZE", "10MB"))
-    # Every other request body (JSON, forms): larger ones are refused with 413 (shop/request_limits.py).
+    # Every other request body (JSON, forms): larger ones are refused with 413 (shop/infra/request_limits.py).
     MAX_BODY_SIZE = parse_size(env("MAX_BODY_SIZE", "1MB"))
     # Product photos: decoding costs about 4 bytes a pixel, so a small file can be a huge image.
     MAX_IMAGE_PIXELS = int(env("MAX_IMAGE_PIXELS", "25000000"))

@@ -25,12 +25,11 @@ from werkzeug.datastructures import ETags
 from werkzeug.http import parse_date
 from werkzeug.wrappers import Request
 
-from shop import security_headers
 from shop.analytics.device import is_bot
 from shop.catalog import services as catalog
-from shop.compression import accepts_gzip, deflate_parts, gzip_joined
 from shop.i18n import LANG_COOKIE, choose_locale, normalize_locale, set_locale_cookie
-from shop.infra import browser, cookies, csrf
+from shop.infra import browser, cookies, csrf, security_headers
+from shop.infra.compression import accepts_gzip, deflate_parts, gzip_joined
 from shop.infra.request_log import REQUEST_ID_HEADER, log_access, request_id_from
 from storefront import tracking as track
 
@@ -52,7 +51,7 @@ def page_response(
 ) -> Response:
     """A cached page (catalog.cached_page) for the visitor whose CSRF token is `token`: the
     page itself (gzipped when the browser takes it: compressed once per cached page, see
-    shop.compression), or 304 when their copy is current. The page differs per visitor only by
+    shop.infra.compression), or 304 when their copy is current. The page differs per visitor only by
     the token, so the ETag names the token too."""
     visitor = hashlib.sha1(token.encode(), usedforsecurity=False).hexdigest()[:8]
     etag = f"{entry['etag']}-{visitor}"

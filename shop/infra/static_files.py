@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import brotli
 from flask import Flask, Response, request
 
-from shop.compression import accepts_gzip
+from shop.infra.compression import accepts_gzip
 
 YEAR = 31_536_000
 SHORT_MAX_AGE = 600
