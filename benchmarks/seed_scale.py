@@ -14,7 +14,7 @@ before and after, since the machine is shared.
    and that the last file is no slower than the first (keyset paging, not OFFSET);
 3. the RSS of each gunicorn worker (gthread 2 x 4) after serving --requests of those pages.
 
-Uses its own database (skincare_bench_seed, dropped at the end unless --keep) and, for
+Uses its own database (skincare_bench_seed, dropped at the end unless --keep or --reuse) and, for
 `--measure`, Redis db 7 (BENCH_SEED_REDIS_URL), which must be empty.
 """
 
@@ -204,7 +204,7 @@ def main() -> None:
     finally:
         if store is not None:
             store.flushdb()
-        if not options.keep:
+        if not options.keep and not options.reuse:  # a database measured again is never dropped
             with psycopg.connect(ADMIN, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
 

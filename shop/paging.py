@@ -59,11 +59,31 @@ class Page(Generic[T]):
     # A catalog search matching more than RANK_LIMIT products gets the planner's estimate of the
     # total, corrected by what the page finds (README "Catalog and search").
     estimated: bool = False
+    # A catalog listing offers its first `listed_limit` items only (shop.catalog.services.LISTED_LIMIT).
+    listed_limit: int | None = None
 
     @property
     def pages(self) -> int:
-        """How many pages there are (at least 1: an empty listing has one empty page)."""
-        return max(1, -(-self.total // self.per_page)) if self.per_page > 0 else 1
+        """How many pages there are (at least 1: an empty listing has one empty page), at most
+        those `listed_limit` fills."""
+        pages = max(1, -(-self.total // self.per_page)) if self.per_page > 0 else 1
+        if self.listed_limit is not None and self.per_page > 0:
+            pages = min(pages, max(1, self.listed_limit // self.per_page))
+        return pages
+
+    @property
+    def is_capped(self) -> bool:
+        """More items than the pages offered show (`listed_limit`): narrow the listing to see them."""
+        return self.listed_limit is not None and self.pages * self.per_page < self.total
+
+    @property
+    def approximate_total(self) -> int:
+        """An estimated total as shown: rounded down to thousands from 10,000, to hundreds from
+        1,000, to tens from 100."""
+        for step in (1000, 100, 10):
+            if self.total >= step * 10:
+                return self.total // step * step
+        return self.total
 
     @property
     def has_next(self) -> bool:

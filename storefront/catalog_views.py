@@ -169,7 +169,14 @@ def _listing(
     if shared.found.is_past_the_end:
         abort(404)
     found = shared.found.rows(cards.CARD_FIELDS)
-    result = Page(cards.card_products(found.items), found.page, found.per_page, found.total, found.estimated)
+    result = Page(
+        cards.card_products(found.items),
+        found.page,
+        found.per_page,
+        found.total,
+        found.estimated,
+        listed_limit=found.listed_limit,
+    )
     sorts = [s for s in SortKey if s != SortKey.RELEVANCE or parsed.filters.query]
     current_sort = parsed.sort or (SortKey.RELEVANCE if parsed.filters.query else SortKey.NEWEST)
     if current_sort == SortKey.RELEVANCE and not parsed.filters.query:

@@ -27,7 +27,8 @@ def in_categories(category_ids: list[int]) -> sa.ColumnElement[bool]:
     return product_facets.c.category_ids.op("&&")(sa.literal(category_ids, type_=postgresql.ARRAY(sa.Integer)))
 
 
-# The predicate of idx_product_facets_newest_in_categories (migration 0011), true of every row.
-# A query that states it may walk that index newest first with the categories at hand (a large
-# category's deep pages); one that does not will never be planned on it.
-NEWEST_IN_CATEGORIES = product_facets.c.id > 0
+# The predicate of the walk indexes (migration 0018: each sort's index carrying every filter
+# column), true of every row. A query that states it may walk one in its order and check the
+# filters on the entries (an index-only scan that stops when the page is full); one that does not
+# will never be planned on them (counting a small category stays on the GIN index).
+COVERED_WALK = product_facets.c.id > 0

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, TypedDict, cast
 
@@ -57,6 +57,19 @@ RANK_LIMIT = 10_000
 SORT_AFTER_FILTER_BELOW = 5_000
 # A listing with several filters is counted up to this many matches; more are "about" N.
 COUNT_LIMIT = 10_000
+# A listing with several filters is walked in its sort index's order (migration 0018: the index
+# carries the filter columns) when the planner expects the page to be full within this many
+# entries; its total is then "about" the planner's estimate. Reading its matches to count them
+# cost 200-400 ms at a million products; a walk of this many entries 10-30 ms.
+WALK_BUDGET = 50_000
+# ...and when the shop lists more products than this (fewer are counted in a few ms, exactly).
+WALK_ABOVE = 50_000
+# Listings and searches offer their first LISTED_LIMIT products, page by page; past them the
+# shopper narrows the list (filters, a sort, a search), as Shopify's storefronts do past 25,000.
+# Page n of a category is a walk of n pages of its products: at a million products, page 2,291
+# of a category of 66,000 took 250-700 ms; page 50 takes 10-30 ms. The sitemap lists every
+# product for search engines.
+LISTED_LIMIT = 1_200
 RELATED_LIMIT = 8
 
 # What a product card or a listing row needs; the long text stays in the database.
@@ -224,23 +237,24 @@ class ListingIds:
 
     @property
     def is_past_the_end(self) -> bool:
-        return Page([], self.page, self.per_page, self.total).is_past_the_end
+        return self._page([]).is_past_the_end
+
+    def _page(self, items: list) -> Page:
+        return Page(items, self.page, self.per_page, self.total, self.estimated, listed_limit=LISTED_LIMIT)
 
     def products(self) -> Page:
         """The page with its products loaded (for cards), as they are now."""
-        items = products_by_ids(self.ids, public_only=True)
-        return Page(items, self.page, self.per_page, self.total, self.estimated)
+        return self._page(products_by_ids(self.ids, public_only=True))
 
     def rows(self, fields: Sequence[str]) -> Page:
         """The page with these fields of its products (rows, not ORM objects: a storefront card
         needs a dozen columns, and loading 24 Products was a fifth of a warm listing's time),
         as they are now, those no longer public left out."""
         if not self.ids:
-            return Page([], self.page, self.per_page, self.total, self.estimated)
+            return self._page([])
         query = sa.select(*(getattr(Product, name) for name in fields)).where(Product.id.in_(self.ids), PUBLIC)
         by_id = {row.id: row for row in db.session.execute(query)}
-        items = [by_id[i] for i in self.ids if i in by_id]
-        return Page(items, self.page, self.per_page, self.total, self.estimated)
+        return self._page([by_id[i] for i in self.ids if i in by_id])
 
 
 def listing_ids(
@@ -267,11 +281,25 @@ def listing_ids(
     Totals on PostgreSQL: past RANK_LIMIT matches, a search or a listing narrowed by one filter
     gets the planner's estimate ("about N": counting 90,000 search documents takes a second),
     corrected by what the page finds (`_estimated_page`).
-    Other searches, and filtered listings with few matches, are counted and sorted in the same
-    query (`_counted_page`). Other listings are counted up to COUNT_LIMIT matches; past it the
-    total is "about" the planner's estimate (at least COUNT_LIMIT + 1), corrected by the page.
+    Large listings (no search) walk the sort index that carries the filters (facets.COVERED_WALK).
+    A listing with several filters whose page the planner expects within WALK_BUDGET entries of
+    that walk is walked too, its total "about" the estimate (counting it read every match: 200-400
+    ms at a million products). Other searches, and filtered listings with few matches, are
+    counted and sorted in the same query (`_counted_page`). Other listings are counted up to
+    COUNT_LIMIT matches; past it the total is "about" the planner's estimate (at least
+    COUNT_LIMIT + 1), corrected by the page.
+
+    Only the first LISTED_LIMIT products are offered page by page: a later page is past the end
+    (its total that of the last page offered).
     """
     page = min(max(1, page), MAX_PAGE)
+    last = listed_pages(per_page)
+    if page > last:
+        # Past the pages offered: empty, with the listing's total as its last page says it.
+        offered = listing_ids(
+            filters, sort=sort, page=last, per_page=per_page, tree=tree, with_total=with_total, text=text
+        )
+        return replace(offered, ids=(), page=page)
     columns = _listing_columns()
     conditions = _conditions(filters, tree, columns)
     ids = sa.select(columns.id).where(*conditions)
@@ -294,9 +322,13 @@ def listing_ids(
         if trusted and estimate > RANK_LIMIT:
             if by_relevance:
                 order = newest  # relevance cannot tell most of the catalogue apart; ranking it all is slow
-            elif filters.category is not None and text is None and sort in (None, SortKey.NEWEST, SortKey.RELEVANCE):
-                ids = ids.where(facets.NEWEST_IN_CATEGORIES)  # a large category, newest first: walk in order
+            elif text is None:
+                ids = ids.where(facets.COVERED_WALK)  # a large listing: walk its sort index in order
             return _estimated_page(ids, order, estimate, page=page, per_page=per_page)
+        if text is None and conditions and _short_walk(estimate, offset + per_page + 1):
+            # Several filters, and matches dense enough in the sort order to fill the page soon:
+            # walk the sort index that carries the filters instead of reading every match.
+            return _estimated_page(ids.where(facets.COVERED_WALK), order, estimate, page=page, per_page=per_page)
         if text is not None or conditions and estimate < SORT_AFTER_FILTER_BELOW:
             # Few matches (or a search, which reads every match to rank it anyway): count and
             # sort them in one pass instead of two.
@@ -319,6 +351,22 @@ def listing_ids(
         order = _not_by_index(order)
     found = tuple(db.session.scalars(ids.order_by(*order).offset(offset).limit(per_page)))
     return ListingIds(found, page, per_page, total if with_total else len(found))
+
+
+def listed_pages(per_page: int = PER_PAGE) -> int:
+    """How many pages any listing or search offers at most (see LISTED_LIMIT)."""
+    return max(1, LISTED_LIMIT // per_page)
+
+
+def _short_walk(estimate: int, rows: int) -> bool:
+    """Whether walking product_facets (more than WALK_ABOVE rows) in a sort order finds `rows` of
+    `estimate` matches within WALK_BUDGET entries, the matches spread evenly (the planner's view)."""
+    if estimate <= 0:
+        return False
+    listed = float(
+        db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'product_facets'::regclass")) or 0
+    )
+    return listed > WALK_ABOVE and rows * max(listed, float(estimate)) / estimate <= WALK_BUDGET
 
 
 def _estimated_page(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shop.catalog import facets
 from shop.catalog import services as catalog
-from shop.catalog.models import Product, ProductStatus, product_categories
+from shop.catalog.models import Product, ProductStatus, SkinType, product_categories
 from shop.catalog.services import ProductFilters
 from tests.factories import CategoryFactory, ProductFactory
 
@@ -92,13 +92,31 @@ def _plan(db, query: sa.Select) -> str:
     return "\n".join(db.session.execute(sa.text(f"EXPLAIN {sql}")).scalars())
 
 
-def test_only_a_query_stating_it_walks_the_newest_in_categories_index(db):
+def test_only_a_query_stating_it_walks_the_newest_index(db):
     columns = facets.product_facets.c
     in_category = sa.select(columns.id).where(facets.in_categories([1, 2]))
-    walk = in_category.where(facets.NEWEST_IN_CATEGORIES).order_by(columns.created_at.desc(), columns.id.desc())
-    assert "Index Only Scan Backward using idx_product_facets_newest_in_categories" in _plan(db, walk.limit(24))
+    walk = in_category.where(facets.COVERED_WALK).order_by(columns.created_at.desc(), columns.id.desc())
+    assert "Index Only Scan Backward using idx_product_facets_walk_newest" in _plan(db, walk.limit(24))
     count = sa.select(sa.func.count()).select_from(in_category.subquery())
-    assert "idx_product_facets_newest_in_categories" not in _plan(db, count)
+    assert "idx_product_facets_walk_" not in _plan(db, count)
+    db.session.rollback()
+
+
+def test_a_filtered_listing_walks_its_sort_index_without_the_table(db):
+    """Migration 0018: the filters are checked on the price index's entries (no heap fetch)."""
+    columns = facets.product_facets.c
+    conditions = catalog._conditions(
+        ProductFilters(
+            skin_type=SkinType.OILY, concerns=("acne",), min_price=Decimal("5"), in_stock=True, on_sale=True
+        ),
+        None,
+        columns,
+    )
+    walk = (
+        sa.select(columns.id).where(*conditions, facets.COVERED_WALK).order_by(columns.price.desc(), columns.id.desc())
+    )
+    plan = _plan(db, walk.limit(25))
+    assert "Index Only Scan Backward using idx_product_facets_walk_price" in plan
     db.session.rollback()
 
 
@@ -121,3 +139,47 @@ def test_a_large_category_is_paged_newest_first(db, monkeypatch):
     assert [page.estimated for page in pages[:2]] == [True, True]
     assert (pages[2].total, pages[2].has_next) == (5, False)
     assert pages[3].is_past_the_end
+
+
+def test_a_listing_with_several_filters_and_dense_matches_is_walked_with_an_estimated_total(db, monkeypatch):
+    """Several filters whose matches fill a page within WALK_BUDGET entries: walked in the sort's
+    order (no count); the total is "about" the planner's estimate, corrected by the page."""
+    matching = [
+        ProductFactory(name_en=f"Oily {n}", skin_type=SkinType.OILY, skin_concerns=["acne"], price=Decimal(10 + n))
+        for n in range(7)
+    ]
+    for n in range(5):
+        ProductFactory(name_en=f"Dry {n}", skin_type=SkinType.DRY, skin_concerns=["acne"], price=Decimal(30 + n))
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE product_facets"))
+    monkeypatch.setattr(catalog, "WALK_ABOVE", 0)  # as if the shop were large
+    monkeypatch.setattr(catalog, "WALK_BUDGET", 10**9)  # and every walk short
+    filters = ProductFilters(skin_type=SkinType.OILY, concerns=("acne",))
+    pages = [catalog.list_products(filters, sort=catalog.SortKey.PRICE_DESC, page=n, per_page=3) for n in (1, 2, 3, 4)]
+    by_price = [p.id for p in reversed(matching)]
+    assert [[p.id for p in page.items] for page in pages] == [by_price[:3], by_price[3:6], by_price[6:], []]
+    assert pages[0].estimated
+    assert (pages[2].total, pages[2].estimated, pages[2].has_next) == (7, False, False)
+    assert pages[3].is_past_the_end
+
+
+def test_a_listing_with_sparse_matches_is_still_counted(db, monkeypatch):
+    for n in range(4):
+        ProductFactory(skin_type=SkinType.OILY, skin_concerns=["acne"], price=Decimal(10 + n))
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE product_facets"))
+    monkeypatch.setattr(catalog, "WALK_ABOVE", 0)  # as if the shop were large
+    monkeypatch.setattr(catalog, "WALK_BUDGET", 0)  # but no walk short enough
+    page = catalog.list_products(ProductFilters(skin_type=SkinType.OILY, concerns=("acne",)), per_page=3)
+    assert (page.total, page.estimated, page.has_next) == (4, False, True)
+
+
+def test_pages_past_the_listed_limit_are_past_the_end(db, monkeypatch):
+    monkeypatch.setattr(catalog, "LISTED_LIMIT", 4)
+    for n in range(7):
+        ProductFactory(name_en=f"Product {n}")
+    db.session.commit()
+    second = catalog.list_products(page=2, per_page=2)
+    third = catalog.list_products(page=3, per_page=2)
+    assert (second.total, second.pages, second.has_next, second.is_capped) == (7, 2, False, True)
+    assert (third.items, third.total, third.is_past_the_end) == ([], 7, True)

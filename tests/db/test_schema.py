@@ -197,8 +197,11 @@ def test_every_seed_index_exists_with_its_columns_and_predicate(db):
         "idx_product_facets_rating",
         "idx_product_facets_units_sold",
         "idx_product_facets_skin_type",
-        # migration 0011: large categories, newest first
-        "idx_product_facets_newest_in_categories",
+        # migration 0018 (replacing 0011's newest-in-categories): sort indexes carrying the filters
+        "idx_product_facets_walk_newest",
+        "idx_product_facets_walk_price",
+        "idx_product_facets_walk_rating",
+        "idx_product_facets_walk_units_sold",
         # migration 0012: payments
         "idx_payment_attempts_order_id",
         "idx_payment_attempts_due",
@@ -293,14 +296,39 @@ def test_models_and_migrations_do_not_drift_on_sqlite(make_app, tmp_path, dialec
     assert {"products_fts", "products_words", "products_words_vocab"} <= tables
 
 
-def test_the_newest_in_categories_index_carries_the_categories_and_is_partial(db):
-    """Migration 0011: only a query stating `id > 0` may walk it (see shop.catalog.facets)."""
-    row = db.session.execute(
-        sa.text("SELECT pg_get_indexdef('idx_product_facets_newest_in_categories'::regclass)")
-    ).scalar_one()
-    assert row == (
-        "CREATE INDEX idx_product_facets_newest_in_categories ON public.product_facets USING btree "
-        "(created_at, id) INCLUDE (category_ids) WHERE (id > 0)"
+def test_the_walk_indexes_carry_every_filter_and_are_partial(db):
+    """Migration 0018: each listing sort's index carries what the filters read, and only a query
+    stating `id > 0` may walk it (see shop.catalog.facets.COVERED_WALK)."""
+    rows = dict(
+        db.session.execute(
+            sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'product_facets' "
+                "AND indexname LIKE 'idx_product_facets_walk_%'"
+            )
+        ).all()
+    )
+    filters = (
+        "category_ids, skin_type, skin_concerns, price, compare_at_price, stock, track_inventory, allow_backorders"
+    )
+    assert rows["idx_product_facets_walk_newest"] == (
+        "CREATE INDEX idx_product_facets_walk_newest ON public.product_facets USING btree "
+        f"(created_at, id) INCLUDE ({filters}) WHERE (id > 0)"
+    )
+    assert rows["idx_product_facets_walk_price"] == (
+        "CREATE INDEX idx_product_facets_walk_price ON public.product_facets USING btree (price, id) "
+        "INCLUDE (category_ids, skin_type, skin_concerns, compare_at_price, stock, track_inventory, "
+        "allow_backorders) WHERE (id > 0)"
+    )
+    assert set(rows) == {
+        "idx_product_facets_walk_newest",
+        "idx_product_facets_walk_price",
+        "idx_product_facets_walk_rating",
+        "idx_product_facets_walk_units_sold",
+    }
+    assert all(
+        definition.endswith(f"INCLUDE ({filters}) WHERE (id > 0)")
+        for name, definition in rows.items()
+        if "price" not in name
     )
 
 

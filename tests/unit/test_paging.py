@@ -47,3 +47,21 @@ def test_an_empty_listing_is_one_empty_page_and_beyond_it_is_past_the_end():
 def test_a_page_is_exact_unless_the_catalog_says_its_total_is_an_estimate():
     assert Page([], 1, 24, 100).estimated is False
     assert Page([], 1, 24, 100, estimated=True).estimated is True
+
+
+def test_a_listed_limit_caps_the_pages_not_the_total():
+    capped = Page([], 2, 24, 733_000, estimated=True, listed_limit=1_200)
+    assert (capped.pages, capped.has_next, capped.is_capped) == (50, True, True)
+    last = Page([], 50, 24, 733_000, listed_limit=1_200)
+    assert (last.has_next, last.total, Page([], 51, 24, 733_000, listed_limit=1_200).is_past_the_end) == (
+        False,
+        733_000,
+        True,
+    )
+    assert not Page([], 1, 24, 1_200, listed_limit=1_200).is_capped
+    assert not Page([], 1, 24, 733_000).is_capped
+
+
+@pytest.mark.parametrize(("total", "shown"), [(25_582, 25_000), (3_927, 3_900), (457, 450), (57, 57), (133_456, 133_000)])
+def test_an_estimated_total_is_shown_rounded_down(total, shown):
+    assert Page([], 1, 24, total, estimated=True).approximate_total == shown

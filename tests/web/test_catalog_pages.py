@@ -230,6 +230,32 @@ def test_pagination_pages_and_edges(client, db):
     assert client.get("/shop?page=abc").status_code == 400
 
 
+def test_listings_offer_their_first_listed_limit_products_page_by_page(client, db, monkeypatch):
+    """Past LISTED_LIMIT products a listing offers no more pages (a deep page was a walk of every
+    product before it); the last page offered says how to see the others."""
+    monkeypatch.setattr(catalog, "LISTED_LIMIT", 48)
+    for n in range(60):
+        product(f"Product {n:02d}", age=n)
+    second = client.get("/shop?page=2").text
+    assert names(second) == [f"Product {n:02d}" for n in range(24, 48)]
+    assert "60 products" in second  # the total is still the listing's
+    assert "Page 2 of 2" in second
+    assert 'rel="next"' not in second
+    assert "These are the first 48 products. Narrow the list with a filter, a sort or a search" in second
+    assert "These are the first" not in client.get("/shop").text
+    assert client.get("/shop?page=3").status_code == 404
+    assert client.get("/shop?sort=price_asc&page=3").status_code == 404
+
+
+def test_a_listing_within_the_limit_says_nothing_of_it(client, db, monkeypatch):
+    monkeypatch.setattr(catalog, "LISTED_LIMIT", 48)
+    for n in range(30):
+        product(f"Product {n:02d}", age=n)
+    last = client.get("/shop?page=2").text
+    assert names(last) == [f"Product {n:02d}" for n in range(24, 30)]
+    assert "These are the first" not in last
+
+
 def test_an_empty_listing_is_page_one_not_404(client, db):
     assert client.get("/shop").status_code == 200
     assert client.get("/shop?page=2").status_code == 404
