@@ -329,6 +329,11 @@ def listing_ids(
             # Several filters, and matches dense enough in the sort order to fill the page soon:
             # walk the sort index that carries the filters instead of reading every match.
             return _estimated_page(ids.where(facets.COVERED_WALK), order, estimate, page=page, per_page=per_page)
+        if text is not None and by_relevance and not conditions and estimate <= RANK_LIMIT:
+            dense = text.dense_estimate(RANK_LIMIT)
+            if dense is not None and dense > RANK_LIMIT:
+                # Words that go together, in more products than the planner thought: newest first.
+                return _estimated_page(text.newest_walk(), newest, dense, page=page, per_page=per_page)
         if text is not None or conditions and estimate < SORT_AFTER_FILTER_BELOW:
             # Few matches (or a search, which reads every match to rank it anyway): count and
             # sort them in one pass instead of two.

@@ -333,3 +333,23 @@ def test_a_search_matching_more_than_the_rank_limit_gets_an_estimated_total(clie
     counted = client.get("/api/v1/products?skin_type=oily&in_stock=true").get_json()["data"]
     assert (counted["total_items"], counted["total_is_estimate"]) == (25, False)
     assert "About " in client.get("/shop?q=serum").text
+
+
+def test_words_that_go_together_in_many_products_are_shown_newest_first(db, monkeypatch):
+    """The planner multiplies the words' frequencies; a sample of the newest documents says that
+    together they match more than RANK_LIMIT (`TextSearch.dense_estimate`)."""
+    ProductFactory(name_en="Rice Toner")
+    ProductFactory(name_en="Jasmine Mist")
+    together = [ProductFactory(name_en=f"Vitamin C Serum {n}") for n in range(8)]
+    db.session.commit()
+    search.reindex_products()
+    db.session.execute(sa.text("ANALYZE product_search"))
+    monkeypatch.setattr(search, "PROBE", 4)
+    monkeypatch.setattr(catalog, "RANK_LIMIT", 3)
+    text = search.parse("vitamin c serum")
+    assert text is not None and text.dense_estimate(3) == 10  # the 4 newest all match: 4/4 of 10 documents
+    assert search.parse("jasmine mist").dense_estimate(3) is None  # no word in more than 3 documents
+    assert search.parse("serum").dense_estimate(3) is None  # one word: the planner knows it
+    page = catalog.list_products(ProductFilters(query="vitamin c serum"), per_page=3)
+    assert [p.id for p in page.items] == [p.id for p in reversed(together)][:3]
+    assert page.estimated
