@@ -62,6 +62,8 @@ def test_a_listed_limit_caps_the_pages_not_the_total():
     assert not Page([], 1, 24, 733_000).is_capped
 
 
-@pytest.mark.parametrize(("total", "shown"), [(25_582, 25_000), (3_927, 3_900), (457, 450), (57, 57), (133_456, 133_000)])
+@pytest.mark.parametrize(
+    ("total", "shown"), [(25_582, 25_000), (3_927, 3_900), (457, 450), (57, 57), (133_456, 133_000)]
+)
 def test_an_estimated_total_is_shown_rounded_down(total, shown):
     assert Page([], 1, 24, total, estimated=True).approximate_total == shown
