@@ -22,9 +22,11 @@ product_facets = sa.table(
 )
 
 
-def in_categories(category_ids: list[int]) -> sa.ColumnElement[bool]:
-    """Linked to any of these categories (GIN index)."""
-    return product_facets.c.category_ids.op("&&")(sa.literal(category_ids, type_=postgresql.ARRAY(sa.Integer)))
+def in_categories(category_ids: list[int], column: sa.ColumnElement | None = None) -> sa.ColumnElement[bool]:
+    """Linked to any of these categories (GIN index), `column` product_facets.category_ids or a
+    subquery's copy of it."""
+    column = product_facets.c.category_ids if column is None else column
+    return column.op("&&")(sa.literal(category_ids, type_=postgresql.ARRAY(sa.Integer)))
 
 
 # The predicate of the walk indexes (migration 0018: each sort's index carrying every filter

@@ -183,3 +183,20 @@ def test_pages_past_the_listed_limit_are_past_the_end(db, monkeypatch):
     third = catalog.list_products(page=3, per_page=2)
     assert (second.total, second.pages, second.has_next, second.is_capped) == (7, 2, False, True)
     assert (third.items, third.total, third.is_past_the_end) == ([], 7, True)
+
+
+def test_a_walk_reads_at_most_walk_budget_entries_and_a_page_not_found_there_is_counted(db, monkeypatch):
+    """The planner's estimate of several filters can be far too high (it takes them for
+    independent): a walk that does not fill the page within WALK_BUDGET entries gives up."""
+    for n in range(8):
+        ProductFactory(skin_type=SkinType.DRY, skin_concerns=["acne"], price=Decimal(50 + n))
+    cheap = [ProductFactory(skin_type=SkinType.OILY, skin_concerns=["acne"], price=Decimal(10 + n)) for n in range(2)]
+    db.session.commit()
+    filters = ProductFilters(skin_type=SkinType.OILY, concerns=("acne",))
+    monkeypatch.setattr(catalog, "WALK_BUDGET", 5)  # the 5 dearest entries: no match among them
+    assert catalog._walked_page(filters, None, catalog.SortKey.PRICE_DESC, offset=0, per_page=1) is None
+    monkeypatch.setattr(catalog, "WALK_BUDGET", 100)
+    found = catalog._walked_page(filters, None, catalog.SortKey.PRICE_DESC, offset=0, per_page=1)
+    assert found == [cheap[1].id, cheap[0].id]
+    page = catalog.list_products(filters, sort=catalog.SortKey.PRICE_DESC, per_page=1)
+    assert ([p.id for p in page.items], page.total, page.estimated) == ([cheap[1].id], 2, False)
