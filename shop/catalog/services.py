@@ -67,7 +67,7 @@ WALK_ABOVE = 50_000
 # Listings and searches offer their first LISTED_LIMIT products, page by page; past them the
 # shopper narrows the list (filters, a sort, a search), as Shopify's storefronts do past 25,000.
 # Page n of a category is a walk of n pages of its products: at a million products, page 2,291
-# of a category of 66,000 took 250-700 ms; page 50 takes 10-30 ms. The sitemap lists every
+# of a category of 66,000 took 250-700 ms; page 50 about 30 ms. The sitemap lists every
 # product for search engines.
 LISTED_LIMIT = 1_200
 RELATED_LIMIT = 8
