@@ -345,6 +345,7 @@ def test_words_that_go_together_in_many_products_are_shown_newest_first(db, monk
     search.reindex_products()
     db.session.execute(sa.text("ANALYZE product_search"))
     monkeypatch.setattr(search, "PROBE", 4)
+    monkeypatch.setattr(search, "PROBE_ABOVE", 0)  # as if the shop were large
     monkeypatch.setattr(catalog, "RANK_LIMIT", 3)
     text = search.parse("vitamin c serum")
     assert text is not None and text.dense_estimate(3) == 10  # the 4 newest all match: 4/4 of 10 documents
