@@ -18,10 +18,12 @@ import http.client
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -159,6 +161,8 @@ def main() -> None:
         "REDIS_URL": REDIS,
         "FLASK_APP": "wsgi.py",
         "FLASK_SKIP_DOTENV": "1",
+        # Its own instance folder: the orders' emails and the analytics file stay out of the checkout's.
+        "INSTANCE_PATH": tempfile.mkdtemp(prefix="skincare-bench-"),
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_REQUESTS": "100000",
         "SECRET_KEY": "bench",
@@ -248,6 +252,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(10)
+        shutil.rmtree(env["INSTANCE_PATH"], ignore_errors=True)
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
 
