@@ -28,6 +28,8 @@ from typing import IO, Any
 from bson import json_util
 from flask import Flask
 
+from shop.analytics.pending import PendingLog
+
 log = logging.getLogger("shop.analytics")
 _JSON_OUT = json_util.CANONICAL_JSON_OPTIONS  # keeps dates, int64, decimals and ObjectIds exact
 _JSON_IN = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=UTC)
@@ -128,12 +130,26 @@ class FileStore:
         for attempt in range(5):
             try:
                 with buffer.write_lock:  # no event batch lands half-way through the copy
-                    return {name: list(mongo[name].find({})) for name in sorted(mongo.list_collection_names())}
+                    return self._collections(mongo, buffer.pending)
             except RuntimeError:  # another thread (training) changed a collection while it was read
                 if attempt == 4:
                     raise
                 time.sleep(0.05)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _collections(mongo: Any, pending: PendingLog | None) -> dict[str, list[dict]]:
+        """Every collection's documents; the event buffer's pending ones are decoded from the
+        log as they are, not moved into the database (which would make them Python objects that
+        every garbage collection walks)."""
+        names = set(mongo.list_collection_names()) | set(pending.collections() if pending is not None else ())
+        collections = {}
+        for name in sorted(names):
+            documents = list(mongo[name].find({}))
+            if pending is not None:
+                documents += pending.documents(name)
+            collections[name] = documents
+        return collections
 
     def save_quietly(self, *, only_changed: bool = False) -> None:
         try:
