@@ -7,7 +7,8 @@ the batch is dropped and counted, and the thread backs off; pages and orders nev
 capacity bounds the work left when a load stops: a worker that cannot keep up drops records
 rather than write for minutes afterwards. On the embedded store (`appending`) the thread also caps
 what is kept every `trim_seconds` when something was written, and expires old events every
-`expire_seconds` (`writer.trim_embedded`: each is a scan of the whole store in mongomock). Each
+`expire_seconds` (`writer.trim_embedded`: each is a scan of the whole store in mongomock), and the
+written documents wait in its pending log until a reader asks (`settle`, shop.analytics.pending). Each
 process (gunicorn worker, RQ worker) has its own buffer, started on its first record, so it also
 works after a fork.
 """

@@ -3,7 +3,9 @@ in-process mongomock one, which the server saves to `ANALYTICS_FILE` (instance/a
 every `ANALYTICS_SAVE_SECONDS` when something may have changed (events written or trimmed, or any
 code asked for the database: `store.Uses`) and on the way out, and loads at start, so a restart
 loses no events. Saving rewrites the whole file (mongomock copies every document it is asked for:
-about a second of CPU per 5,000 documents), so an idle server must not save.
+about a second of CPU per 5,000 documents), so an idle server must not save. The event buffer's
+pending documents (shop.analytics.pending) are saved too, decoded from the log, not moved into the
+database.
 
 One process owns the file at a time (an exclusive lock on `<file>.lock`): the server's single
 worker (gunicorn.conf.py), or a `flask` command while no server runs. Another process that starts

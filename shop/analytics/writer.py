@@ -12,7 +12,8 @@ TTL index scans all stored documents, so a write there costs as much as the stor
 busy worker fell behind for minutes. There a batch only appends: one new document per user,
 session and day of the batch (readers already take several documents of one session), clicks on
 a search of the same batch go into that search before it is stored, and no TTL index is made:
-`trim_embedded` expires and caps the store instead.
+`trim_embedded` expires and caps the store instead. The buffer passes its pending log: the new
+documents go there as BSON rather than through mongomock's insert (shop.analytics.pending).
 """
 
 from __future__ import annotations
