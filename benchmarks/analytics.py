@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/analytics.py [--scale 2000] [--seconds 10] [--rounds 1] [--compare PATH]
 
 1. Writing, in process: microseconds per event for batches of 500 page views from 200 sessions,
-   as the store grows, written the embedded way (appends, no TTL index) and, for reference, the
-   way a MongoDB server is written (upserts into one document per session and day, TTL index),
-   which is what the embedded store did before.
+   as the store grows, written the embedded way (appends to the pending log, shop.analytics.pending),
+   then (for reference) appended into mongomock by its insert_many, which is what the embedded store
+   did before, and the way a MongoDB server is written (upserts into one document per session and
+   day, TTL index); then what moving the pending documents into mongomock costs a reader.
 2. Under gunicorn (gthread 2 x 4, wrk -t2 -c16): requests/s of the cached product page with
    analytics on and off (ANALYTICS_ENABLED=false), for a returning visitor (the cookies of the
    first answer: one session) and for first visits (no cookies: a new session each request);
@@ -14,8 +15,9 @@
    `--compare PATH` also serves another checkout (e.g. the code before a change) with analytics
    on, in the same run, on the same database.
 
-Builds its own PostgreSQL database (skincare_bench_analytics, dropped at the end) with
-`flask seed --scale N --no-images`; uses Redis db 6 (BENCH_ANALYTICS_REDIS_URL), which must be empty.
+Builds its own PostgreSQL database (skincare_bench_analytics, or BENCH_ANALYTICS_DATABASE; dropped at
+the end) with `flask seed --scale N --no-images`; uses Redis db 6 (BENCH_ANALYTICS_REDIS_URL), which must
+be empty.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ sys.path.insert(0, str(BENCH))
 from catalog import ADMIN, gunicorn, machine_reference, prepare, stop, wrk  # noqa: E402
 
 REDIS = os.environ.get("BENCH_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/6")
-NAME = "skincare_bench_analytics"
+NAME = os.environ.get("BENCH_ANALYTICS_DATABASE", "skincare_bench_analytics")
 COST_GOAL = 0.10  # recording a page view costs at most 10% of the cached page's requests/s
 IDLE_GOAL = 5.0  # seconds until the workers are idle after the load stops
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -51,13 +53,20 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def writing(batches: int = 12, sessions: int = 200, per_batch: int = 500) -> None:
     import mongomock_ng as mongomock
 
+    from shop.analytics.pending import PendingLog
     from shop.analytics.tracking import Pending, Visitor
     from shop.analytics.writer import ensure_indexes, write_batch
 
     visitors = [Visitor(f"session-{i}", None, "Mozilla/5.0 (iPhone)", "10.0.0.1") for i in range(sessions)]
     print(f"Writing, in process: batches of {per_batch} page views from {sessions} sessions (us/event)")
-    for label, appending in (("embedded (appends)", True), ("server way (upserts, TTL index)", False)):
+    ways = (
+        ("embedded (pending log)", True, True),
+        ("mongomock insert_many", True, False),
+        ("server way (upserts, TTL index)", False, False),
+    )
+    for label, appending, logged in ways:
         mongo = mongomock.MongoClient(tz_aware=True)["bench"]
+        pending = PendingLog() if logged else None
         ensure_indexes(mongo, 90, ttl=not appending)
         figures = []
         for number in range(batches):
@@ -76,13 +85,18 @@ def writing(batches: int = 12, sessions: int = 200, per_batch: int = 500) -> Non
                 }
                 batch.append(Pending("event", visitors[(number * per_batch + i) % sessions], payload, at))
             started = time.perf_counter()
-            write_batch(mongo, batch, appending=appending)
+            write_batch(mongo, batch, appending=appending, pending=pending)
             figures.append((time.perf_counter() - started) / per_batch * 1e6)
-        documents = mongo["user_analytics"].estimated_document_count()
+        documents = mongo["user_analytics"].estimated_document_count() + (len(pending) if pending else 0)
         print(
             f"  {label:32} first batch {figures[0]:7.0f}  last batch {figures[-1]:7.0f}"
             f"  ({batches * per_batch} events, {documents} documents)"
         )
+        if pending is not None:
+            started = time.perf_counter()
+            moved = pending.materialise(mongo)
+            each = (time.perf_counter() - started) / moved * 1e6
+            print(f"    moving them into mongomock for a reader: {each:.0f} us/document")
 
 
 def cpu_seconds(pids: list[int]) -> float:

@@ -68,6 +68,11 @@ def env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _file_or_none(value: str) -> str | None:
+    """An absolute path, or None for an empty value (a setting that says "no file")."""
+    return str(Path(value).resolve()) if value.strip() else None
+
+
 def database_url() -> str:
     """DATABASE_URL, else the seed's DB_* settings, else a SQLite file in instance/."""
     url = env("DATABASE_URL")
@@ -127,8 +132,9 @@ class Config:
     # Without MONGO_URI: the most documents the in-process store keeps per raw collection (newest).
     ANALYTICS_EMBEDDED_MAX_DOCUMENTS = int(env("ANALYTICS_EMBEDDED_MAX_DOCUMENTS", "100000"))
     # Without MONGO_URI the server keeps the in-process store in this file (shop/analytics/persistence.py).
-    # ANALYTICS_FILE= (empty): keep no file (each start begins with an empty store).
-    ANALYTICS_FILE: str | None = str(Path(env("ANALYTICS_FILE", str(INSTANCE_DIR / "analytics.json"))).resolve())
+    # ANALYTICS_FILE= (empty): keep no file (each start begins with an empty store; unlike other
+    # settings, empty is not "unset" here).
+    ANALYTICS_FILE: str | None = _file_or_none(os.environ.get("ANALYTICS_FILE", str(INSTANCE_DIR / "analytics.json")))
     ANALYTICS_SAVE_SECONDS = float(env("ANALYTICS_SAVE_SECONDS", "60"))
 
     JWT_SECRET_KEY = env("JWT_SECRET", DEFAULT_JWT_SECRET)

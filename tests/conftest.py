@@ -138,6 +138,7 @@ def _clean_stores(request) -> Iterator[None]:
         if redis_client is not None:
             redis_client.flushdb()
         mongo = application.extensions["mongo"]
+        application.extensions["analytics_buffer"].forget_pending()
         mongo.client.drop_database(mongo.name)
 
 

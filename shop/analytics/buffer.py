@@ -7,7 +7,8 @@ the batch is dropped and counted, and the thread backs off; pages and orders nev
 capacity bounds the work left when a load stops: a worker that cannot keep up drops records
 rather than write for minutes afterwards. On the embedded store (`appending`) the thread also caps
 what is kept every `trim_seconds` when something was written, and expires old events every
-`expire_seconds` (`writer.trim_embedded`: each is a scan of the whole store in mongomock). Each
+`expire_seconds` (`writer.trim_embedded`: each is a scan of the whole store in mongomock), and the
+written documents wait in its pending log until a reader asks (`settle`, shop.analytics.pending). Each
 process (gunicorn worker, RQ worker) has its own buffer, started on its first record, so it also
 works after a fork.
 """
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from pymongo.database import Database
 
 from shop.analytics import metrics
+from shop.analytics.pending import PendingLog
 from shop.analytics.tracking import Pending
 from shop.analytics.writer import ensure_indexes, trim_embedded, write_batch
 
@@ -62,6 +64,8 @@ class EventBuffer:
         self.interval = interval
         self.raw_ttl_days = raw_ttl_days
         self._records: deque[Pending] = deque()
+        # The embedded store's written documents, until a reader asks (shop.analytics.pending).
+        self.pending: PendingLog | None = PendingLog() if appending else None
         self._write_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._wake = threading.Event()
@@ -124,7 +128,7 @@ class EventBuffer:
                 if not self._indexed:
                     ensure_indexes(self.mongo, self.raw_ttl_days, ttl=not self.appending)
                     self._indexed = True
-                written = write_batch(self.mongo, batch, appending=self.appending)
+                written = write_batch(self.mongo, batch, appending=self.appending, pending=self.pending)
             except Exception as error:  # MongoDB down or refusing: the shop goes on without analytics
                 self.last_error = type(error).__name__
                 self._failing_until = time.monotonic() + min(30.0, self.interval * 5)
@@ -140,6 +144,20 @@ class EventBuffer:
         self.ingested += count
         return count
 
+    def settle(self) -> None:
+        """Write what is waiting and, on the embedded store, move the pending documents into the
+        database: after this a reader sees every event recorded before it asked."""
+        self.flush()
+        if self.pending is not None:
+            with self._write_lock:
+                self.pending.materialise(self.mongo)
+
+    def forget_pending(self) -> None:
+        """Throw away the pending documents (with the database they were for: tests)."""
+        if self.pending is not None:
+            with self._write_lock:
+                self.pending.clear()
+
     def trim(self, *, expire: bool = True) -> int:
         """Cap the embedded store now, and with `expire` expire its old events (nothing to do with
         a MongoDB server, whose TTL indexes expire raw events); returns how many documents were
@@ -148,7 +166,11 @@ class EventBuffer:
             return 0
         with self._write_lock:
             removed = trim_embedded(
-                self.mongo, raw_ttl_days=self.raw_ttl_days, max_documents=self.max_documents, expire=expire
+                self.mongo,
+                raw_ttl_days=self.raw_ttl_days,
+                max_documents=self.max_documents,
+                expire=expire,
+                pending=self.pending,
             )
         self.trimmed += removed
         if removed:

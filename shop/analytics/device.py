@@ -53,14 +53,21 @@ def is_bot(user_agent: str | None) -> bool:
 
 
 def device_info(user_agent: str | None, ip_address: str | None) -> dict[str, Any]:
-    """The seed's `device_info` object. We have no geo-IP database, so the location is empty."""
-    agent = (user_agent or "")[:MAX_USER_AGENT]
-    device_type, browser, os_name, _bot = parse_user_agent(agent)
+    """The seed's `device_info` object. We have no geo-IP database, so the location is empty.
+    A new dict each time (stored documents must not share one), from a cached parse."""
+    agent, ip, device_type, browser, os_name = _device(user_agent, ip_address)
     return {
         "user_agent": agent,
-        "ip_address": truncate_ip(ip_address),
+        "ip_address": ip,
         "device_type": device_type,
         "browser": browser,
         "os": os_name,
         "location": {"country": None, "city": None, "coordinates": []},
     }
+
+
+@lru_cache(maxsize=4096)
+def _device(user_agent: str | None, ip_address: str | None) -> tuple[str, str | None, str, str, str]:
+    agent = (user_agent or "")[:MAX_USER_AGENT]
+    device_type, browser, os_name, _bot = parse_user_agent(agent)
+    return agent, truncate_ip(ip_address), device_type, browser, os_name

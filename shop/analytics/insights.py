@@ -14,7 +14,7 @@ from bson.decimal128 import Decimal128
 from flask_babel import lazy_gettext as _l
 from pymongo.errors import PyMongoError
 
-from shop.analytics.store import get_mongo
+from shop.analytics.store import get_events_mongo, get_mongo
 from shop.analytics.tracking import EventType
 from shop.analytics.writer import PERFORMANCE_METRICS, SEARCH_ANALYTICS, USER_ANALYTICS
 from shop.errors import ShopError
@@ -50,7 +50,7 @@ def _since(days: int) -> datetime:
 def user_insights(user_id: int, *, days: int = 90) -> dict[str, Any]:
     """What one shopper did: events by type, most viewed products and categories, devices,
     sessions, last activity and recent searches."""
-    mongo = get_mongo()
+    mongo = get_events_mongo()
     match = {"user_id": user_id, "created_at": {"$gte": _since(days)}}
     counts = {str(t): 0 for t in EventType}
     products: dict[int, int] = {}
@@ -100,7 +100,7 @@ def _top(counts: dict, key: str) -> list[dict[str, Any]]:
 def product_stats(product_id: int, *, days: int = 30) -> dict[str, Any]:
     """One product's views, distinct viewing sessions, cart adds, purchases (units), search
     clicks, and the view-to-purchase conversion."""
-    mongo = get_mongo()
+    mongo = get_events_mongo()
     pipeline: list[dict[str, Any]] = [
         {"$match": {"created_at": {"$gte": _since(days)}, "events.event_data.product_id": product_id}},
         {"$unwind": "$events"},
@@ -156,7 +156,7 @@ def _query_groups(days: int) -> list[dict[str, Any]]:
 def search_trends(*, days: int = 7, limit: int = 20) -> dict[str, Any]:
     """Staff view of search: the most searched queries with their result counts and
     click-through, and the searches that found nothing."""
-    collection = get_mongo()[SEARCH_ANALYTICS]
+    collection = get_events_mongo()[SEARCH_ANALYTICS]
     rows = list(collection.aggregate([*_query_groups(days), {"$sort": {"searches": -1, "_id": 1}}]))
     total = sum(r["searches"] for r in rows)
 
@@ -184,7 +184,7 @@ def search_trends(*, days: int = 7, limit: int = 20) -> dict[str, Any]:
 def trending_queries(*, days: int = 7, limit: int = 10, min_sessions: int = 2) -> list[dict[str, Any]]:
     """What shoppers search for most, for anyone to see: only queries searched from at least
     `min_sessions` sessions, so no one's own search is shown, and only ones that found something."""
-    collection = get_mongo()[SEARCH_ANALYTICS]
+    collection = get_events_mongo()[SEARCH_ANALYTICS]
     rows = collection.aggregate(
         [
             *_query_groups(days),

@@ -3,7 +3,9 @@ in-process mongomock one, which the server saves to `ANALYTICS_FILE` (instance/a
 every `ANALYTICS_SAVE_SECONDS` when something may have changed (events written or trimmed, or any
 code asked for the database: `store.Uses`) and on the way out, and loads at start, so a restart
 loses no events. Saving rewrites the whole file (mongomock copies every document it is asked for:
-about a second of CPU per 5,000 documents), so an idle server must not save.
+about a second of CPU per 5,000 documents), so an idle server must not save. The event buffer's
+pending documents (shop.analytics.pending) are saved too, decoded from the log, not moved into the
+database.
 
 One process owns the file at a time (an exclusive lock on `<file>.lock`): the server's single
 worker (gunicorn.conf.py), or a `flask` command while no server runs. Another process that starts
@@ -27,6 +29,8 @@ from typing import IO, Any
 
 from bson import json_util
 from flask import Flask
+
+from shop.analytics.pending import PendingLog
 
 log = logging.getLogger("shop.analytics")
 _JSON_OUT = json_util.CANONICAL_JSON_OPTIONS  # keeps dates, int64, decimals and ObjectIds exact
@@ -128,12 +132,26 @@ class FileStore:
         for attempt in range(5):
             try:
                 with buffer.write_lock:  # no event batch lands half-way through the copy
-                    return {name: list(mongo[name].find({})) for name in sorted(mongo.list_collection_names())}
+                    return self._collections(mongo, buffer.pending)
             except RuntimeError:  # another thread (training) changed a collection while it was read
                 if attempt == 4:
                     raise
                 time.sleep(0.05)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _collections(mongo: Any, pending: PendingLog | None) -> dict[str, list[dict]]:
+        """Every collection's documents; the event buffer's pending ones are decoded from the
+        log as they are, not moved into the database (which would make them Python objects that
+        every garbage collection walks)."""
+        names = set(mongo.list_collection_names()) | set(pending.collections() if pending is not None else ())
+        collections = {}
+        for name in sorted(names):
+            documents = list(mongo[name].find({}))
+            if pending is not None:
+                documents += pending.documents(name)
+            collections[name] = documents
+        return collections
 
     def save_quietly(self, *, only_changed: bool = False) -> None:
         try:

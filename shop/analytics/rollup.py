@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from bson.decimal128 import Decimal128
 
 from shop.accounts.models import User
-from shop.analytics.store import get_mongo
+from shop.analytics.store import get_events_mongo, get_mongo
 from shop.analytics.tracking import EventType
 from shop.analytics.writer import PERFORMANCE_METRICS, USER_ANALYTICS
 from shop.catalog.models import Product
@@ -79,7 +79,7 @@ def compute_metrics(day: date) -> dict[str, Any]:
 
 
 def _views(span: Day) -> tuple[dict[int, int], dict[str, int], set[int]]:
-    collection = get_mongo()[USER_ANALYTICS]
+    collection = get_events_mongo()[USER_ANALYTICS]
     in_day = {"created_at": {"$gte": span.start, "$lt": span.end}}
     pipeline: list[dict[str, Any]] = [
         {"$match": {**in_day, "events.event_type": str(EventType.PRODUCT_VIEW)}},

@@ -63,6 +63,14 @@ def get_mongo() -> Database:
     return current_app.extensions["mongo"]
 
 
+def get_events_mongo() -> Database:
+    """The analytics database, for reading what shoppers did (user_analytics, search_analytics):
+    what the event buffer holds is written first, and on the embedded store its pending documents
+    are moved into the database, so the reader sees every event recorded before it asked."""
+    current_app.extensions["analytics_buffer"].settle()
+    return get_mongo()
+
+
 def read_or(default: T, read: Callable[[], T], *, reader: str) -> T:
     """`read()` for a page, or `default` when MongoDB is unreachable: a page never fails or waits
     on analytics. After a failure, reads are skipped for READ_PAUSE_SECONDS (counted as failed)."""

@@ -12,7 +12,8 @@ TTL index scans all stored documents, so a write there costs as much as the stor
 busy worker fell behind for minutes. There a batch only appends: one new document per user,
 session and day of the batch (readers already take several documents of one session), clicks on
 a search of the same batch go into that search before it is stored, and no TTL index is made:
-`trim_embedded` expires and caps the store instead.
+`trim_embedded` expires and caps the store instead. The buffer passes its pending log: the new
+documents go there as BSON rather than through mongomock's insert (shop.analytics.pending).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
 from shop.analytics.device import device_info
+from shop.analytics.pending import PendingLog
 from shop.analytics.tracking import EventType, Pending, SearchFilters
 
 USER_ANALYTICS = "user_analytics"
@@ -73,13 +75,16 @@ def _ttl_index(mongo: Database, collection: str, field: str, seconds: int) -> No
         mongo.command("collMod", collection, index={"name": name, "expireAfterSeconds": seconds})
 
 
-def write_batch(mongo: Database, records: list[Pending], *, appending: bool = False) -> dict[str, int]:
+def write_batch(
+    mongo: Database, records: list[Pending], *, appending: bool = False, pending: PendingLog | None = None
+) -> dict[str, int]:
     """Write `records`; returns how many of each kind were stored. `appending`: the embedded
-    store's way (new documents only, see the module's docstring)."""
+    store's way (new documents only, see the module's docstring); with `pending`, the new
+    documents go to that log instead of into mongomock (shop.analytics.pending)."""
     written: dict[str, int] = defaultdict(int)
     events = [r for r in records if r.kind == "event"]
     if events:
-        written["event"] += _write_events(mongo, events, appending=appending)
+        written["event"] += _write_events(mongo, events, appending=appending, pending=pending)
     searches = {r.payload["_id"]: _search_document(r) for r in records if r.kind == "search"}
     clicks = [r for r in records if r.kind == "click"]
     later_clicks: list[Pending] = []
@@ -92,9 +97,11 @@ def write_batch(mongo: Database, records: list[Pending], *, appending: bool = Fa
         else:
             later_clicks.append(click)
     if searches:
-        mongo[SEARCH_ANALYTICS].insert_many(list(searches.values()), ordered=False)
+        _append(mongo, SEARCH_ANALYTICS, list(searches.values()), pending)
         written["search"] += len(searches)
     if later_clicks:
+        if pending is not None:
+            pending.materialise(mongo)  # the clicked search may still be pending
         result = mongo[SEARCH_ANALYTICS].bulk_write(
             [
                 UpdateOne(
@@ -109,8 +116,15 @@ def write_batch(mongo: Database, records: list[Pending], *, appending: bool = Fa
     return dict(written)
 
 
-def _write_events(mongo: Database, records: list[Pending], *, appending: bool) -> int:
-    records = _without_recorded_purchases(mongo, records)
+def _append(mongo: Database, collection: str, documents: list[dict[str, Any]], pending: PendingLog | None) -> None:
+    if pending is not None:
+        pending.add(collection, documents)
+    else:
+        mongo[collection].insert_many(documents, ordered=False)
+
+
+def _write_events(mongo: Database, records: list[Pending], *, appending: bool, pending: PendingLog | None) -> int:
+    records = _without_recorded_purchases(mongo, records, pending)
     groups: dict[tuple, list[Pending]] = defaultdict(list)
     for record in records:
         visitor = record.visitor
@@ -153,32 +167,46 @@ def _write_events(mongo: Database, records: list[Pending], *, appending: bool) -
             )
         )
     if documents:  # one insert for the batch; our own documents need no validator
-        mongo[USER_ANALYTICS].insert_many(documents, ordered=False, bypass_document_validation=True)
+        _append(mongo, USER_ANALYTICS, documents, pending)
     if operations:
         mongo[USER_ANALYTICS].bulk_write(operations, ordered=False)
     return len(records)
 
 
 def trim_embedded(
-    mongo: Database, *, raw_ttl_days: int, max_documents: int, now: datetime | None = None, expire: bool = True
+    mongo: Database,
+    *,
+    raw_ttl_days: int,
+    max_documents: int,
+    now: datetime | None = None,
+    expire: bool = True,
+    pending: PendingLog | None = None,
 ) -> int:
     """With `expire`, expire raw events older than `raw_ttl_days` (what the TTL index does on a
     server); keep at most `max_documents` of each raw collection, the newest: the embedded store
-    lives in the server's memory and in one file. Returns how many documents were removed."""
+    lives in the server's memory and in one file. Documents still in `pending` (the newest)
+    count towards the cap; the expiry moves them into the database first. Returns how many
+    documents were removed."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=raw_ttl_days)
+    if expire and pending is not None:
+        pending.materialise(mongo)
     removed = 0
     for name, field in ((USER_ANALYTICS, "created_at"), (SEARCH_ANALYTICS, "timestamp")):
         collection = mongo[name]
         if expire:
             removed += collection.delete_many({field: {"$lt": cutoff}}).deleted_count
-        excess = collection.estimated_document_count() - max_documents
+        stored = collection.estimated_document_count()
+        excess = stored + (pending.count(name) if pending is not None else 0) - max_documents
         if excess > 0:
-            oldest = [d["_id"] for d in collection.find({}, {"_id": 1}).sort(field, ASCENDING).limit(excess)]
+            from_store = min(excess, stored)
+            oldest = [d["_id"] for d in collection.find({}, {"_id": 1}).sort(field, ASCENDING).limit(from_store)]
             removed += collection.delete_many({"_id": {"$in": oldest}}).deleted_count
+            if pending is not None and excess > from_store:
+                removed += pending.drop_oldest(name, excess - from_store)
     return removed
 
 
-def _without_recorded_purchases(mongo: Database, records: list[Pending]) -> list[Pending]:
+def _without_recorded_purchases(mongo: Database, records: list[Pending], pending: PendingLog | None) -> list[Pending]:
     order_ids = {
         r.payload["event_data"]["metadata"]["order_id"]
         for r in records
@@ -186,6 +214,8 @@ def _without_recorded_purchases(mongo: Database, records: list[Pending]) -> list
     }
     if not order_ids:
         return records
+    if pending is not None:
+        pending.materialise(mongo)  # the order may have been recorded by an earlier batch
     recorded = set(
         mongo[USER_ANALYTICS].distinct(
             "events.event_data.metadata.order_id",

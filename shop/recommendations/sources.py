@@ -13,7 +13,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from shop.accounts.models import User
-from shop.analytics.store import get_mongo
+from shop.analytics.store import get_events_mongo
 from shop.catalog.models import Product
 from shop.extensions import db
 from shop.orders.models import Order, OrderItem, OrderStatus
@@ -105,7 +105,7 @@ def _events(user_id: int | None) -> Iterator[tuple[int, int, float, float]]:
             }
         },
     ]
-    for row in get_mongo()["user_analytics"].aggregate(pipeline):
+    for row in get_events_mongo()["user_analytics"].aggregate(pipeline):
         try:
             uid, pid = int(row["user_id"]), int(row["product_id"])
         except (TypeError, ValueError):

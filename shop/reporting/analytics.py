@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from shop.analytics.store import get_mongo
+from shop.analytics.store import get_events_mongo
 from shop.catalog.models import Product
 from shop.errors import ShopError
 from shop.extensions import db
@@ -127,7 +127,9 @@ def product_funnel(start: date, end: date, limit: int = 20) -> list[ProductFunne
         {"$sort": {"views": -1, "_id": 1}},
         {"$limit": limit},
     ]
-    views = {int(row["_id"]): row["views"] for row in get_mongo().user_analytics.aggregate(pipeline) if row["_id"]}
+    views = {
+        int(row["_id"]): row["views"] for row in get_events_mongo().user_analytics.aggregate(pipeline) if row["_id"]
+    }
     if not views:
         return None
     bought = dict(

@@ -27,8 +27,8 @@ class Analytics:
         return self.app.extensions["mongo"]
 
     def flush(self) -> Database:
-        """Write what is waiting; returns the database to read."""
-        self.buffer.flush()
+        """Write what is waiting, pending documents included; returns the database to read."""
+        self.buffer.settle()
         return self.mongo
 
     def user_docs(self) -> list[dict]:
@@ -47,6 +47,7 @@ def analytics(app: Flask, db) -> Iterator[Analytics]:
     """Records earlier tests left in the buffer are written and thrown away first."""
     helper = Analytics(app)
     helper.buffer.flush()
+    helper.buffer.forget_pending()
     helper.mongo.client.drop_database(helper.mongo.name)
     yield helper
 

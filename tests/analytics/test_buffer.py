@@ -32,8 +32,13 @@ def _view(n: int, at: datetime | None = None) -> Pending:
     return Pending("event", VISITOR, payload, at)
 
 
-def _stored(mongo) -> list[str]:
-    return sorted(e["event_data"]["page_url"] for d in mongo["user_analytics"].find() for e in d["events"])
+def _stored(mongo, buffer: EventBuffer | None = None) -> list[str]:
+    """The pages of the stored events, those still in `buffer`'s pending log too."""
+    documents = list(mongo["user_analytics"].find())
+    if buffer is not None and buffer.pending is not None:
+        with buffer.write_lock:
+            documents += buffer.pending.documents("user_analytics")
+    return sorted(e["event_data"]["page_url"] for d in documents for e in d["events"])
 
 
 def _wait_for(condition, seconds: float = 5.0) -> bool:
@@ -55,6 +60,7 @@ def test_a_full_buffer_drops_and_counts_what_it_cannot_hold():
     assert (buffer.depth, buffer.dropped) == (3, 2)
     assert full._value.get() == before + 2
     assert buffer.flush() == 3
+    buffer.settle()
     assert _stored(mongo) == ["/shop?page=0", "/shop?page=1", "/shop?page=2"]
     assert buffer.depth == 0 and buffer.ingested == 3
 
@@ -63,13 +69,13 @@ def test_the_thread_writes_on_its_timer_and_as_soon_as_a_batch_is_full():
     mongo = mongomock.MongoClient(tz_aware=True)["buffer"]
     timed = EventBuffer(mongo, interval=0.05, appending=True)
     timed.put(_view(1))
-    assert _wait_for(lambda: _stored(mongo) == ["/shop?page=1"])
+    assert _wait_for(lambda: _stored(mongo, timed) == ["/shop?page=1"])
 
     batched = mongomock.MongoClient(tz_aware=True)["batched"]
     buffer = EventBuffer(batched, interval=3600, batch_size=3, appending=True)
     for n in range(3):
         buffer.put(_view(n))
-    assert _wait_for(lambda: len(_stored(batched)) == 3)  # woken by the full batch, not the hour
+    assert _wait_for(lambda: len(_stored(batched, buffer)) == 3)  # woken by the full batch, not the hour
     assert buffer.depth == 0
 
 
@@ -89,7 +95,9 @@ def test_an_idle_embedded_store_is_not_scanned_again():
     buffer.put(_view(3))
     buffer.flush()
     buffer._trim_when_due()  # written: the cap (not the expiry, not due for an hour)
-    assert mongo["user_analytics"].count_documents({}) == 1 and buffer.trimmed == 3
+    assert _stored(mongo, buffer) == ["/shop?page=3"] and buffer.trimmed == 3
+    # The new event is still pending: the cap counted it and removed the two stored ones.
+    assert mongo["user_analytics"].count_documents({}) == 0 and len(buffer.pending or ()) == 1
 
 
 def test_the_embedded_store_is_saved_when_it_changed_and_when_the_server_stops(make_app, db, tmp_path):

@@ -191,6 +191,7 @@ class Sweep:
         """Empty the analytics store (mongomock), which every page view adds to: the analytics
         reports read all of it, and mongomock takes seconds over the sweep's thousands of views."""
         mongo = self.app.extensions["mongo"]
+        self.app.extensions["analytics_buffer"].forget_pending()
         database = mongo.client[mongo.name]
         for name in database.list_collection_names():
             database[name].delete_many({})
