@@ -127,10 +127,12 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     from shop.infra.db_pool import init_db_pool
+    from shop.infra.transactions import init_read_only_views
 
     with app.app_context():
         for engine in db.engines.values():
             init_db_pool(app, engine)
+    init_read_only_views(app)
     compress.init_app(app)
     init_static_files(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
