@@ -18,6 +18,7 @@ import api.validation  # noqa: F401  (translatable validation messages, before a
 from api.ops_schemas import document_plain_routes
 from api.schemas import ErrorEnvelopeSchema
 from shop.extensions import csrf, limiter
+from shop.infra.inputs import MAX_ID, MIN_INT
 
 
 class ShopApi(Api):
@@ -79,6 +80,20 @@ def _days_in_range(self: Any, field: Any, ret: dict[str, Any], **kwargs: Any) ->
     return {}
 
 
+def _integers_in_range(self: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: every integer says the bounds api.validation holds it to
+    (PostgreSQL's `integer`) where the field has none of its own, so a client (and schemathesis)
+    knows that a larger number is refused with a 422."""
+    if not isinstance(field, marshmallow.fields.Integer):
+        return {}
+    bounds: dict[str, Any] = {}
+    if "minimum" not in ret and "exclusiveMinimum" not in ret:
+        bounds["minimum"] = MIN_INT
+    if "maximum" not in ret and "exclusiveMaximum" not in ret:
+        bounds["maximum"] = MAX_ID
+    return bounds
+
+
 def register_api(app: Flask) -> None:
     from api.accounts import admin_auth_bp, auth_bp, user_bp
     from api.admin_catalog import categories_bp as admin_categories_bp
@@ -116,6 +131,7 @@ def register_api(app: Flask) -> None:
     api = ShopApi(app)
     api.ma_plugin.converter.add_attribute_function(_numbers_not_strings)
     api.ma_plugin.converter.add_attribute_function(_days_in_range)
+    api.ma_plugin.converter.add_attribute_function(_integers_in_range)
     document_plain_routes(api)
     app.extensions["shop_api"] = api
     app.register_blueprint(health_bp)

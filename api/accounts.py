@@ -11,7 +11,6 @@ from marshmallow import Schema, fields, post_load, validate
 
 from api import shopper_schemas as out
 from api.admin_access import staff_token_required
-from api.fields import Money
 from api.schemas import EmptyEnvelope
 from api.tokens import claim_rotation, issue_tokens, revoke, revoke_encoded, revoke_family
 from shop.accounts import limits
@@ -45,23 +44,6 @@ def _language(value: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------- schemas
-
-
-class UserOut(Schema):
-    id = fields.Integer()
-    email = fields.String()
-    first_name = fields.String(allow_none=True)
-    last_name = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    date_of_birth = fields.Date(allow_none=True)
-    gender = fields.String(allow_none=True)
-    skin_type = fields.Function(lambda u: u.skin_type.value)
-    language = fields.Function(lambda u: u.language.value)
-    role = fields.Function(lambda u: u.role.value)
-    email_verified = fields.Boolean()
-    total_orders = fields.Integer()
-    total_spent = Money()
-    created_at = fields.DateTime()
 
 
 class RegisterIn(Schema):
@@ -152,33 +134,20 @@ class AddressPatchIn(AddressIn):
     """The same fields, all optional (used with partial=True)."""
 
 
-class AddressOut(Schema):
-    id = fields.Integer()
-    type = fields.String()
-    first_name = fields.String(allow_none=True)
-    last_name = fields.String(allow_none=True)
-    company = fields.String(allow_none=True)
-    address_line1 = fields.String()
-    address_line2 = fields.String(allow_none=True)
-    province = fields.String(allow_none=True)
-    district = fields.String(allow_none=True)
-    commune = fields.String(allow_none=True)
-    landmark = fields.String(allow_none=True)
-    city = fields.String()
-    state = fields.String(allow_none=True)
-    postal_code = fields.String(allow_none=True)
-    country = fields.String()
-    phone = fields.String(allow_none=True)
-    is_default = fields.Boolean()
-    created_at = fields.DateTime()
-
-
 def _user(user: User) -> dict:
-    return UserOut().dump(user)
+    return out.UserSchema().dump(user)
 
 
 def _signed_in(user: User, message: str, status: int = 200):
     return success_response({"user": _user(user), "tokens": issue_tokens(user)}, message, status)
+
+
+def _signed_out(data: dict):
+    """Revoke this access token and, when the client sends it, its refresh token."""
+    revoke(get_jwt())
+    if data.get("refresh_token"):
+        revoke_encoded(data["refresh_token"])
+    return success_response(None, _("Signed out."))
 
 
 # ---------------------------------------------------------------- /auth
@@ -210,10 +179,7 @@ def login(data):
 @jwt_required()
 def logout(data):
     """Revoke this access token (and the refresh token, when given)."""
-    revoke(get_jwt())
-    if data.get("refresh_token"):
-        revoke_encoded(data["refresh_token"])
-    return success_response(None, _("Signed out."))
+    return _signed_out(data)
 
 
 @auth_bp.post("/refresh")
@@ -304,14 +270,14 @@ class Addresses(MethodView):
     @user_bp.response(200, out.AddressListEnvelope)
     def get(self):
         """The signed-in user's addresses, defaults first."""
-        return success_response(AddressOut(many=True).dump(accounts.list_addresses(current_user.id)))
+        return success_response(out.AddressSchema(many=True).dump(accounts.list_addresses(current_user.id)))
 
     @user_bp.response(201, out.AddressEnvelope)
     @user_bp.arguments(AddressIn)
     def post(self, data):
         """Add an address (the first of its type becomes the default)."""
         address = accounts.add_address(current_user.id, data)
-        return success_response(AddressOut().dump(address), _("Address added."), 201)
+        return success_response(out.AddressSchema().dump(address), _("Address added."), 201)
 
 
 @user_bp.route("/addresses/<int:address_id>")
@@ -323,7 +289,7 @@ class AddressItem(MethodView):
     def put(self, data, address_id: int):
         """Change one of your addresses (404 for anyone else's)."""
         address = accounts.update_address(current_user.id, address_id, data)
-        return success_response(AddressOut().dump(address), _("Address saved."))
+        return success_response(out.AddressSchema().dump(address), _("Address saved."))
 
     @user_bp.response(200, EmptyEnvelope)
     def delete(self, address_id: int):
@@ -338,7 +304,7 @@ class AddressItem(MethodView):
 def make_default(address_id: int):
     """Make this the default address of its type."""
     address = accounts.set_default_address(current_user.id, address_id)
-    return success_response(AddressOut().dump(address), _("Default address changed."))
+    return success_response(out.AddressSchema().dump(address), _("Default address changed."))
 
 
 # ---------------------------------------------------------------- /admin
@@ -359,10 +325,7 @@ def admin_login(data):
 @admin_auth_bp.arguments(LogoutIn)
 def admin_logout(data):
     """Revoke this staff token (and the refresh token, when given)."""
-    revoke(get_jwt())
-    if data.get("refresh_token"):
-        revoke_encoded(data["refresh_token"])
-    return success_response(None, _("Signed out."))
+    return _signed_out(data)
 
 
 @admin_auth_bp.get("/me")

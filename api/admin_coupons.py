@@ -17,6 +17,7 @@ from api.catalog import PageQuery
 from api.fields import money
 from api.pagination import PaginationQuery, paginated_page
 from api.schemas import EmptyEnvelope
+from api.shopping import coupon_terms_json
 from api.validation import Id, Range
 from shop.coupons import services as coupons
 from shop.coupons.models import Coupon, CouponStatus, CouponType
@@ -75,12 +76,7 @@ class CouponBulkStatusIn(Schema):
 def coupon_json(coupon: Coupon) -> dict:
     return {
         "id": coupon.id,
-        "code": coupon.code,
-        "name": coupon.name,
-        "description": coupon.description,
-        "type": coupon.type.value,
-        "value": money(coupon.value),
-        "max_discount": money(coupon.max_discount),
+        **coupon_terms_json(coupon),
         "usage_limit": coupon.usage_limit,
         "used_count": coupon.used_count,
         "usage_limit_per_user": coupon.usage_limit_per_user,

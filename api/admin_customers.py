@@ -12,14 +12,14 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api import staff_schemas as out
-from api.accounts import AddressIn, AddressOut, AddressPatchIn, Email, ProfileIn, UserOut
+from api.accounts import AddressIn, AddressPatchIn, Email, ProfileIn
 from api.admin_access import admin_token_required
 from api.admin_support import actor
 from api.catalog import PageQuery
 from api.pagination import PaginationQuery, paginated_page
 from api.reviews import review_json
 from api.schemas import EmptyEnvelope
-from api.shopper_schemas import AddressEnvelope, AddressListEnvelope
+from api.shopper_schemas import AddressEnvelope, AddressListEnvelope, AddressSchema, UserSchema
 from api.shopping import order_json
 from shop.accounts import customers
 from shop.orders import services as orders
@@ -40,7 +40,7 @@ class AdminCustomerIn(ProfileIn):
 
 
 def customer_json(user) -> dict:
-    return {**UserOut().dump(user), "status": customers.status_of(user).value, "is_active": user.is_active}
+    return {**UserSchema().dump(user), "status": customers.status_of(user).value, "is_active": user.is_active}
 
 
 # ---------------------------------------------------------------- customers
@@ -66,7 +66,7 @@ def list_customers(query):
 def get_customer(user_id: int):
     """One customer with their addresses (staff accounts are 404 here)."""
     user = customers.get_customer(user_id)
-    addresses = AddressOut(many=True).dump(customers.list_user_addresses(user.id))
+    addresses = AddressSchema(many=True).dump(customers.list_user_addresses(user.id))
     return success_response({**customer_json(user), "addresses": addresses})
 
 
@@ -149,7 +149,7 @@ def customer_reviews(query, user_id: int):
 @admin_token_required
 def user_addresses(user_id: int):
     """The user's addresses, defaults first."""
-    return success_response(AddressOut(many=True).dump(customers.list_user_addresses(user_id)))
+    return success_response(AddressSchema(many=True).dump(customers.list_user_addresses(user_id)))
 
 
 @bp.post("/users/<int:user_id>/addresses")
@@ -159,7 +159,7 @@ def user_addresses(user_id: int):
 def add_address(data, user_id: int):
     """Add an address to the user's book (the first of its type becomes the default)."""
     address = customers.add_user_address(user_id, data, actor=actor())
-    return success_response(AddressOut().dump(address), _("Address added."), 201)
+    return success_response(AddressSchema().dump(address), _("Address added."), 201)
 
 
 @bp.put("/users/<int:user_id>/addresses/<int:address_id>")
@@ -169,7 +169,7 @@ def add_address(data, user_id: int):
 def update_address(data, user_id: int, address_id: int):
     """Change one of the user's addresses."""
     address = customers.update_user_address(user_id, address_id, data, actor=actor())
-    return success_response(AddressOut().dump(address), _("Address saved."))
+    return success_response(AddressSchema().dump(address), _("Address saved."))
 
 
 @bp.delete("/users/<int:user_id>/addresses/<int:address_id>")

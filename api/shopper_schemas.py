@@ -3,6 +3,10 @@ the cart, the wishlist, orders, coupons and the shopper's reviews.
 
 Each `...Envelope` is the full answer (`{success, message, data}`); the views build the data
 (`api.shopping.order_json`, ...) and schemathesis checks them against these (tests/api/test_contract.py).
+`UserSchema` and `AddressSchema` also dump the models (api.accounts, api.admin_customers), so what
+the document says of a user or an address is what is sent.
+A schema's properties stand in the document in the order of its fields: a parent's first, and with
+two parents, the last one's first (`class C(A, B)`: B's, A's, then C's own).
 Every amount is `api.fields.Money` (a string such as "12.50"); every `<amount>_khr` beside one
 is whole riel at today's KHR_PER_USD.
 """
@@ -26,6 +30,12 @@ class Out(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+class Identified(Out):
+    """An answer's object with its `id`."""
+
+    id = fields.Integer(required=True)
 
 
 # ---------------------------------------------------------------- accounts
@@ -272,13 +282,18 @@ class CouponCheckSchema(Out):
     total_before_shipping = Money()
 
 
-class PublicCouponSchema(Out):
+class CouponTermsSchema(Out):
+    """What a coupon offers, in the shoppers' list and the staff's (api.staff_schemas)."""
+
     code = fields.String(required=True)
     name = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     type = fields.String()
     value = Money(allow_none=True)
     max_discount = Money(allow_none=True)
+
+
+class PublicCouponSchema(CouponTermsSchema):
     min_order_value = Money(allow_none=True)
     end_date = fields.Date(allow_none=True)
     first_order_only = fields.Boolean()

@@ -25,6 +25,7 @@ from shop.analytics import tracking
 from shop.analytics.tracking import EventType
 from shop.cart import services as cart
 from shop.coupons import services as coupons
+from shop.coupons.models import Coupon
 from shop.delivery import services as delivery
 from shop.errors import ShopError
 from shop.i18n import current_locale, localized, riel_amount
@@ -635,6 +636,18 @@ def validate_coupon(data):
     )
 
 
+def coupon_terms_json(coupon: Coupon) -> dict:
+    """What a coupon offers (`out.CouponTermsSchema`), in the shoppers' list and the staff's."""
+    return {
+        "code": coupon.code,
+        "name": coupon.name,
+        "description": coupon.description,
+        "type": coupon.type.value,
+        "value": money(coupon.value),
+        "max_discount": money(coupon.max_discount),
+    }
+
+
 @coupons_bp.get("/available")
 @coupons_bp.response(200, out.PublicCouponListEnvelope)
 def available():
@@ -642,12 +655,7 @@ def available():
     return success_response(
         [
             {
-                "code": c.code,
-                "name": c.name,
-                "description": c.description,
-                "type": c.type.value,
-                "value": money(c.value),
-                "max_discount": money(c.max_discount),
+                **coupon_terms_json(c),
                 "min_order_value": money(c.min_order_value),
                 "end_date": c.end_date.isoformat() if c.end_date else None,
                 "first_order_only": c.is_first_time_only,

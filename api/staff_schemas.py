@@ -8,15 +8,28 @@ from marshmallow import fields
 
 from api.fields import Money
 from api.schemas import envelope, page_envelope
-from api.shopper_schemas import AddressSchema, OrderSchema, OrderSummarySchema, Out, OwnReviewSchema, UserSchema
+from api.shopper_schemas import (
+    AddressSchema,
+    CouponTermsSchema,
+    Identified,
+    OrderSchema,
+    OrderSummarySchema,
+    Out,
+    OwnReviewSchema,
+    TimelineEntrySchema,
+    UserSchema,
+)
 
 # ---------------------------------------------------------------- products and categories
 
 
-class StaffImageSchema(Out):
+class UploadedImageSchema(Out):
     id = fields.Integer(required=True)
     url = fields.String(required=True)
     thumbnail_url = fields.String(allow_none=True)
+
+
+class StaffImageSchema(UploadedImageSchema):
     alt_text = fields.String(allow_none=True)
     is_primary = fields.Boolean()
     sort_order = fields.Integer()
@@ -69,12 +82,6 @@ class ProductChangeSchema(Out):
     price = Money()
 
 
-class UploadedImageSchema(Out):
-    id = fields.Integer(required=True)
-    url = fields.String(required=True)
-    thumbnail_url = fields.String(allow_none=True)
-
-
 class StaffCategorySchema(Out):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -111,9 +118,7 @@ class RefundSchema(Out):
     created_at = fields.DateTime(allow_none=True)
 
 
-class StaffTimelineEntrySchema(Out):
-    status = fields.String()
-    at = fields.DateTime(allow_none=True)
+class StaffTimelineEntrySchema(TimelineEntrySchema):
     note = fields.String(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     from_ = fields.String(allow_none=True, data_key="from")
@@ -276,14 +281,9 @@ class CouponStatsSchema(Out):
     revenue = Money()
 
 
-class StaffCouponSchema(Out):
-    id = fields.Integer(required=True)
-    code = fields.String(required=True)
-    name = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    type = fields.String()
-    value = Money(allow_none=True)
-    max_discount = Money(allow_none=True)
+class StaffCouponSchema(CouponTermsSchema, Identified):
+    """The id, the terms, then the rules (the document keeps that order: see api.shopper_schemas)."""
+
     usage_limit = fields.Integer(allow_none=True)
     used_count = fields.Integer()
     usage_limit_per_user = fields.Integer(allow_none=True)

@@ -134,12 +134,9 @@ def _expired(_header: dict, _payload: dict):
 
 
 @jwt.revoked_token_loader
-def _revoked(_header: dict, _payload: dict):
-    return error_response(str(_l("Your session has ended. Please sign in again.")), 401)
-
-
 @jwt.user_lookup_error_loader
-def _user_gone(_header: dict, _payload: dict):
+def _ended(_header: dict, _payload: dict):
+    """A revoked token, or one whose user is gone: the same answer, so neither is told apart."""
     return error_response(str(_l("Your session has ended. Please sign in again.")), 401)
 
 

@@ -28,8 +28,10 @@ monkey.patch_all()  # locust runs on gevent; before anything opens a socket
 import argparse  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -199,6 +201,8 @@ def main() -> None:
         "REDIS_URL": REDIS,
         "FLASK_APP": "wsgi.py",
         "FLASK_SKIP_DOTENV": "1",
+        # Its own instance folder: the orders' emails and the analytics file stay out of the checkout's.
+        "INSTANCE_PATH": tempfile.mkdtemp(prefix="skincare-bench-"),
         "ENV": "development",
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_REQUESTS": "100000000",
@@ -206,6 +210,8 @@ def main() -> None:
         "TRUSTED_PROXIES": "1",
     }
     processes: list[subprocess.Popen] = []
+    # gunicorn's error log (JSON lines): a worker timeout or an exception explains an error.
+    server_log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in the finally below)
     try:
         print(f"Preparing {options.scale} products and {options.users} shoppers on PostgreSQL ({NAME})...")
         prepare(env, options.scale)
@@ -227,7 +233,7 @@ def main() -> None:
                 cwd=ROOT,
                 env={**env, "WEB_CONCURRENCY": str(options.workers), "THREADS": str(options.threads)},
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=server_log,
                 start_new_session=True,
             )
         )
@@ -281,6 +287,11 @@ def main() -> None:
         oversold = sum(max(0, int(units) - stock_before.get(pid, 0)) for pid, units in sold.items())
         oversold += sum(1 for value in stock_after.values() if value < 0)
         print(f"  orders placed: {orders}; oversold: {oversold} (must be 0); errors: {total.num_failures} (must be 0)")
+        server_log.seek(0)
+        problems = [line.strip() for line in server_log if '"level": "info"' not in line and line.strip()]
+        print(f"  server log: {len(problems)} lines above INFO")
+        for line in problems[:10]:
+            print(f"    {line[:300]}")
     finally:
         for process in processes:
             process.terminate()
@@ -289,6 +300,8 @@ def main() -> None:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        server_log.close()
+        shutil.rmtree(env["INSTANCE_PATH"], ignore_errors=True)
         store.flushdb()
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")

@@ -220,6 +220,12 @@ def _concern_names() -> dict[str, tuple[str, ...]]:
 # ---------------------------------------------------------------- documents (PostgreSQL)
 
 
+# PostgreSQL refuses a tsvector lexeme over 2,047 bytes ("word is too long"), which made a
+# description holding one long run of letters or digits a 500. No one searches for a "word" of
+# more than 100 letters (300 bytes in Khmer): such runs are left out of the document.
+MAX_LEXEME_LENGTH = 100
+
+
 @dataclass(frozen=True)
 class Document:
     rank_vector: str  # tsvector literal, with weights
@@ -252,10 +258,13 @@ def build_document(product: Mapping[Any, Any]) -> Document:
         tuple(sorted(str(i) for i in product.get("ingredients") or ())),
     )
     own_english = {*english_names, *label_words, *name_words}
-    lexemes = prose.union(own_english, name_grams)
-    rank_literal = " ".join(f"{_quote(lexeme)}:{','.join(p)}" for lexeme, p in sorted(rank.items()))
+    lexemes = [lexeme for lexeme in prose.union(own_english, name_grams) if len(lexeme) <= MAX_LEXEME_LENGTH]
+    rank_literal = " ".join(
+        f"{_quote(lexeme)}:{','.join(p)}" for lexeme, p in sorted(rank.items()) if len(lexeme) <= MAX_LEXEME_LENGTH
+    )
+    vocabulary = {w for w in prose_vocabulary.union(_vocabulary(own_english)) if len(w) <= MAX_LEXEME_LENGTH}
     # Lexemes are runs of letters and digits: no spaces, so a space-separated list is exact.
-    return Document(rank_literal, " ".join(lexemes), prose_vocabulary.union(_vocabulary(own_english)))
+    return Document(rank_literal, " ".join(lexemes), frozenset(vocabulary))
 
 
 # Descriptions and ingredient lists repeat across products (a range's shades and sizes, the

@@ -76,6 +76,11 @@ def test_create_with_every_seed_field(client, db):
         body["end_date"],
     )
     assert data["used_count"] == 0
+    assert list(data) == [  # the order the API has always answered in (api/admin_coupons.coupon_json)
+        "id", "code", "name", "description", "type", "value", "max_discount", "usage_limit", "used_count",
+        "usage_limit_per_user", "min_order_value", "applicable_products", "applicable_categories", "status",
+        "is_first_time_only", "start_date", "end_date", "created_at", "updated_at",
+    ]  # fmt: skip
     [entry] = audit_entries(db, "coupon.create")
     assert entry.after["code"] == "GLOW15" and entry.actor_id == admin.id
 

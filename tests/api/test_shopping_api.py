@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -89,7 +90,19 @@ def test_coupon_apply_refusal_and_validate(client, db, shopper):
     assert checked == {"code": "TEN", "discount": "4.00", "free_shipping": False, "total_before_shipping": "39.60"}
     applied = client.post("/api/v1/cart/apply-coupon", json={"code": "ten"}, headers=headers).get_json()["data"]
     assert (applied["coupon_code"], applied["discount"]) == ("TEN", "4.00")
-    assert [c["code"] for c in client.get("/api/v1/coupons/available").get_json()["data"]] == ["BIG", "TEN"]
+    available = client.get("/api/v1/coupons/available").get_json()["data"]
+    assert [c["code"] for c in available] == ["BIG", "TEN"]
+    assert list(available[0].items()) == [  # the terms in the order the API has always answered in
+        ("code", "BIG"),
+        ("name", "Test coupon"),
+        ("description", None),
+        ("type", "percentage"),
+        ("value", "10.00"),
+        ("max_discount", None),
+        ("min_order_value", "100.00"),
+        ("end_date", (date.today() + timedelta(days=30)).isoformat()),
+        ("first_order_only", False),
+    ]
 
 
 def test_checkout_places_the_order_clears_the_cart_and_is_idempotent(client, db, shopper, run_jobs, smtp_server):

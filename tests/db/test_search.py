@@ -121,6 +121,17 @@ def test_a_search_indexes_changed_products_first(db):
     assert [p.id for p in catalog.list_products(ProductFilters(query="jasmine")).items] == [item.id]
 
 
+def test_a_run_of_letters_too_long_for_a_tsvector_is_left_out_of_the_document(db):
+    # PostgreSQL refuses lexemes over 2,047 bytes; a description holding one was a 500 on save.
+    item = ProductFactory(name_en="Lotus Toner", description_kh="0" * 20_000, description_en="ក" * 1_000)
+    assert [p.id for p in catalog.list_products(ProductFilters(query="lotus")).items] == [item.id]
+    assert catalog.list_products(ProductFilters(query="0" * 50)).items == []
+    longest = db.session.scalar(
+        sa.text("SELECT max(length(w)) FROM product_search, unnest(tsvector_to_array(document)) AS w")
+    )
+    assert longest <= search.MAX_LEXEME_LENGTH
+
+
 def test_the_typo_vocabulary_is_filled_when_documents_are_built(db):
     ProductFactory(name_en="Niacinamide Booster", description_en="Calms redness.")
     search.reindex_products()

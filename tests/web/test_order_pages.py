@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from shop.cart.models import CartItem
 from shop.catalog.models import Product, ProductStatus
 from shop.infra.columns import utcnow
+from shop.orders import guests
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderStatus
 from tests.factories import (
@@ -108,6 +109,19 @@ def test_detail_shows_items_totals_address_and_timeline(client, db, shopper):
     assert 'id="order-thanks"' not in page.text
     khmer = client.get(f"/orders/{order.id}?lang=km")
     assert "សេរ៉ូមភ្លឺ" in khmer.text
+
+
+def test_a_shipped_orders_tracking_number_is_on_the_shoppers_page_and_the_guests(client, db, shopper):
+    """Both pages show an order's facts from one macro (storefront/orders/_order_head.html)."""
+    mine = OrderFactory(user=shopper, status=OrderStatus.SHIPPED, tracking_number="KH-TRACK-7")
+    page = client.get(f"/orders/{mine.id}")
+    assert (by_id(page.text, "order-status"), "KH-TRACK-7" in page.text) == ("shipped", True)
+    guest = OrderFactory(user=None, status=OrderStatus.SHIPPED, tracking_number="KH-TRACK-8")
+    guest_page = client.application.test_client().get(f"/orders/guest/{guests.order_token(guest)}")
+    assert guest_page.status_code == 200
+    assert (by_id(guest_page.text, "order-status"), "KH-TRACK-8" in guest_page.text) == ("shipped", True)
+    unshipped = client.get(f"/orders/{OrderFactory(user=shopper).id}")
+    assert "Tracking number" not in unshipped.text
 
 
 def test_someone_elses_order_is_not_found(client, db, shopper):
