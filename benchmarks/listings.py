@@ -1,9 +1,9 @@
 """Listings and search for a signed-in shopper, in process and over HTTP under gunicorn.
 
     .venv/bin/python benchmarks/listings.py [--scale 100000] [--before PATH] [--rounds 3]
-        [--seconds 10] [--requests 300] [--keep] [--analytics-off]
+        [--seconds 10] [--requests 300] [--keep] [--analytics-off] [--database NAME]
 
-Builds its own database (skincare_bench_listings_<scale>, dropped at the end unless --keep;
+Builds its own database (--database, default skincare_bench_listings_<scale>, dropped at the end unless --keep;
 a kept one is reused) with `flask db upgrade`, `flask seed --scale N --no-images` and VACUUM
 ANALYZE. The shopper is the first demo customer, signed in with the demo password, with two
 lines in their cart and three saved products (on the first page of the largest category).
@@ -477,6 +477,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database (and reuse a kept one)")
     parser.add_argument("--analytics-off", action="store_true", help="also serve this checkout without analytics")
     parser.add_argument("--no-http", action="store_true", help="in process only")
+    parser.add_argument("--database", help="the benchmark database's name (default by scale)")
     parser.add_argument("--in-process", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--plan", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -484,7 +485,7 @@ def main() -> None:
         in_process(options.in_process, options.plan, options.requests, breakdown=True)
         return
 
-    name = (
+    name = options.database or (
         f"skincare_bench_listings_{options.scale // 1000}k"
         if options.scale % 1000 == 0
         else f"skincare_bench_listings_{options.scale}"

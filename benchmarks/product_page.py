@@ -1,9 +1,10 @@
 """The product page for a signed-in shopper, at 100k products on PostgreSQL + Redis.
 
     .venv/bin/python benchmarks/product_page.py [--scale 100000] [--rounds 3] [--seconds 10]
-        [--requests 300] [--before PATH] [--keep]
+        [--requests 300] [--before PATH] [--keep] [--database NAME]
 
-Builds its own database (skincare_bench_product_page, dropped at the end unless --keep) the way
+Builds its own database (--database, default skincare_bench_product_page; dropped at the end
+unless --keep) the way
 benchmarks/catalog.py does (`flask db upgrade`, `flask seed --scale N --no-images`, VACUUM
 ANALYZE). Uses Redis db 3 (BENCH_PRODUCT_REDIS_URL), which must be empty, and empties it at the
 end. Prints the machine reference first (benchmarks/catalog.py's).
@@ -61,8 +62,15 @@ class Browser:
         headers = {"Cookie": self.cookie_header(), "Accept-Encoding": "identity"}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+            # The server closes a connection idle for its keep-alive (10 s, gunicorn.conf.py),
+            # as it is while wrk runs: a browser opens a new one.
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
         text = response.read().decode()
         for value in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = value.partition("=")
@@ -135,18 +143,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--before", type=Path, help="another checkout to serve in turns (the code before)")
     parser.add_argument("--keep", action="store_true", help="keep the database (and reuse a kept one)")
+    parser.add_argument("--database", default=NAME, help="the benchmark database's name")
     options = parser.parse_args()
+    name = options.database
     store = redis.Redis.from_url(REDIS)
     if store.dbsize():
         sys.exit(f"{REDIS} is not empty; point BENCH_PRODUCT_REDIS_URL at an empty Redis db.")
     with psycopg.connect(ADMIN, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (NAME,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not (options.keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {NAME}")
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
     env = {
         **os.environ,
-        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{NAME}",
+        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{name}",
         "REDIS_URL": REDIS,
         "FLASK_APP": "wsgi.py",
         "FLASK_SKIP_DOTENV": "1",
@@ -159,7 +169,7 @@ def main() -> None:
         checkouts = {"before": options.before.resolve(), "after": ROOT}
     try:
         if not (options.keep and exists):
-            print(f"Preparing {options.scale} products on PostgreSQL ({NAME})...")
+            print(f"Preparing {options.scale} products on PostgreSQL ({name})...")
             prepare(env, options.scale)
         print(f"Machine reference: {machine_reference(env['DATABASE_URL'])}")
         slug, others = pick_products(env["DATABASE_URL"])
@@ -199,7 +209,7 @@ def main() -> None:
         store.flushdb()
         if not options.keep:
             with psycopg.connect(ADMIN, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -126,6 +126,13 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["zstd", "br", "gzip"])
 
     db.init_app(app)
+    from shop.infra.db_pool import init_db_pool
+    from shop.infra.transactions import init_read_only_views
+
+    with app.app_context():
+        for engine in db.engines.values():
+            init_db_pool(app, engine)
+    init_read_only_views(app)
     compress.init_app(app)
     init_static_files(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
@@ -183,6 +190,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront import bp as storefront_bp
     from storefront import shared_pages
     from storefront.cards import register_cards
+    from storefront.layout import register_layout
     from storefront.templating import register_template_helpers
     from web.errors import register_error_handlers
     from web.localise import register_locale_filters
@@ -196,6 +204,7 @@ def register_blueprints(app: Flask) -> None:
     register_locale_filters(app)  # after Babel's: Khmer times on the 24-hour clock
     register_status_filters(app)
     register_cards(app)
+    register_layout(app)
     shared_pages.install(app)
 
 

@@ -118,7 +118,10 @@ class Config:
     API_VERSION = env("API_VERSION", "v1")
 
     SQLALCHEMY_DATABASE_URI = database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections idle for DB_PING_IDLE_SECONDS are pinged before use (shop/infra/db_pool.py),
+    # not every one: pool_pre_ping cost a round trip per request.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DB_PING_IDLE_SECONDS = float(env("DB_PING_IDLE_SECONDS", "1"))
     REDIS_URL = redis_url()
     MONGO_URI = env("MONGO_URI")
     MONGO_DATABASE = env("MONGO_DATABASE", "skincare_analytics")

@@ -43,6 +43,7 @@ from shop.catalog.vocab import SKIN_CONCERNS, skin_type_label
 from shop.errors import ShopError
 from shop.i18n import current_locale, localized
 from shop.infra import csrf
+from shop.infra.transactions import reads_only
 from shop.paging import Page
 from storefront import bp, cards, listing_pages, product_page
 from storefront import tracking as track
@@ -230,6 +231,7 @@ def _active_filters(
 
 
 @bp.get("/shop")
+@reads_only
 def search():
     query = shorten(request.args.get("q", "").strip()[:MAX_QUERY_LENGTH])
     heading = _("Results for “%(query)s”", query=query) if query else _("All products")
@@ -237,6 +239,7 @@ def search():
 
 
 @bp.get("/categories/<slug>")
+@reads_only
 def category(slug: str):
     generation = catalog.current_generation()
     tree = listing_cache.category_tree(generation)
@@ -253,6 +256,7 @@ def skin_types():
 
 
 @bp.get("/skin-types/<skin_type>")
+@reads_only
 def skin_type(skin_type: str):
     try:
         chosen = SkinType(skin_type)
@@ -282,6 +286,7 @@ def search_suggestions():
 
 
 @bp.get("/products/<slug>")
+@reads_only
 def product_detail(slug: str):
     """A product page: its shared parts kept per product state, size or shade, language and
     catalog generation, the shopper's own bits filled in (storefront.product_page). A visitor

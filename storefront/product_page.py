@@ -20,7 +20,7 @@ and kept in this process (like the cards, storefront.cards), keyed on:
   purchases, categories, images, related products edited, sold out or back in stock, a new
   recommendation model.
 
-Holes are `@@pfh:kind@@` or `@@pfh:kind:arg@@` in the drawn HTML: `csrf` (the token), `next`
+Holes (storefront.holes) in the drawn HTML: `csrf` (the token), `next`
 (this page, to come back to), `domid:<prefix>-<n>` (an element id unique in the response), `mine`
 (the "your review" section) and `slot:<n>`, a choice drawn once per value: a template wraps a
 personal piece in `{% call(value) personal(kind, key, value) %}...{% endcall %}` (`saved`: a
@@ -32,7 +32,6 @@ catalog.PAGE_TTL are drawn again. Without Redis (the embedded default) nothing i
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -53,8 +52,9 @@ from shop.i18n import current_locale, khr_per_usd, localized
 from shop.infra import csrf
 from shop.recommendations import serving as recommendations
 from shop.reviews import services as review_rules
-from storefront import bp
-from storefront.cart_views import dom_id, in_wishlist
+from storefront import bp, holes
+from storefront.cart_views import dom_id, in_wishlist, read_shopper_copies
+from storefront.holes import Tokens, hole
 from storefront.review_views import review_form_for
 
 PAGE = "storefront/catalog/product_detail.html"
@@ -68,12 +68,9 @@ MAX_BYTES = 48 * 1024 * 1024
 CHOICES: dict[str, tuple[Any, ...]] = {"saved": (False, True), "helpful": ("none", "voted", "own")}
 
 SEPARATOR = "@@pfh-part-5d0a91@@"
-_HOLE = re.compile(r"@@pfh:([a-z]+)(?::([\w-]+))?@@")
-CSRF_HOLE = "@@pfh:csrf@@"
-NEXT_HOLE = "@@pfh:next@@"
-MINE_HOLE = "@@pfh:mine@@"
-
-Tokens = tuple[str | tuple[str, str], ...]
+CSRF_HOLE = hole("csrf")
+NEXT_HOLE = hole("next")
+MINE_HOLE = hole("mine")
 
 
 @dataclass(frozen=True)
@@ -134,7 +131,7 @@ class _Recorder:
             drawn[value] = str(caller(value))
         del self.choosing[kind]
         self.choices.append((kind, key, drawn))
-        return Markup(f"@@pfh:slot:{len(self.choices) - 1}@@")
+        return hole("slot", str(len(self.choices) - 1))
 
 
 @bp.app_template_global("personal")
@@ -245,9 +242,12 @@ def fill(parts: SharedParts, token: str) -> str:
     """The shared body with this shopper's bits in its holes."""
     user_id = current_user.id if current_user.is_authenticated else None
     path = request.full_path[:-1] if request.full_path.endswith("?") else request.full_path
-    voted: set[int] = set()
-    if user_id is not None and parts.review_ids:
-        voted = review_rules.voted_review_ids(user_id, parts.review_ids)
+    mine: review_rules.ShopperReviews | None = None
+    voted: frozenset[int] = frozenset()
+    if user_id is not None:
+        read_shopper_copies()
+        mine = review_rules.shopper_reviews(user_id)
+        voted = mine.voted
 
     def choose(choice: Choice) -> Any:
         if choice.kind == "saved":
@@ -259,33 +259,25 @@ def fill(parts: SharedParts, token: str) -> str:
 
     values = {"csrf": token, "next": str(escape(path))}
     ids: dict[str, str] = {}
-    out: list[str] = []
 
-    def put(tokens: Tokens) -> None:
-        for item in tokens:
-            if isinstance(item, str):
-                out.append(item)
-                continue
-            kind, arg = item
-            if kind == "slot":
-                choice = parts.choices[int(arg)]
-                put(choice.drawn[choose(choice)])
-            elif kind == "domid":
-                if arg not in ids:
-                    ids[arg] = dom_id(arg.rsplit("-", 1)[0])
-                out.append(ids[arg])
-            elif kind == "mine":
-                put(_my_review(parts, user_id))
-            else:
-                out.append(values[kind])
+    def filler(kind: str, arg: str) -> str | Tokens:
+        if kind == "slot":
+            choice = parts.choices[int(arg)]
+            return choice.drawn[choose(choice)]
+        if kind == "domid":
+            if arg not in ids:
+                ids[arg] = dom_id(arg.rsplit("-", 1)[0])
+            return ids[arg]
+        if kind == "mine":
+            return _my_review(parts, user_id if mine is not None and parts.product.id in mine.products else None)
+        return values[kind]
 
-    put(parts.body)
-    return "".join(out)
+    return holes.fill(parts.body, filler)
 
 
 def _my_review(parts: SharedParts, user_id: int | None) -> Tokens:
     """The "your review" section: the kept one (sign in, or write a review), or, for a shopper
-    who wrote one, their review drawn now."""
+    who wrote one (`user_id`: None for one who did not), their review drawn now."""
     if user_id is None:
         return parts.my_review
     review = review_rules.review_for_product(user_id, parts.product.id)
@@ -315,19 +307,20 @@ def _draw(product: Product, variant_id: int | None, extra: dict) -> SharedParts:
         review_form=review_form_for(None) if current_user.is_authenticated else None,
         csrf_token=lambda: CSRF_HOLE,
         return_path=NEXT_HOLE,
-        dom_id=lambda prefix: f"@@pfh:domid:{prefix}-{next(numbers)}@@",
+        dom_id=lambda prefix: hole("domid", f"{prefix}-{next(numbers)}"),
         in_wishlist=lambda _product_id: recorder.choosing.get("saved", False),
         helpful_votes=lambda _items: set(),
         page_recorder=recorder,
         my_review_section=Markup(MINE_HOLE),
     )
     meta, body_html, my_review_html = html.split(SEPARATOR)
-    body, my_review = _tokens(body_html), _tokens(my_review_html)
+    body, my_review = holes.tokens(body_html), holes.tokens(my_review_html)
     choices = tuple(
-        Choice(kind, key, {value: _tokens(drawn_html) for value, drawn_html in drawn.items()})
+        Choice(kind, key, {value: holes.tokens(drawn_html) for value, drawn_html in drawn.items()})
         for kind, key, drawn in recorder.choices
     )
-    size = _weight(body) + _weight(my_review) + sum(_weight(t) for c in choices for t in c.drawn.values()) + len(meta)
+    size = holes.weight(body) + holes.weight(my_review)
+    size += sum(holes.weight(t) for c in choices for t in c.drawn.values()) + len(meta)
     return SharedParts(
         title=f"{product.meta_title or name} | {current_app.config['SHOP_NAME']}",
         meta=Markup(meta),
@@ -341,22 +334,6 @@ def _draw(product: Product, variant_id: int | None, extra: dict) -> SharedParts:
         drawn_at=time.monotonic(),
         size=size,
     )
-
-
-def _tokens(html: str) -> Tokens:
-    """The drawn HTML as text and holes: (kind, arg) pairs."""
-    pieces = _HOLE.split(html)
-    tokens: list[str | tuple[str, str]] = []
-    for i in range(0, len(pieces), 3):
-        if pieces[i]:
-            tokens.append(pieces[i])
-        if i + 1 < len(pieces):
-            tokens.append((pieces[i + 1], pieces[i + 2] or ""))
-    return tuple(tokens)
-
-
-def _weight(tokens: Tokens) -> int:
-    return sum(len(t) if isinstance(t, str) else 16 for t in tokens)
 
 
 # ---------------------------------------------------------------- what the page shows

@@ -37,6 +37,7 @@ from shop.infra.like import ESCAPE, contains
 from shop.orders.models import Order
 from shop.orders.services import forget_cached_cart
 from shop.paging import Page, paginate
+from shop.reviews import services as reviews
 from shop.reviews.models import Review
 from shop.wishlist import services as wishlist
 from shop.wishlist.models import WishlistItem
@@ -208,6 +209,7 @@ def delete_customer(user_id: int, *, actor: Actor) -> str:
     db.session.commit()
     forget_cached_cart(user_id)
     wishlist.forget_copy(user_id)
+    reviews.forget_copy(user_id)
     return outcome
 
 

@@ -109,6 +109,11 @@ def _decimal(value: str | None) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
+def copy_key(user_id: int) -> str:
+    """The Redis copy's key of a signed-in shopper's cart (shop.infra.redis_copies)."""
+    return _cache_key(user_id)
+
+
 def _cache_key(user_id: int) -> str:
     return f"cart:{user_id}"
 

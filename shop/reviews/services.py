@@ -20,6 +20,7 @@ goes through these functions.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from shop.catalog import services as catalog
 from shop.catalog.models import Product
 from shop.errors import Conflict, Forbidden, NotFound, ShopError
 from shop.extensions import db
+from shop.infra import redis_copies
 from shop.infra.like import ESCAPE, contains
 from shop.infra.transactions import rows_changed
 from shop.orders.models import Order, OrderItem, OrderStatus, PaymentStatus
@@ -176,6 +178,49 @@ def mark_verified_purchases(order: Order) -> int:
     )
 
 
+# ---------------------------------------------------------------- what a page shows as the shopper's own
+
+COPY_TTL = 24 * 3600
+
+
+def copy_key(user_id: int) -> str:
+    return f"reviews:{user_id}"
+
+
+@dataclass(frozen=True)
+class ShopperReviews:
+    """Which products the shopper reviewed (whatever the review's status) and which reviews they
+    marked helpful."""
+
+    products: frozenset[int]
+    voted: frozenset[int]
+
+
+def shopper_reviews(user_id: int) -> ShopperReviews:
+    """The shopper's reviews and votes, as a product page asks for them on every request (the
+    "your review" section, the helpful buttons): a copy in Redis (`reviews:{user_id}`, a day, exact
+    under races: shop.infra.redis_copies) that every change of them forgets after its commit;
+    else two queries. A review gone since (a product's removal) is simply not on the page."""
+    key = copy_key(user_id)
+    copy = redis_copies.read(key)
+    if copy is not None and copy.value is not None:
+        data = json.loads(copy.value)
+        return ShopperReviews(frozenset(data["products"]), frozenset(data["voted"]))
+    products = frozenset(db.session.scalars(sa.select(Review.product_id).where(Review.user_id == user_id)))
+    voted = frozenset(
+        db.session.scalars(sa.select(ReviewHelpfulVote.review_id).where(ReviewHelpfulVote.user_id == user_id))
+    )
+    value = json.dumps({"products": sorted(products), "voted": sorted(voted)})
+    redis_copies.store(key, value, seen=copy, ttl=COPY_TTL)
+    return ShopperReviews(products, voted)
+
+
+def forget_copy(user_id: int | None) -> None:
+    """After a commit that changed which products the user reviewed or which reviews they voted for."""
+    if user_id is not None:
+        redis_copies.forget(copy_key(user_id))
+
+
 def review_for_product(user_id: int, product_id: int) -> Review | None:
     """The shopper's review of this product, whatever its status."""
     return db.session.scalar(sa.select(Review).where(Review.user_id == user_id, Review.product_id == product_id))
@@ -220,6 +265,7 @@ def create_review(user, product_id: int, rating: Any, title: Any = None, comment
             raise ReviewExists(field="product_id") from error
         raise
     db.session.commit()
+    forget_copy(user.id)
     return review
 
 
@@ -259,6 +305,7 @@ def delete_review(user, review_id: int) -> None:
     product_id, was_public = review.product_id, review.status == ReviewStatus.APPROVED
     db.session.delete(review)
     _commit_recounting({product_id} if was_public else set())
+    forget_copy(user.id)
 
 
 # ---------------------------------------------------------------- helpful votes
@@ -290,6 +337,7 @@ def mark_helpful(user_id: int, review_id: int) -> int:
         .returning(Review.helpful_count)
     ).scalar_one()
     db.session.commit()
+    forget_copy(user_id)
     catalog.invalidate_product_pages()  # the pages show the count
     return count
 
@@ -404,12 +452,15 @@ def delete_reviews(review_ids: Sequence[int], *, actor: Actor) -> int:
     ids = _check_ids(review_ids)
     reviews = _lock_for_staff(ids)
     recount = set()
+    authors = {review.user_id for review in reviews}
     for review in reviews:
         if review.status == ReviewStatus.APPROVED:
             recount.add(review.product_id)
         actor.record("review.delete", "review", review.id, before=snapshot(review), after=None)
         db.session.delete(review)
     _commit_recounting(recount)
+    for author in authors:
+        forget_copy(author)
     return len(reviews)
 
 

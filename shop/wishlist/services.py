@@ -33,6 +33,11 @@ def list_items(user_id: int) -> list[Product]:
 COPY_TTL = 24 * 3600
 
 
+def copy_key(user_id: int) -> str:
+    """The Redis copy's key of the shopper's saved ids (shop.infra.redis_copies)."""
+    return _copy_key(user_id)
+
+
 def _copy_key(user_id: int) -> str:
     return f"wishlist:{user_id}"
 

@@ -575,8 +575,8 @@ def test_listing_seo_canonical_and_noindex_for_filtered_pages(client, db):
 
 # ---------------------------------------------------------------- no N+1 queries
 
-# Per request, with the connection check (pool_pre_ping) included. A search adds the stale-
-# document check and the typo lookup.
+# Per request (a connection idle for a second is pinged first, shop/infra/db_pool.py: not
+# counted). A search adds the stale-document check and the typo lookup.
 MAX_QUERIES = {
     "/": 6,
     # A listing asks the planner how many products match before counting them (one query more;

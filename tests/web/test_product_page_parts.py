@@ -271,6 +271,34 @@ def test_another_shoppers_helpful_vote_shows_its_count_at_once(app, db):
     assert '<span class="helpful__count">(1)</span>' in get(reader, url)[0]
 
 
+def test_the_shoppers_own_vote_shows_as_theirs_at_once(app, db):
+    serum = ProductFactory(name_en="Glow Serum")
+    review = ReviewFactory(product_id=serum.id)
+    client, _ = shopper(app)
+    url = f"/products/{serum.slug}"
+    # The shopper's reviews and votes are read once and kept in Redis; the vote forgets them.
+    assert re.search(rf'action="/reviews/{review.id}/helpful".*?aria-pressed="false">', kept(client, url), re.S)
+    assert post(client, f"/reviews/{review.id}/helpful").status_code == 303
+    assert re.search(
+        rf'action="/reviews/{review.id}/helpful".*?aria-pressed="true" disabled', get(client, url)[0], re.S
+    )
+
+
+def test_a_review_deleted_by_its_author_or_by_staff_gives_the_author_the_form_again(app, db):
+    serum = ProductFactory(name_en="Glow Serum")
+    toner = ProductFactory(name_en="Rice Toner")
+    client, author = shopper(app)
+    for product in (serum, toner):
+        reviews.create_review(author, product.id, 4, "Nice", "Soft.")
+    for product in (serum, toner):
+        assert "<h3>Your review</h3>" in kept(client, f"/products/{product.slug}")
+    reviews.delete_reviews([reviews.review_for_product(author.id, serum.id).id], actor=STAFF)
+    text, from_cache = get(client, f"/products/{serum.slug}")
+    assert from_cache and "<h3>Write a review</h3>" in text and "<h3>Your review</h3>" not in text
+    reviews.delete_review(author, reviews.review_for_product(author.id, toner.id).id)
+    assert "<h3>Write a review</h3>" in get(client, f"/products/{toner.slug}")[0]
+
+
 def test_selling_the_last_one_shows_out_of_stock_at_once_to_everyone(app, db):
     serum = ProductFactory(name_en="Glow Serum", stock=3)
     client, buyer = shopper(app)
