@@ -182,7 +182,10 @@ def attempt_json(attempt: PaymentAttempt, *, now: datetime | None = None) -> dic
 
 
 def current_attempt_json(order: Order) -> dict[str, Any] | None:
-    """The order's current KHQR attempt, for the answer to placing an order."""
+    """The order's current KHQR attempt, for the answer to placing an order (a cash order has
+    none: no query)."""
+    if order.payment_method != "khqr":
+        return None
     attempt = payments.current_attempt(order.id)
     return attempt_json(attempt) if attempt is not None else None
 

@@ -125,3 +125,33 @@ def test_the_cart_says_spend_more_for_free_delivery_in_the_shoppers_language(app
     assert 'id="free-delivery-hint"' not in far.text
     not_yet = "We do not deliver to this province yet."
     assert (khmer(app, not_yet) if lang == "km" else not_yet) in far.text
+
+
+def test_zones_are_read_once_a_request_and_a_staff_change_shows_at_once(app, db, zones):
+    """A request reads the zones once (an order asks for them three times); a zone saved in that
+    request, or in any other, is what the next read sees."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "delivery_zones" in statement:
+            statements.append(statement)
+
+    admin = AdminFactory()
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context("/"):
+            assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
+            assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
+            assert "standard" in delivery.all_method_codes()
+            assert len(statements) == 1
+            coast = next(z for z in delivery.list_zone_rows() if z.name_en == "Coast")
+            changed = {**COAST, "methods": [{**COAST["methods"][0], "rate": "4.00"}]}
+            delivery.save_zone(coast.id, changed, actor=Actor(id=admin.id, email=admin.email))
+            assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("4.00")
+        with app.test_request_context("/"):
+            assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("4.00")
+            delivery.delete_zone(coast.id, actor=Actor(id=admin.id, email=admin.email))
+            with pytest.raises(delivery.NoDelivery):
+                delivery.charge("standard", {"province": "KH-7"}, D("10.00"))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
