@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/orders.py [--clients 32] [--seconds 20] [--flow buy-now|cart]
 
-Builds its own database (skincare_bench_orders), starts gunicorn (gthread, 2 workers x 4
+Builds its own database (skincare_bench_orders; Redis db 7, BENCH_REDIS_URL, emptied at the end), starts gunicorn (gthread, 2 workers x 4
 threads) on a free port, gives every client its own account, and has each client repeatedly
 order a random product: `--flow buy-now` (default) is one POST /api/v1/orders with the item;
 `--flow cart` adds it to the cart first (POST /api/v1/cart/add) and orders the cart. Stock is
@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from catalog import machine_reference
@@ -253,6 +254,7 @@ def main() -> None:
             server.terminate()
             server.wait(10)
         shutil.rmtree(env["INSTANCE_PATH"], ignore_errors=True)
+        redis.Redis.from_url(REDIS).flushdb()  # the run's carts, limits and jobs
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
 
