@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/orders.py [--clients 32] [--seconds 20] [--flow buy-now|cart]
 
-Builds its own database (skincare_bench_orders; Redis db 7, BENCH_REDIS_URL, emptied at the end), starts gunicorn (gthread, 2 workers x 4
+Builds its own database (skincare_bench_orders; Redis db 7, BENCH_REDIS_URL, emptied at the end),
+starts gunicorn (gthread, 2 workers x 4
 threads) on a free port, gives every client its own account, and has each client repeatedly
 order a random product: `--flow buy-now` (default) is one POST /api/v1/orders with the item;
 `--flow cart` adds it to the cart first (POST /api/v1/cart/add) and orders the cart. Stock is
