@@ -20,24 +20,8 @@ from shop.analytics.pending import PendingLog
 from shop.analytics.tracking import EventType, Pending, SearchFilters, Visitor
 from shop.analytics.writer import trim_embedded, write_batch
 from shop.reporting.analytics import product_funnel
-
-ALICE = Visitor("alice-session", 7, "Mozilla/5.0 (iPhone)", "10.0.0.1")
-BOB = Visitor("bob-session", None, "Mozilla/5.0 (X11; Linux)", "10.0.0.2")
-
-
-def _event(visitor: Visitor, event_type: EventType, product_id: int | None = None, *, at=None, **metadata):
-    at = at or datetime.now(UTC)
-    payload = {
-        "event_type": str(event_type),
-        "event_data": {
-            "product_id": product_id,
-            "category": "serum",
-            "page_url": "/p",
-            "timestamp": at,
-            "metadata": metadata,
-        },
-    }
-    return Pending("event", visitor, payload, at)
+from tests.analytics.sample_events import ALICE, BOB
+from tests.analytics.sample_events import make_event as _event
 
 
 def _batch() -> list[Pending]:
