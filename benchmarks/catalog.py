@@ -125,6 +125,30 @@ def machine_reference(dsn: str) -> str:
     return f"python loop {min(python):.0f} ms, PostgreSQL generate_series {min(postgres):.0f} ms"
 
 
+def bench_environment(database: str, redis_url: str, *, keep: bool, redis_variable: str) -> tuple[dict, bool]:
+    """The shop's environment for a benchmark on `database` and `redis_url`, and whether a kept
+    database is reused: exits unless the Redis db is empty; drops and creates the database
+    unless `keep` and it exists. The limiter stays on (storefront pages skip it; the API counts
+    in Redis), with a limit no benchmark's load hits."""
+    if redis.Redis.from_url(redis_url).dbsize():
+        sys.exit(f"{redis_url} is not empty; point {redis_variable} at an empty Redis db.")
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is not None
+        if not (keep and exists):
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {database}")
+    env = {
+        **os.environ,
+        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{database}",
+        "REDIS_URL": redis_url,
+        "FLASK_APP": "wsgi.py",
+        "FLASK_SKIP_DOTENV": "1",
+        "ENV": "development",
+        "RATE_LIMIT_REQUESTS": "100000000",
+    }
+    return env, exists
+
+
 def measure(client, urls: list[str]) -> list[float]:
     times = []
     for url in urls:
@@ -364,23 +388,7 @@ def main() -> None:
     if not re.fullmatch(rf"{NAME}\w*", database):
         sys.exit(f"--database must start with {NAME} (the benchmark drops what it names)")
     store = redis.Redis.from_url(REDIS)
-    if store.dbsize():
-        sys.exit(f"{REDIS} is not empty; point BENCH_REDIS_URL at an empty Redis db.")
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
-        if not (options.keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {database}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{database}",
-        "REDIS_URL": REDIS,
-        "FLASK_APP": "wsgi.py",
-        "FLASK_SKIP_DOTENV": "1",
-        "ENV": "development",
-        # The limiter stays on (storefront pages skip it; the API counts in Redis), with a limit this load never hits.
-        "RATE_LIMIT_REQUESTS": "100000000",
-    }
+    env, exists = bench_environment(database, REDIS, keep=options.keep, redis_variable="BENCH_REDIS_URL")
     try:
         if not (options.keep and exists):
             print(f"Preparing {options.scale} products on PostgreSQL ({database})...")

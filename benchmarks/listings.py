@@ -75,7 +75,13 @@ QUERIES = [
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from catalog import free_port, machine_reference, percentile, prepare  # noqa: E402  (one copy of each)
+from catalog import (  # noqa: E402  (one copy of each)
+    bench_environment,
+    free_port,
+    machine_reference,
+    percentile,
+    prepare,
+)
 
 # ---------------------------------------------------------------- preparing
 
@@ -491,22 +497,7 @@ def main() -> None:
         else f"skincare_bench_listings_{options.scale}"
     )
     store = redis.Redis.from_url(REDIS)
-    if store.dbsize():
-        sys.exit(f"{REDIS} is not empty; point BENCH_REDIS_URL at an empty Redis db.")
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not (options.keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{name}",
-        "REDIS_URL": REDIS,
-        "FLASK_APP": "wsgi.py",
-        "FLASK_SKIP_DOTENV": "1",
-        "ENV": "development",
-        "RATE_LIMIT_REQUESTS": "100000000",
-    }
+    env, exists = bench_environment(name, REDIS, keep=options.keep, redis_variable="BENCH_REDIS_URL")
     env.pop("MONGO_URI", None)
     checkouts = {"after": ROOT}
     if options.before:

@@ -40,7 +40,7 @@ import redis
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
-from catalog import ADMIN, gunicorn, machine_reference, percentile, prepare, stop, wrk  # noqa: E402
+from catalog import ADMIN, bench_environment, gunicorn, machine_reference, percentile, prepare, stop, wrk  # noqa: E402
 
 REDIS = os.environ.get("BENCH_PRODUCT_REDIS_URL", "redis://127.0.0.1:6379/3")
 NAME = "skincare_bench_product_page"
@@ -147,23 +147,8 @@ def main() -> None:
     options = parser.parse_args()
     name = options.database
     store = redis.Redis.from_url(REDIS)
-    if store.dbsize():
-        sys.exit(f"{REDIS} is not empty; point BENCH_PRODUCT_REDIS_URL at an empty Redis db.")
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not (options.keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{name}",
-        "REDIS_URL": REDIS,
-        "FLASK_APP": "wsgi.py",
-        "FLASK_SKIP_DOTENV": "1",
-        "ENV": "development",
-        "RATE_LIMIT_REQUESTS": "100000000",
-        "ANALYTICS_FILE": "",  # each worker its own in-process store: none to own, none trained at start
-    }
+    env, exists = bench_environment(name, REDIS, keep=options.keep, redis_variable="BENCH_PRODUCT_REDIS_URL")
+    env["ANALYTICS_FILE"] = ""  # each worker its own in-process store: none to own, none trained at start
     checkouts = {"after": ROOT}
     if options.before:
         checkouts = {"before": options.before.resolve(), "after": ROOT}
