@@ -107,9 +107,12 @@ def shopper_and_plan(env: dict) -> dict:
         )
         tree = catalog.category_tree()
         pages = {None: catalog.list_products().pages}
+        totals = {}
         for category in tree.categories:
-            pages[category.slug] = catalog.list_products(catalog.ProductFilters(category=category), tree=tree).pages
-        largest = max((c for c in tree.categories), key=lambda c: pages[c.slug])
+            found = catalog.list_products(catalog.ProductFilters(category=category), tree=tree)
+            pages[category.slug], totals[category.slug] = found.pages, found.total
+        # By products, not pages: every listing offers at most listed_pages() pages.
+        largest = max((c for c in tree.categories), key=lambda c: totals[c.slug])
         first = catalog.list_products(catalog.ProductFilters(category=largest), tree=tree).items
         owner = cart.Owner(user_id=user.id)
         cart.clear(owner)
