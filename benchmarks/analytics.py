@@ -41,7 +41,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
-from catalog import ADMIN, gunicorn, machine_reference, prepare, stop, wrk  # noqa: E402
+from catalog import ADMIN, bench_environment, gunicorn, machine_reference, prepare, stop, wrk  # noqa: E402
 
 REDIS = os.environ.get("BENCH_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/6")
 NAME = os.environ.get("BENCH_ANALYTICS_DATABASE", "skincare_bench_analytics")
@@ -211,21 +211,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--compare", type=Path, help="another checkout to serve with analytics on")
     options = parser.parse_args()
+    env, _ = bench_environment(NAME, REDIS, keep=False, redis_variable="BENCH_ANALYTICS_REDIS_URL")
     store = redis.Redis.from_url(REDIS)
-    if store.dbsize():
-        sys.exit(f"{REDIS} is not empty; point BENCH_ANALYTICS_REDIS_URL at an empty Redis db.")
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {NAME}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + f"/{NAME}",
-        "REDIS_URL": REDIS,
-        "FLASK_APP": "wsgi.py",
-        "FLASK_SKIP_DOTENV": "1",
-        "ENV": "development",
-        "RATE_LIMIT_REQUESTS": "100000000",
-    }
     env.pop("MONGO_URI", None)
     try:
         print(f"Preparing {options.scale} products on PostgreSQL ({NAME})...")
