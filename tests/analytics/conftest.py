@@ -34,6 +34,16 @@ class Analytics:
     def user_docs(self) -> list[dict]:
         return list(self.flush()["user_analytics"].find())
 
+    def one_session(self) -> tuple[dict, list[dict]]:
+        """The only session's first document and all its events in order. The buffer's thread
+        writes every ANALYTICS_FLUSH_SECONDS, and on the embedded store each batch starts a new
+        document of the session (shop.analytics.writer), so requests that straddle a write
+        leave the session in two documents."""
+        docs = sorted(self.user_docs(), key=lambda doc: doc["created_at"])
+        assert docs, "no user_analytics document"
+        assert len({(doc["user_id"], doc["session_id"]) for doc in docs}) == 1, docs
+        return docs[0], [event for doc in docs for event in doc["events"]]
+
     def events(self, event_type: str | None = None) -> list[dict]:
         found = [event for doc in self.user_docs() for event in doc["events"]]
         return [e for e in found if event_type is None or e["event_type"] == event_type]
