@@ -342,12 +342,7 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
     )
     if checkout.expected_total is not None and to_money(checkout.expected_total) != priced.total:
         raise PriceChanged(current_total=str(priced.total))
-    sold_out = [  # in product id order, so concurrent checkouts cannot deadlock
-        line.product.id for line in priced.lines if _take_stock(line.product, line.quantity, line.variant)
-    ]
     order = _write_order(checkout, priced)
-    if priced.coupon is not None:
-        coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
     if checkout.user_id is not None:
         users = cast(sa.Table, User.__table__)
         values: dict[str, Any] = {
@@ -366,6 +361,14 @@ def _place(checkout: Checkout, items: list[BasketItem]) -> Order:
         start_khqr_payment(order, checkout.currency)
     else:  # a guest's language is on the order (customer_language)
         enqueue(jobs.send_order_confirmation, order.id)
+    # The rows every checkout of a best seller or a popular coupon waits for are locked last, just
+    # before the commit: from the first stock UPDATE to COMMIT, no other checkout of the product
+    # can take its stock, so nothing else runs in between.
+    sold_out = [  # in product id order, then the coupon, so concurrent checkouts cannot deadlock
+        line.product.id for line in priced.lines if _take_stock(line.product, line.quantity, line.variant)
+    ]
+    if priced.coupon is not None:
+        coupons.reserve(priced.coupon, user_id=checkout.user_id, order_id=order.id, amount=priced.discount)
     _commit_keeping(order)
     if checkout.from_cart_of is not None:
         forget_cached_cart(checkout.from_cart_of)
