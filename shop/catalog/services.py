@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import random
 import threading
 import time
 from collections import OrderedDict
@@ -40,6 +39,7 @@ from shop.catalog.models import (
 )
 from shop.errors import ShopError
 from shop.extensions import cache, db
+from shop.infra import generations
 from shop.infra.transactions import rows_changed
 from shop.orders.models import Order, OrderItem, OrderStatus
 from shop.paging import MAX_PAGE, Page, paginate
@@ -886,7 +886,7 @@ def page_cache_key(slug: str, locale: str) -> str:
 def catalog_cache_enabled() -> bool:
     """Catalog caching needs a cache every process shares (Redis): with the in-process cache of
     the embedded mode, an edit could not reach the other workers' copies."""
-    return isinstance(cache.cache, RedisCache)
+    return generations.shared()
 
 
 # Each process also keeps the pages it served last (LOCAL_PAGES of them) and reads the catalog
@@ -921,11 +921,7 @@ def _generation() -> int:
 
 
 def _read_generation() -> Any:  # an int; None when Redis cannot be read
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, random.randrange(1, 2**40), timeout=0)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+    return generations.read(GENERATION_KEY)
 
 
 def current_generation() -> int | None:
@@ -1013,10 +1009,7 @@ def invalidate_product_pages() -> None:
 
 
 def _next_generation() -> None:
-    # From the random start: INCR on a missing key (an emptied Redis) would count 1, 2, 3...
-    # again, the numbers of an earlier run whose pages and listings processes may still keep.
-    _read_generation()
-    cache.cache.inc(GENERATION_KEY)
+    generations.advance(GENERATION_KEY)
     with _local_lock:
         _local["checked"] = float("-inf")  # this process sees the new generation at once
 

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from shop.audit.actors import Actor
 from shop.delivery import services as delivery
 from shop.delivery.models import DeliveryZone
+from shop.extensions import db as shop_db
 from shop.i18n import money
 from tests.factories import AdminFactory, ProductFactory
 from tests.web.test_account_pages import khmer
@@ -155,3 +156,52 @@ def test_zones_are_read_once_a_request_and_a_staff_change_shows_at_once(app, db,
                 delivery.charge("standard", {"province": "KH-7"}, D("10.00"))
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_each_process_keeps_the_zones_until_staff_change_them_anywhere(app, db, zones, make_app):
+    """Later requests read no zones at all; a change saved by another worker (another app on the
+    same database and Redis) is what this worker's next request charges."""
+    shared = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "CACHE_TYPE", "CACHE_REDIS_URL", "RATELIMIT_STORAGE_URI")
+    other = make_app(**{name: app.config[name] for name in shared})  # another worker: its own kept zones
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "delivery_zones" in statement:
+            statements.append(statement)
+
+    admin = AdminFactory()
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            with app.test_request_context("/"):
+                assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
+        assert len(statements) == 1
+        with other.app_context(), other.test_request_context("/"):
+            coast = next(z for z in delivery.list_zone_rows() if z.name_en == "Coast")
+            changed = {**COAST, "methods": [{**COAST["methods"][0], "rate": "4.25"}]}
+            delivery.save_zone(coast.id, changed, actor=Actor(id=admin.id, email=admin.email))
+        with app.test_request_context("/"):
+            assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("4.25")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_without_redis_every_request_reads_the_zones(make_app, tmp_path):
+    """The embedded default (an in-process cache other workers cannot see) keeps nothing."""
+    embedded = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'shop.db'}", REDIS_URL=None)
+    with embedded.app_context():
+        shop_db.create_all()
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            if "delivery_zones" in statement:
+                statements.append(statement)
+
+        sa.event.listen(shop_db.engine, "before_cursor_execute", count)
+        try:
+            for _ in range(2):
+                with embedded.test_request_context("/"):
+                    delivery.zones()
+        finally:
+            sa.event.remove(shop_db.engine, "before_cursor_execute", count)
+        assert len(statements) == 2
