@@ -153,7 +153,7 @@ def zones() -> list[Zone]:
 
     Read once per request: placing an order asks for them three times (the method's check, the
     quote, the answer). And kept by each process while their generation in Redis stays the
-    same: reading them (zones x provinces x methods) was a sixth of an order's time, and
+    same: reading them (zones x provinces x methods) was a tenth of an order's time, and
     staff change them rarely. Exact: the generation is read on each request, and a change moves
     it on after its commit, so no order is charged a rate staff have just changed."""
     if has_request_context():
