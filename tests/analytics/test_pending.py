@@ -35,9 +35,19 @@ def _batch() -> list[Pending]:
         "results_count": 3,
         "clicked_products": [1],
     }
-    return [
-        _event(ALICE, EventType.PRODUCT_VIEW, 1, at=datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=plus_seven)),
-        _event(ALICE, EventType.PURCHASE, 1, order_id=55, quantity=2, unit_price="12.50", tags=["a", "b"]),
+    viewed = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=plus_seven)
+    return [  # Alice's two events on one UTC day: one document (a day per document)
+        _event(ALICE, EventType.PRODUCT_VIEW, 1, at=viewed),
+        _event(
+            ALICE,
+            EventType.PURCHASE,
+            1,
+            at=viewed + timedelta(minutes=3),
+            order_id=55,
+            quantity=2,
+            unit_price="12.50",
+            tags=["a", "b"],
+        ),
         _event(BOB, EventType.PAGE_VIEW),
         Pending("search", BOB, search),
     ]
