@@ -1,6 +1,7 @@
 """The staff area on a phone (Chromium at 390 x 844): the sections are one row that scrolls
 sideways, so the page's own content starts on the first screen instead of below a column of
-eleven links; the dashboard's tables scroll inside their frame rather than widen the page."""
+eleven links; the dashboard's tables scroll inside their frames (a scroll container's minimum
+width is 0) rather than widen the page."""
 
 from __future__ import annotations
 
