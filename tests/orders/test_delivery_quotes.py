@@ -5,6 +5,8 @@ and what the cart says for the shopper's province ("spend $X more"), in English 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -35,6 +37,22 @@ COAST = {
     "provinces": ["KH-7", "KH-23", "KH-18"],  # Kampot, Kep, Preah Sihanouk
     "methods": [{"code": "standard", "name_en": "Courier", "rate": "3.00", "estimate_en": "2–3 days"}],
 }
+
+
+@contextmanager
+def zone_reads(engine) -> Iterator[list[str]]:
+    """The statements that read or write delivery_zones while the block runs."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "delivery_zones" in statement:
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
@@ -131,15 +149,8 @@ def test_the_cart_says_spend_more_for_free_delivery_in_the_shoppers_language(app
 def test_zones_are_read_once_a_request_and_a_staff_change_shows_at_once(app, db, zones):
     """A request reads the zones once (an order asks for them three times); a zone saved in that
     request, or in any other, is what the next read sees."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if "delivery_zones" in statement:
-            statements.append(statement)
-
     admin = AdminFactory()
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with zone_reads(db.engine) as statements:
         with app.test_request_context("/"):
             assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
             assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
@@ -154,8 +165,6 @@ def test_zones_are_read_once_a_request_and_a_staff_change_shows_at_once(app, db,
             delivery.delete_zone(coast.id, actor=Actor(id=admin.id, email=admin.email))
             with pytest.raises(delivery.NoDelivery):
                 delivery.charge("standard", {"province": "KH-7"}, D("10.00"))
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_each_process_keeps_the_zones_until_staff_change_them_anywhere(app, db, zones, make_app):
@@ -163,15 +172,8 @@ def test_each_process_keeps_the_zones_until_staff_change_them_anywhere(app, db, 
     same database and Redis) is what this worker's next request charges."""
     shared = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "CACHE_TYPE", "CACHE_REDIS_URL", "RATELIMIT_STORAGE_URI")
     other = make_app(**{name: app.config[name] for name in shared})  # another worker: its own kept zones
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if "delivery_zones" in statement:
-            statements.append(statement)
-
     admin = AdminFactory()
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with zone_reads(db.engine) as statements:
         for _ in range(3):
             with app.test_request_context("/"):
                 assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
@@ -182,8 +184,6 @@ def test_each_process_keeps_the_zones_until_staff_change_them_anywhere(app, db, 
             delivery.save_zone(coast.id, changed, actor=Actor(id=admin.id, email=admin.email))
         with app.test_request_context("/"):
             assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("4.25")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_without_redis_every_request_reads_the_zones(make_app, tmp_path):
@@ -191,17 +191,8 @@ def test_without_redis_every_request_reads_the_zones(make_app, tmp_path):
     embedded = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'shop.db'}", REDIS_URL=None)
     with embedded.app_context():
         shop_db.create_all()
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, *args):
-            if "delivery_zones" in statement:
-                statements.append(statement)
-
-        sa.event.listen(shop_db.engine, "before_cursor_execute", count)
-        try:
+        with zone_reads(shop_db.engine) as statements:
             for _ in range(2):
                 with embedded.test_request_context("/"):
                     delivery.zones()
-        finally:
-            sa.event.remove(shop_db.engine, "before_cursor_execute", count)
         assert len(statements) == 2
