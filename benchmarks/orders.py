@@ -15,6 +15,7 @@ the stock there was (must be 0), checked in the database.
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import json
 import os
@@ -48,6 +49,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def worker_cpu(server_pid: int) -> dict[int, float]:
+    """CPU seconds so far of each gunicorn worker (the children of the arbiter), from /proc."""
+    seconds = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == server_pid:  # ppid
+                seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
 
 
 def prepare(env: dict, clients: int) -> None:
@@ -114,6 +129,7 @@ def client(
     deadline = clock["deadline"]
     placed = refused = errors = 0
     latencies = []
+    statuses: dict[int, int] = {}
     while time.perf_counter() < deadline:
         product_id = rng.randint(1, HOT) if rng.random() < 0.25 else rng.randint(HOT + 1, PRODUCTS)
         key = f"c{n}-{placed + refused + errors}"
@@ -136,8 +152,9 @@ def client(
                 request(conn, "DELETE", "/api/v1/cart/clear", None, headers)
         else:
             errors += 1
+            statuses[status] = statuses.get(status, 0) + 1
     with lock:
-        results.append((placed, refused, errors, latencies))
+        results.append((placed, refused, errors, latencies, statuses))
 
 
 def main() -> None:
@@ -208,6 +225,7 @@ def main() -> None:
         clock: dict = {}
 
         def start_clock() -> None:
+            clock["cpu"] = worker_cpu(server.pid)
             clock["started"] = time.perf_counter()
             clock["deadline"] = clock["started"] + args.seconds
 
@@ -217,13 +235,23 @@ def main() -> None:
             for n in range(args.clients)
         ]
         for thread in threads:
+            # Phones do not connect in the same millisecond. Started at once, the 32 connections
+            # came as one burst that whichever gunicorn worker woke first accepted whole: its
+            # keep-alive connections stay with it, and the other worker idled for the run (half
+            # the runs, at half the orders/s). A client connects as it signs in, before the clock.
             thread.start()
+            time.sleep(0.025)
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - clock["started"]
+        cpu_after = worker_cpu(server.pid)
+        shares = sorted(((cpu_after[pid] - clock["cpu"].get(pid, 0.0)) / elapsed for pid in cpu_after), reverse=True)
         placed = sum(r[0] for r in results)
         refused = sum(r[1] for r in results)
         errors = sum(r[2] for r in results)
+        error_statuses: collections.Counter[int] = collections.Counter()
+        for r in results:
+            error_statuses.update(r[4])
         latencies = sorted(lat for r in results for lat in r[3])
         with psycopg.connect(database) as conn:
             sold = conn.execute("SELECT coalesce(sum(quantity), 0) FROM order_items").fetchone()[0]
@@ -243,8 +271,13 @@ def main() -> None:
             f"flow: {args.flow}, clients: {args.clients}, run: {elapsed:.1f} s, stock: {stock_total} units "
             f"({HOT} hot products with {HOT_STOCK} each)"
         )
-        print(f"orders placed: {placed} ({orders} in the database), refused (sold out): {refused}, errors: {errors}")
+        print(
+            f"orders placed: {placed} ({orders} in the database), refused (sold out): {refused}, errors: {errors}"
+            + (f" (by status: {dict(sorted(error_statuses.items()))})" if errors else "")
+        )
         print(f"orders/s: {placed / elapsed:.1f} (goal >= 200 at 32 clients, issue #20)")
+        # A run where one worker did (nearly) all the work measured one worker, not the server.
+        print("gunicorn workers' CPU during the run, in cores: " + ", ".join(f"{share:.2f}" for share in shares))
         print(f"latency per order: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
         print(
             f"units sold: {sold} (hot products: {hot_sold} of {HOT * HOT_STOCK}), oversold: {oversold} (must be 0), "
