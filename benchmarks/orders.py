@@ -65,6 +65,18 @@ def worker_cpu(server_pid: int) -> dict[int, float]:
     return seconds
 
 
+def wait_workers_idle(server_pid: int, workers: int, limit: float = 60.0) -> None:
+    """Until `workers` workers run and none used more than 5% of a core in the last half second."""
+    deadline = time.monotonic() + limit
+    last = worker_cpu(server_pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = worker_cpu(server_pid)
+        if len(now) >= workers and all(now[pid] - last.get(pid, 0.0) < 0.025 for pid in now):
+            return
+        last = now
+
+
 def prepare(env: dict, clients: int) -> None:
     flask = str(Path(sys.executable).parent / "flask")
     subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -101,7 +113,12 @@ def request(conn: http.client.HTTPConnection, method: str, path: str, body=None,
                 headers={"Content-Type": "application/json", **(headers or {})},
             )
             response = conn.getresponse()
-            return response.status, json.loads(response.read() or b"null")
+            answer = json.loads(response.read() or b"null")
+            if response.status >= 400 and isinstance(answer, dict):  # which limit refused it
+                answer["limit_headers"] = {
+                    k: v for k, v in response.getheaders() if k.lower().startswith(("x-ratelimit", "retry-after"))
+                }
+            return response.status, answer
         except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
             conn.close()
             if attempt == 2:
@@ -142,7 +159,7 @@ def client(
             body = {"shipping_address": ADDRESS}
         else:
             body = {"shipping_address": ADDRESS, "items": [{"product_id": product_id, "quantity": 1}]}
-        status, _ = request(conn, "POST", "/api/v1/orders", body, {**headers, "Idempotency-Key": key})
+        status, answer = request(conn, "POST", "/api/v1/orders", body, {**headers, "Idempotency-Key": key})
         latencies.append(time.perf_counter() - started)
         if status == 201:
             placed += 1
@@ -153,6 +170,8 @@ def client(
         else:
             errors += 1
             statuses[status] = statuses.get(status, 0) + 1
+            with lock:
+                clock.setdefault("first_errors", {}).setdefault(status, (n, answer))
     with lock:
         results.append((placed, refused, errors, latencies, statuses))
 
@@ -220,6 +239,10 @@ def main() -> None:
             except OSError:
                 pass
             time.sleep(0.1)
+        # One worker answering is not all of them: the others may still be importing the app,
+        # and the clients' connections would all go to the first. Until every worker is up
+        # and has finished its start-up work.
+        wait_workers_idle(server.pid, args.workers)
         results: list = []
         lock = threading.Lock()
         clock: dict = {}
@@ -275,6 +298,8 @@ def main() -> None:
             f"orders placed: {placed} ({orders} in the database), refused (sold out): {refused}, errors: {errors}"
             + (f" (by status: {dict(sorted(error_statuses.items()))})" if errors else "")
         )
+        for status, (n, answer) in sorted(clock.get("first_errors", {}).items()):
+            print(f"first {status}, client {n}: {json.dumps(answer)[:300]}")
         print(f"orders/s: {placed / elapsed:.1f} (goal >= 200 at 32 clients, issue #20)")
         # A run where one worker did (nearly) all the work measured one worker, not the server.
         print("gunicorn workers' CPU during the run, in cores: " + ", ".join(f"{share:.2f}" for share in shares))

@@ -477,10 +477,7 @@ def view(owner: Owner, *, email: str | None = None, coupon_code: str | None = No
     """The cart at today's prices, with what changed since the shopper added things."""
     products: dict[int, Product] = {}
     stored = _stored(owner, products)
-    ids = {pid for pid, _vid in stored}
-    if not ids <= set(products):
-        products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
-    variants = catalog_variants.variants_by_product(ids)
+    products, variants = catalog_variants.products_and_variants({pid for pid, _vid in stored}, products)
     by_id = {v.id: v for found in variants.values() for v in found}
     lines: list[Line] = []
     unavailable: list[Product] = []

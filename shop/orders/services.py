@@ -179,10 +179,7 @@ def quote(
     `products` may hold the basket's products already loaded."""
     for item in items:
         check_quantity(item.quantity)
-    ids = [item.product_id for item in items]
-    if products is None or not set(ids) <= set(products):
-        products = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
-    variants = catalog_variants.variants_by_product(ids)
+    products, variants = catalog_variants.products_and_variants([item.product_id for item in items], products)
     lines: list[QuoteLine] = []
     problems: list[ShopError] = []
     for item in items:

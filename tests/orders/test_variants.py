@@ -255,3 +255,40 @@ def test_products_loaded_around_the_orm_get_their_default_variant(db):
     product = db.session.scalar(sa.select(Product).where(Product.sku == "BULK-1"))
     (only,) = variants.variants_of(product.id)
     assert (only.sku, only.price, only.stock, only.is_default) == ("BULK-1", D("9.00"), 6, True)
+
+
+def test_a_basket_reads_its_products_and_their_active_variants_in_one_statement(db):
+    """Pricing a basket (checkout's quote, the cart) joins the variants to their products: one
+    round trip, with archived variants left out and the staff's order kept."""
+    serum, small, large = sizes()
+    medium = variant_editing.add_variant(
+        serum.id,
+        {"option_name": "size", "option_value_en": "40 ml", "sku": "SER-40", "price": "22.00"},
+        actor=Actor(None, None),
+    )
+    variant_editing.archive_variant(medium.id, actor=Actor(None, None))
+    toner = ProductFactory(price=D("9.00"), stock=2)
+    serum_id, toner_id, toner_sku, large_id = serum.id, toner.id, toner.sku, large.id
+    db.session.expunge_all()  # nothing already loaded
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        priced = orders.quote(
+            [orders.BasketItem(serum_id, 1, large_id), orders.BasketItem(toner_id, 2), orders.BasketItem(serum_id, 1)]
+        )
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert len(statements) == 1
+    assert [(line.product.id, line.variant.sku, line.total) for line in priced.lines] == [
+        (serum_id, "SER-50", D("26.00")),
+        (toner_id, toner_sku, D("18.00")),
+        (serum_id, "SER-30", D("18.00")),
+    ]
+    found, by_product = variants.products_and_variants([serum_id, toner_id, 999_999])
+    assert set(found) == {serum_id, toner_id}
+    assert [v.sku for v in by_product[serum_id]] == ["SER-30", "SER-50"]  # not the archived 40 ml
+    assert by_product[999_999] == []
