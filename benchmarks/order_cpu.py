@@ -38,7 +38,7 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 ADDRESS = {"address_line1": "No. 12, Street 278", "city": "Phnom Penh", "postal_code": "120101", "phone": "012 345 678"}
 
 CHILD = """
-import cProfile, io, json, pstats, statistics, sys, time
+import cProfile, io, json, pstats, statistics, sys, time, uuid
 from shop import create_server_app
 from shop.extensions import db
 from shop.catalog.models import Product
@@ -50,11 +50,12 @@ login = client.post("/api/v1/auth/login", json={"email": "bench0@example.com", "
                     headers=headers)
 headers["Authorization"] = "Bearer " + login.get_json()["data"]["tokens"]["access_token"]
 address = json.loads(sys.argv[3])
+run = uuid.uuid4().hex  # each run's own keys: a key used before would replay its order, not place one
 with app.app_context():
     ids = [p.id for p in db.session.query(Product).order_by(Product.id)]
 def order(n):
     body = {"shipping_address": address, "items": [{"product_id": ids[n % len(ids)], "quantity": 1}]}
-    response = client.post("/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": f"cpu-{n}"})
+    response = client.post("/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": f"cpu-{run}-{n}"})
     assert response.status_code == 201, (response.status_code, response.get_data(as_text=True)[:300])
 for n in range(20):  # warm: first requests load templates, compile queries, fill per-process caches
     order(n)
