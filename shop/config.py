@@ -209,6 +209,9 @@ class Config:
     PAYMENT_LATE_CHECK_HOURS = int(env("PAYMENT_LATE_CHECK_HOURS", "24"))
     # How often the sweep of open payments runs (RQ scheduler, or a thread without Redis).
     PAYMENT_SWEEP_SECONDS = int(env("PAYMENT_SWEEP_SECONDS", "30"))
+    # A worker keeps the delivery zones while their generation in Redis stays the same, and at
+    # most this long: a change saved while Redis could not be reached moved no generation.
+    DELIVERY_ZONES_KEPT_SECONDS = float(env("DELIVERY_ZONES_KEPT_SECONDS", "60"))
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Phnom_Penh"

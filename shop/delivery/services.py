@@ -10,6 +10,8 @@ Migration 0013 stores the same zones, so staff find them in the admin to edit.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -31,6 +33,8 @@ from shop.extensions import db
 from shop.i18n import localized
 from shop.infra import generations
 from shop.money import to_money
+
+log = logging.getLogger("shop.delivery")
 
 ZERO = Decimal("0.00")
 METHOD_CODE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -176,9 +180,12 @@ def _kept_zones() -> list[Zone]:
     if generation is None:  # Redis cannot be read: nothing can be known to be current
         return _read_zones()
     kept = current_app.extensions.get("delivery_zones")
-    if kept is None or kept[0] != generation:
-        kept = current_app.extensions["delivery_zones"] = (generation, _read_zones())  # one assignment: no lock
-    return kept[1]
+    now = time.monotonic()
+    if kept is None or kept[0] != generation or now - kept[1] > current_app.config["DELIVERY_ZONES_KEPT_SECONDS"]:
+        # One assignment: no lock. Kept for a bounded time too: a change saved while Redis was
+        # down moved no generation, and would otherwise be missed until the worker restarts.
+        kept = current_app.extensions["delivery_zones"] = (generation, now, _read_zones())
+    return kept[2]
 
 
 def _read_zones() -> list[Zone]:
@@ -190,8 +197,11 @@ def _forget_zones() -> None:
     """After staff change the zones (and commit): this request and every process read them again."""
     if has_request_context() and hasattr(request, _ZONES_OF_REQUEST):
         delattr(request, _ZONES_OF_REQUEST)
-    if generations.shared():
-        generations.advance(ZONES_GENERATION_KEY)
+    if generations.shared() and not generations.advance(ZONES_GENERATION_KEY):
+        log.warning(
+            "delivery zones changed while Redis was unreachable: other workers may charge the old rates",
+            extra={"fields": {"for_at_most_seconds": current_app.config["DELIVERY_ZONES_KEPT_SECONDS"]}},
+        )
 
 
 def zone_for(province: Province) -> Zone | None:

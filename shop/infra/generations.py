@@ -31,7 +31,9 @@ def read(key: str) -> Any:  # an int; None when Redis cannot be read
     return generation
 
 
-def advance(key: str) -> None:
-    """Move the generation under `key` on (after the change has committed)."""
-    read(key)  # INCR on a missing key would count 1, 2, 3... again
-    cache.cache.inc(key)
+def advance(key: str) -> bool:
+    """Move the generation under `key` on (after the change has committed). False when Redis
+    could not be reached: processes that keep a copy cannot know of the change."""
+    if read(key) is None:  # INCR on a missing key would count 1, 2, 3... again
+        return False
+    return cache.cache.inc(key) is not None

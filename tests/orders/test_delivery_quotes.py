@@ -4,7 +4,9 @@ and what the cart says for the shopper's province ("spend $X more"), in English 
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -184,6 +186,35 @@ def test_each_process_keeps_the_zones_until_staff_change_them_anywhere(app, db, 
             delivery.save_zone(coast.id, changed, actor=Actor(id=admin.id, email=admin.email))
         with app.test_request_context("/"):
             assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("4.25")
+
+
+def test_a_change_saved_while_redis_was_down_is_charged_within_the_kept_time(app, db, zones, make_app):
+    """A worker that could not move the generation (Redis unreachable as staff saved) says so,
+    and the others charge the new rate once their kept zones are DELIVERY_ZONES_KEPT_SECONDS
+    old, not only after a restart."""
+    shared = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "RATELIMIT_STORAGE_URI", "CACHE_TYPE")
+    cut_off = make_app(**{name: app.config[name] for name in shared}, CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+    app.config["DELIVERY_ZONES_KEPT_SECONDS"] = 0.5
+    admin = AdminFactory()
+    with app.test_request_context("/"):
+        assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
+    warnings: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("shop.delivery").addHandler(handler)
+    try:
+        with cut_off.app_context(), cut_off.test_request_context("/"):
+            coast = next(z for z in delivery.list_zone_rows() if z.name_en == "Coast")
+            changed = {**COAST, "methods": [{**COAST["methods"][0], "rate": "4.50"}]}
+            delivery.save_zone(coast.id, changed, actor=Actor(id=admin.id, email=admin.email))
+    finally:
+        logging.getLogger("shop.delivery").removeHandler(handler)
+    assert warnings == ["delivery zones changed while Redis was unreachable: other workers may charge the old rates"]
+    with app.test_request_context("/"):  # kept, and its generation did not move
+        assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("3.00")
+    time.sleep(0.6)
+    with app.test_request_context("/"):
+        assert delivery.charge("standard", {"province": "KH-7"}, D("10.00")) == D("4.50")
 
 
 def test_without_redis_every_request_reads_the_zones(make_app, tmp_path):
