@@ -115,9 +115,11 @@ def order_json(order: Order, *, detail: bool = True) -> dict:
                 {
                     "product_id": i.product_id,
                     "product_name": i.product_name,
+                    "product_name_kh": i.product_name_kh,
                     "product_sku": i.product_sku,
                     "variant_id": i.variant_id,
                     "variant_name": i.variant_name,
+                    "variant_name_kh": i.variant_name_kh,
                     "variant_sku": i.variant_sku,
                     "quantity": i.quantity,
                     "unit_price": money(i.unit_price),

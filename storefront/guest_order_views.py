@@ -24,7 +24,7 @@ from shop.orders.fulfilment import payment_label
 from shop.orders.models import Order
 from shop.payments.services import awaits_payment
 from storefront import bp
-from storefront.order_views import item_name, ordered_products
+from storefront.order_views import ordered_products
 from web.account_forms import confirm_field, new_password_field
 from web.auth import sign_in
 from web.forms import REQUIRED, MaxLength, error_status, show_service_error, strip
@@ -58,7 +58,6 @@ def _page(order: Order, token: str, *, account_form: GuestAccountForm | None = N
         "storefront/orders/guest.html",
         order=order,
         token=token,
-        names={item.id: item_name(item, products) for item in order.items},
         products=products,
         status_label=orders.status_label,
         delivery=delivery.method_name(order.shipping_method, order.shipping_address),

@@ -14,7 +14,6 @@ from shop.catalog.models import Product
 from shop.delivery import services as delivery
 from shop.errors import ShopError
 from shop.extensions import db
-from shop.i18n import localized
 from shop.orders import services as orders
 from shop.orders.fulfilment import payment_label
 from shop.orders.models import Order
@@ -42,11 +41,6 @@ def ordered_products(order: Order) -> dict[int, Product]:
     return {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
 
 
-def item_name(item, products: dict[int, Product]) -> str:
-    product = products.get(item.product_id)
-    return localized(product, "name") if product is not None else item.product_name
-
-
 @bp.get("/orders", endpoint="orders")
 @login_required
 def orders_page():
@@ -71,7 +65,6 @@ def order_detail(order_id: int):
     body = render_template(
         "storefront/orders/detail.html",
         order=order,
-        names={item.id: item_name(item, products) for item in order.items},
         products=products,
         status_label=orders.status_label,
         can_cancel=orders.can_cancel(order),
@@ -110,14 +103,13 @@ def order_cancel(order_id: int):
 def order_reorder(order_id: int):
     """The order's products into the cart again (what is still sold, as far as stock goes)."""
     order = orders.get_order_for_user(current_user.id, order_id)
-    products = ordered_products(order)
     outcome = cart.add_order_items(cart_owner(), order)
     added = len(outcome.added)
     short = [
-        _("Only %(count)s of %(name)s left in stock.", count=quantity, name=item_name(item, products))
+        _("Only %(count)s of %(name)s left in stock.", count=quantity, name=orders.item_name(item))
         for item, quantity in outcome.short
     ]
-    refused = [item_name(item, products) for item in outcome.refused]
+    refused = [orders.item_name(item) for item in outcome.refused]
     if added:
         flash(
             ngettext("%(num)s product was added to your cart.", "%(num)s products were added to your cart.", added),

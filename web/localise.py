@@ -15,6 +15,7 @@ from flask import Flask
 from flask_babel import get_locale, get_timezone
 
 from shop.accounts.addresses import COUNTRIES, DEFAULT_COUNTRY
+from shop.orders.services import item_name
 
 NAMED = ("short", "medium", "long", "full")
 TWELVE_HOUR_LOCALES = {"en"}  # languages whose clock keeps its day periods
@@ -70,7 +71,9 @@ def country_name(value: str | None) -> str:
 
 
 def register_locale_filters(app: Flask) -> None:
-    """Replace Flask-Babel's date-time filters and add `country_name` (call after Babel)."""
+    """Replace Flask-Babel's date-time filters and add `country_name` and `item_name` (an order
+    item as it was bought, in the page's or email's language) (call after Babel)."""
     app.add_template_filter(format_datetime, "datetimeformat")
+    app.add_template_filter(item_name, "item_name")
     app.add_template_filter(format_time, "timeformat")
     app.add_template_filter(country_name, "country_name")

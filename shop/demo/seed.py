@@ -380,6 +380,7 @@ def _seed_orders(
             OrderItem(
                 product_id=p.id,
                 product_name=p.name_en,
+                product_name_kh=p.name_kh or None,
                 product_sku=p.sku,
                 quantity=(quantity := rng.randint(1, 3)),
                 unit_price=p.price,

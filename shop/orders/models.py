@@ -159,6 +159,9 @@ class OrderItem(Model):
     variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="RESTRICT"))
     variant_name: Mapped[str | None] = mapped_column(sa.String(255))
     variant_sku: Mapped[str | None] = mapped_column(sa.String(100))
+    # Added by migration 0019: the same names in Khmer, as they were (None: the product had none).
+    product_name_kh: Mapped[str | None] = mapped_column(sa.String(255))
+    variant_name_kh: Mapped[str | None] = mapped_column(sa.String(255))
 
     order: Mapped[Order] = relationship(back_populates="items")
     # The product as it is now (the row above keeps what was sold). Set at checkout, so what runs

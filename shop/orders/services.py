@@ -29,7 +29,7 @@ from shop.coupons import services as coupons
 from shop.delivery import services as delivery
 from shop.errors import Conflict, NotFound, ShopError
 from shop.extensions import db
-from shop.i18n import localized, normalize_locale
+from shop.i18n import current_locale, localized, normalize_locale
 from shop.infra import redis_copies
 from shop.infra.columns import utcnow
 from shop.jobs import enqueue
@@ -487,9 +487,11 @@ def _write_order(checkout: Checkout, priced: Quote) -> Order:
             OrderItem(
                 product=line.product,
                 product_name=line.product.name_en,
+                product_name_kh=line.product.name_kh or None,
                 product_sku=line.variant.sku if line.variant else line.product.sku,
                 variant_id=line.variant.id if line.variant else None,
                 variant_name=line.variant.option_value_en if line.variant else None,
+                variant_name_kh=(line.variant.option_value_kh or None) if line.variant else None,
                 variant_sku=line.variant.sku if line.variant else None,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
@@ -641,6 +643,15 @@ STATUS_LABELS = {
     OrderStatus.CANCELLED: _l("cancelled"),
     OrderStatus.REFUNDED: _l("refunded"),
 }
+
+
+def item_name(item: OrderItem) -> str:
+    """What the shopper bought, as it was named then, in the current language: "Glow Serum
+    (50 ml)". The order's own copy, not the product's name now (staff may have renamed it)."""
+    khmer = current_locale() == "km"
+    name = (item.product_name_kh if khmer else None) or item.product_name
+    variant = ((item.variant_name_kh if khmer else None) or item.variant_name) if item.variant_name else None
+    return f"{name} ({variant})" if variant else name
 
 
 def status_label(status: OrderStatus) -> str:

@@ -166,7 +166,7 @@ def test_checkout_refuses_an_empty_cart_or_a_changed_total(client, db, shopper):
 
 def test_orders_history_detail_cancel_and_someone_elses_order(client, db, shopper):
     _, headers = shopper
-    product = ProductFactory(stock=3)
+    product = ProductFactory(stock=3, name_en="Glow Serum", name_kh="សេរ៉ូមភ្លឺ")
     client.post("/api/v1/cart/add", json={"product_id": product.id}, headers=headers)
     order_id = client.post("/api/v1/orders", json={"shipping_address": ADDRESS}, headers=headers).get_json()["data"][
         "id"
@@ -175,6 +175,13 @@ def test_orders_history_detail_cancel_and_someone_elses_order(client, db, shoppe
     assert listing["total_items"] == 1 and listing["data"][0]["id"] == order_id
     detail = client.get(f"/api/v1/orders/{order_id}", headers=headers).get_json()["data"]
     assert detail["timeline"][0]["status"] == "pending" and detail["can_cancel"] is True
+    (item,) = detail["items"]  # what was bought, named in both languages as it was then
+    assert (item["product_name"], item["product_name_kh"], item["variant_name"], item["variant_name_kh"]) == (
+        "Glow Serum",
+        "សេរ៉ូមភ្លឺ",
+        None,
+        None,
+    )
     UserFactory(email="other@example.com")
     other = bearer(login(client, "other@example.com", PASSWORD)["access_token"])
     assert client.get(f"/api/v1/orders/{order_id}", headers=other).status_code == 404

@@ -59,8 +59,13 @@ def test_a_guest_who_checks_out_in_khmer_gets_khmer_emails_with_the_signed_link(
     else:
         assert mail["Subject"] == f"Your order {order.order_number}"
         assert _khmer_share(text) < 0.05
+    # The products are named in the order's language, in the email and on the order page.
+    name = "ទឹកអនាម័យទឹកអង្ករ" if lang == "km" else "Rice Water Toner"
+    assert f"{name} × 1" in text and f"{name} × 1" in html
+    assert ("Rice Water Toner" in text) == (lang == "en")
     # The link opens the order for anyone holding it (the email's reader, not the session).
-    assert app.test_client().get(link).status_code == 200
+    page = app.test_client().get(f"{link}?lang={lang}")
+    assert page.status_code == 200 and name in page.get_data(as_text=True)
 
     # Days later staff ship it: the notice follows the order's language, not the staff's.
     admin = AdminFactory()

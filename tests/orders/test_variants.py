@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from shop.audit.actors import Actor
 from shop.audit.models import AuditLog
@@ -292,3 +293,33 @@ def test_a_basket_reads_its_products_and_their_active_variants_in_one_statement(
     assert set(found) == {serum_id, toner_id}
     assert [v.sku for v in by_product[serum_id]] == ["SER-30", "SER-50"]  # not the archived 40 ml
     assert by_product[999_999] == []
+
+
+def test_an_order_keeps_the_khmer_names_it_was_bought_under(app, db):
+    """The order's copy of the product's and the size's names, in both languages: what the
+    shopper bought, as it was named then, whatever staff rename later."""
+    serum, _small, large = sizes(name_kh="សេរ៉ូមភ្លឺ")
+    variant_editing.update_variant(large.id, {"option_value_kh": "៥០ មីលីលីត្រ"}, actor=Actor(None, None))
+    order = orders.place_order(
+        orders.Checkout(
+            items=[orders.BasketItem(serum.id, 1, large.id), orders.BasketItem(ProductFactory(name_kh="").id, 1)],
+            email="b@example.com",
+            shipping_address=ADDRESS,
+        )
+    )
+    serum.name_en, serum.name_kh = "Renamed Serum", "ឈ្មោះថ្មី"
+    db.session.commit()
+    db.session.expire_all()
+    item, plain = sorted(order.items, key=lambda i: i.id)
+    assert (item.product_name, item.product_name_kh, item.variant_name, item.variant_name_kh) == (
+        "Glow Serum",
+        "សេរ៉ូមភ្លឺ",
+        "50 ml",
+        "៥០ មីលីលីត្រ",
+    )
+    assert plain.product_name_kh is None and plain.variant_name is None
+    with app.test_request_context("/?lang=km"), force_locale("km"):
+        assert orders.item_name(item) == "សេរ៉ូមភ្លឺ (៥០ មីលីលីត្រ)"
+        assert orders.item_name(plain) == plain.product_name  # no Khmer name: the English one
+    with app.test_request_context("/"), force_locale("en"):
+        assert orders.item_name(item) == "Glow Serum (50 ml)"
