@@ -168,7 +168,7 @@ class OrderItemSchema(Out):
     product_name_kh = fields.String(allow_none=True, metadata={"description": "its Khmer name then, if it had one"})
     product_sku = fields.String(allow_none=True)
     variant_id = fields.Integer(allow_none=True)
-    variant_name = fields.String(allow_none=True, metadata={"description": "the size or shade bought (\"50 ml\")"})
+    variant_name = fields.String(allow_none=True, metadata={"description": 'the size or shade bought ("50 ml")'})
     variant_name_kh = fields.String(allow_none=True)
     variant_sku = fields.String(allow_none=True)
     quantity = fields.Integer()
