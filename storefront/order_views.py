@@ -33,8 +33,8 @@ def _order_page(**view_args) -> str:
 
 
 def ordered_products(order: Order) -> dict[int, Product]:
-    """The order's products as they are now (for names in the shopper's language and links);
-    the order itself keeps its own copy of names and prices."""
+    """The order's products as they are now (for links to those still sold); the order keeps
+    its own copy of names and prices (`orders.item_name`)."""
     ids = [item.product_id for item in order.items if item.product_id is not None]
     if not ids:
         return {}
