@@ -20,6 +20,9 @@ def truncate_ip(address: str | None) -> str | None:
     """
     if not address:
         return None
+    parts = address.strip().split(".")
+    if len(parts) == 4 and all(_octet(part) for part in parts):  # IPv4, most visitors: no ipaddress
+        return f"{parts[0]}.{parts[1]}.{parts[2]}.0"
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -28,6 +31,11 @@ def truncate_ip(address: str | None) -> str | None:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def _octet(part: str) -> bool:
+    """A decimal 0-255 as ipaddress reads one (ASCII digits, no leading zero)."""
+    return part.isascii() and part.isdigit() and len(part) <= 3 and (part == "0" or part[0] != "0") and int(part) <= 255
 
 
 @lru_cache(maxsize=2048)

@@ -26,6 +26,12 @@ GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.
         ("10.1.2.255", "10.1.2.0"),
         ("2001:db8:abcd:12:34::1", "2001:db8:abcd::"),
         ("::ffff:198.51.100.9", "198.51.100.0"),
+        (" 192.0.2.1 ", "192.0.2.0"),
+        ("0.0.0.0", "0.0.0.0"),
+        ("203.000.113.7", None),  # leading zeros: ambiguous (octal to some readers), refused
+        ("256.1.1.1", None),
+        ("1.2.3", None),
+        ("١.٢.٣.٤", None),  # digits, but not ASCII ones
         ("not an address", None),
         ("", None),
         (None, None),
