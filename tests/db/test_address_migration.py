@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from shop.extensions import db as shop_db
-from tests.support.servers import drop_database, recreate_database
 
 OLD_ADDRESSES = [
     # (city, state) as people typed them before there was a province list -> the province found
@@ -78,21 +77,14 @@ def test_old_addresses_get_their_province_on_sqlite(make_app, tmp_path):
         assert "province" not in columns and "postal_code" in columns
 
 
-def test_old_addresses_get_their_province_on_postgresql(servers, make_app):
-    name = f"{servers.db_name}_migration_0013"
-    url = recreate_database(servers, name)
-    try:
-        application = make_app(SQLALCHEMY_DATABASE_URI=url)
-        with application.app_context():
-            rows, zones = _old_database_upgraded(url)
-            _check(rows, zones)
-            # a new zone gets an id after the seeded ones (the sequence was moved on)
-            with shop_db.engine.begin() as conn:
-                new_id = conn.execute(sa.text("INSERT INTO delivery_zones (name_en) VALUES ('Islands') RETURNING id"))
-                assert new_id.scalar_one() == 3
-            shop_db.engine.dispose()
-    finally:
-        drop_database(servers, name)
+def test_old_addresses_get_their_province_on_postgresql(on_new_postgresql):
+    with on_new_postgresql("migration_0013") as url:
+        rows, zones = _old_database_upgraded(url)
+        _check(rows, zones)
+        # a new zone gets an id after the seeded ones (the sequence was moved on)
+        with shop_db.engine.begin() as conn:
+            new_id = conn.execute(sa.text("INSERT INTO delivery_zones (name_en) VALUES ('Islands') RETURNING id"))
+            assert new_id.scalar_one() == 3
 
 
 def test_the_frozen_province_list_of_the_migration_matches_the_app():

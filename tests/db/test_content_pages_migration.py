@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from shop.extensions import db as shop_db
-from tests.support.servers import drop_database, recreate_database
 
 
 def _upgrade_a_shop_with_a_product() -> None:
@@ -75,15 +74,8 @@ def test_migration_0015_on_sqlite_keeps_the_search_triggers(make_app, tmp_path):
         _check_downgraded("Hyaluronic Glow")
 
 
-def test_migration_0015_on_postgresql(servers, make_app):
-    name = f"{servers.db_name}_migration_0015"
-    url = recreate_database(servers, name)
-    try:
-        application = make_app(SQLALCHEMY_DATABASE_URI=url)
-        with application.app_context():
-            _upgrade_a_shop_with_a_product()
-            _check_upgraded()
-            _check_downgraded()
-            shop_db.engine.dispose()
-    finally:
-        drop_database(servers, name)
+def test_migration_0015_on_postgresql(on_new_postgresql):
+    with on_new_postgresql("migration_0015"):
+        _upgrade_a_shop_with_a_product()
+        _check_upgraded()
+        _check_downgraded()

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from shop.extensions import db as shop_db
-from tests.support.servers import drop_database, recreate_database
 
 LINK = "https://bakong.page.link/yhDhTSdPWschTBdb8"
 ATTEMPT = sa.text(
@@ -74,13 +73,6 @@ def test_the_deeplink_column_comes_and_goes_on_sqlite(make_app, tmp_path):
         _migrate_and_back()
 
 
-def test_the_deeplink_column_comes_and_goes_on_postgresql(servers, make_app):
-    name = f"{servers.db_name}_migration_0017"
-    url = recreate_database(servers, name)
-    try:
-        application = make_app(SQLALCHEMY_DATABASE_URI=url)
-        with application.app_context():
-            _migrate_and_back()
-            shop_db.engine.dispose()
-    finally:
-        drop_database(servers, name)
+def test_the_deeplink_column_comes_and_goes_on_postgresql(on_new_postgresql):
+    with on_new_postgresql("migration_0017"):
+        _migrate_and_back()

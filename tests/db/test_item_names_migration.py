@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from shop.extensions import db as shop_db
-from tests.support.servers import drop_database, recreate_database
 
 ITEM = sa.text(
     "INSERT INTO order_items (id, order_id, product_id, product_name, product_sku, quantity, unit_price, "
@@ -77,13 +76,6 @@ def test_the_khmer_item_names_come_and_go_on_sqlite(make_app, tmp_path):
         _migrate_and_back()
 
 
-def test_the_khmer_item_names_come_and_go_on_postgresql(servers, make_app):
-    name = f"{servers.db_name}_migration_0019"
-    url = recreate_database(servers, name)
-    try:
-        application = make_app(SQLALCHEMY_DATABASE_URI=url)
-        with application.app_context():
-            _migrate_and_back()
-            shop_db.engine.dispose()
-    finally:
-        drop_database(servers, name)
+def test_the_khmer_item_names_come_and_go_on_postgresql(on_new_postgresql):
+    with on_new_postgresql("migration_0019"):
+        _migrate_and_back()

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from shop.extensions import db as shop_db
-from tests.support.servers import drop_database, recreate_database
 
 OLD_PRODUCTS = [
     # id, sku, price, compare_at, stock, track, backorders
@@ -123,22 +122,15 @@ def test_every_product_becomes_one_default_variant_on_sqlite(make_app, tmp_path)
             assert conn.execute(sa.text("SELECT product_id, quantity FROM shopping_cart")).all() == [(1, 2)]
 
 
-def test_every_product_becomes_one_default_variant_on_postgresql(servers, make_app):
-    name = f"{servers.db_name}_migration_0016"
-    url = recreate_database(servers, name)
-    try:
-        application = make_app(SQLALCHEMY_DATABASE_URI=url)
-        with application.app_context():
-            _check(_old_database_upgraded())
-            with shop_db.engine.begin() as conn:
-                _a_second_size_is_refused_twice_and_accepted_once(conn)
-                # the seed's check on the order total still holds
-                total_ok = conn.execute(
-                    sa.text("SELECT total = subtotal + tax_amount + shipping_amount - discount_amount FROM orders")
-                ).scalar_one()
-                assert total_ok is True
-            downgrade(revision="0015")
-            assert "product_variants" not in sa.inspect(shop_db.engine).get_table_names()
-            shop_db.engine.dispose()
-    finally:
-        drop_database(servers, name)
+def test_every_product_becomes_one_default_variant_on_postgresql(on_new_postgresql):
+    with on_new_postgresql("migration_0016"):
+        _check(_old_database_upgraded())
+        with shop_db.engine.begin() as conn:
+            _a_second_size_is_refused_twice_and_accepted_once(conn)
+            # the seed's check on the order total still holds
+            total_ok = conn.execute(
+                sa.text("SELECT total = subtotal + tax_amount + shipping_amount - discount_amount FROM orders")
+            ).scalar_one()
+            assert total_ok is True
+        downgrade(revision="0015")
+        assert "product_variants" not in sa.inspect(shop_db.engine).get_table_names()
