@@ -20,11 +20,12 @@ def truncate_ip(address: str | None) -> str | None:
     """
     if not address:
         return None
-    parts = address.strip().split(".")
+    address = address.strip()
+    parts = address.split(".")
     if len(parts) == 4 and all(_octet(part) for part in parts):  # IPv4, most visitors: no ipaddress
         return f"{parts[0]}.{parts[1]}.{parts[2]}.0"
     try:
-        ip = ipaddress.ip_address(address.strip())
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return None
     if ip.version == 6 and ip.ipv4_mapped:
