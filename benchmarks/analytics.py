@@ -41,13 +41,22 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
-from catalog import ADMIN, bench_environment, gunicorn, machine_reference, prepare, stop, wrk  # noqa: E402
+from catalog import (  # noqa: E402
+    ADMIN,
+    bench_environment,
+    cpu_seconds,
+    gunicorn,
+    machine_reference,
+    prepare,
+    stop,
+    workers,
+    wrk,
+)
 
 REDIS = os.environ.get("BENCH_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/6")
 NAME = os.environ.get("BENCH_ANALYTICS_DATABASE", "skincare_bench_analytics")
 COST_GOAL = 0.10  # recording a page view costs at most 10% of the cached page's requests/s
 IDLE_GOAL = 5.0  # seconds until the workers are idle after the load stops
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def writing(batches: int = 12, sessions: int = 200, per_batch: int = 500) -> None:
@@ -97,22 +106,6 @@ def writing(batches: int = 12, sessions: int = 200, per_batch: int = 500) -> Non
             moved = pending.materialise(mongo)
             each = (time.perf_counter() - started) / moved * 1e6
             print(f"    moving them into mongomock for a reader: {each:.0f} us/document")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
-
-
-def workers(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
 
 
 def time_to_idle(master: int, limit: float = 20.0, *, quiet: bool = False) -> float:

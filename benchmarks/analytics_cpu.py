@@ -23,7 +23,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import psycopg
@@ -92,7 +91,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     env = order_cpu.environment(NAME, order_cpu.REDIS)
-    env.update(TRUSTED_PROXIES="1", INSTANCE_PATH=tempfile.mkdtemp(prefix="skincare-bench-acpu-"))
+    env["TRUSTED_PROXIES"] = "1"
     env.pop("MONGO_URI", None)
     with psycopg.connect(order_cpu.ADMIN, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")

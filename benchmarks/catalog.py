@@ -318,6 +318,24 @@ def gunicorn(app: str, env: dict, cwd: Path) -> tuple[subprocess.Popen, str]:
     return process, base
 
 
+def workers(master: int) -> list[int]:
+    """The pids of a gunicorn arbiter's workers (its children), from /proc."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """The CPU time (user + system) these processes have used so far; one gone counts nothing."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def stop(server: subprocess.Popen) -> None:
     """Stop a gunicorn and its workers; workers still writing their analytics buffer out after
     10 s are killed (they would eat the CPU of the next measurement)."""

@@ -34,7 +34,7 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from catalog import machine_reference
+from catalog import cpu_seconds, machine_reference, workers
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -52,27 +52,18 @@ def free_port() -> int:
 
 
 def worker_cpu(server_pid: int) -> dict[int, float]:
-    """CPU seconds so far of each gunicorn worker (the children of the arbiter), from /proc."""
-    seconds = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == server_pid:  # ppid
-                seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return seconds
+    """CPU seconds so far of each gunicorn worker."""
+    return {pid: cpu_seconds([pid]) for pid in workers(server_pid)}
 
 
-def wait_workers_idle(server_pid: int, workers: int, limit: float = 60.0) -> None:
-    """Until `workers` workers run and none used more than 5% of a core in the last half second."""
+def wait_workers_idle(server_pid: int, count: int, limit: float = 60.0) -> None:
+    """Until `count` workers run and none used more than 5% of a core in the last half second."""
     deadline = time.monotonic() + limit
     last = worker_cpu(server_pid)
     while time.monotonic() < deadline:
         time.sleep(0.5)
         now = worker_cpu(server_pid)
-        if len(now) >= workers and all(now[pid] - last.get(pid, 0.0) < 0.025 for pid in now):
+        if len(now) >= count and all(now[pid] - last.get(pid, 0.0) < 0.025 for pid in now):
             return
         last = now
 
