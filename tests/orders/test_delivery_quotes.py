@@ -7,8 +7,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -21,6 +19,7 @@ from shop.delivery.models import DeliveryZone
 from shop.extensions import db as shop_db
 from shop.i18n import money
 from tests.factories import AdminFactory, ProductFactory
+from tests.support.statements import sent_statements
 from tests.web.test_account_pages import khmer
 from tests.web.test_cart_pages import HX, add
 
@@ -41,20 +40,9 @@ COAST = {
 }
 
 
-@contextmanager
-def zone_reads(engine) -> Iterator[list[str]]:
+def zone_reads(engine):
     """The statements that read or write delivery_zones while the block runs."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if "delivery_zones" in statement:
-            statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+    return sent_statements(engine, containing="delivery_zones")
 
 
 @pytest.fixture

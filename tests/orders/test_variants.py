@@ -22,6 +22,7 @@ from shop.orders import fulfilment
 from shop.orders import services as orders
 from shop.orders.models import OrderItem, PaymentStatus
 from tests.factories import AdminFactory, ProductFactory
+from tests.support.statements import sent_statements
 
 D = Decimal
 ADDRESS = {
@@ -271,18 +272,10 @@ def test_a_basket_reads_its_products_and_their_active_variants_in_one_statement(
     toner = ProductFactory(price=D("9.00"), stock=2)
     serum_id, toner_id, toner_sku, large_id = serum.id, toner.id, toner.sku, large.id
     db.session.expunge_all()  # nothing already loaded
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with sent_statements(db.engine) as statements:
         priced = orders.quote(
             [orders.BasketItem(serum_id, 1, large_id), orders.BasketItem(toner_id, 2), orders.BasketItem(serum_id, 1)]
         )
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
     assert len(statements) == 1
     assert [(line.product.id, line.variant.sku, line.total) for line in priced.lines] == [
         (serum_id, "SER-50", D("26.00")),

@@ -26,6 +26,7 @@ from tests.factories import (
     ReviewFactory,
     UserFactory,
 )
+from tests.support.statements import sent_statements
 from tests.web.test_account_pages import sign_in
 
 D = Decimal
@@ -613,16 +614,8 @@ def test_query_count_per_page_does_not_grow_with_the_products(app, db, url):
             OrderItemFactory(product=item)
             items.append(item)
         catalog.rebuild_catalog_indexes()
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with sent_statements(db.engine) as statements:
             response = app.test_client().get(url.format(slug=items[0].slug))
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
         assert response.status_code == 200
         return len(statements)
 

@@ -24,6 +24,7 @@ from shop.wishlist import services as wishlist
 from storefront import cards
 from tests.factories import CategoryFactory, ProductFactory, UserFactory
 from tests.orders.test_place_order import PHNOM_PENH
+from tests.support.statements import sent_statements
 from tests.web.test_account_pages import sign_in
 from tests.web.test_cart_pages import add, badge, token
 
@@ -35,14 +36,8 @@ HEART = re.compile(r'action="/wishlist/toggle/(\d+)".*?aria-pressed="(true|false
 @pytest.fixture
 def queries(db) -> Iterator[list[str]]:
     """The SQL statements sent while the test runs (after the fixture starts)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    sa.event.remove(db.engine, "before_cursor_execute", record)
+    with sent_statements(db.engine) as statements:
+        yield statements
 
 
 @pytest.fixture

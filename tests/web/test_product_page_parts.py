@@ -27,6 +27,7 @@ from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, User
 from tests.orders.test_place_order import PHNOM_PENH
 from tests.orders.test_variants import sizes
 from tests.recommendations.helpers import buy
+from tests.support.statements import sent_statements
 from tests.web.test_account_pages import sign_in
 from tests.web.test_cart_pages import add, post
 
@@ -49,16 +50,8 @@ def get(client, url: str, **kwargs) -> tuple[str, bool]:
     """The page's HTML, and whether it came from the kept parts (drawing one reads the photos)."""
     with client.application.app_context():
         engine = database.engine
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sent_statements(engine) as statements:
         response = client.get(url, **kwargs)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, (url, response.status_code)
     assert HOLE not in response.text
     return response.text, not any("product_images" in s for s in statements)

@@ -15,6 +15,7 @@ from shop.orders.models import OrderStatus, PaymentStatus
 from shop.reviews import services as reviews
 from shop.reviews.models import Review
 from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, ReviewFactory, UserFactory
+from tests.support.statements import sent_statements
 
 HX = {"HX-Request": "true"}
 
@@ -41,16 +42,8 @@ def test_verified_purchase_means_a_paid_or_delivered_order_with_the_product(clie
                            ("elsewhere", elsewhere), ("nobody", nobody))
     }  # fmt: skip
     page = _db.session.scalars(sa.select(Review).where(Review.product_id == item.id)).all()
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with sent_statements(_db.engine) as statements:
         verified = reviews.verified_purchase_ids(page)
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", count)
     assert verified == {ids["paid"], ids["delivered"]}
     assert len(statements) == 1  # one query for the whole page of reviews
     html = client.get(f"/products/{item.slug}").text
